@@ -1,0 +1,41 @@
+// `jetimg info`: what this build has and which device a run would use.
+#include <omp.h>
+
+#include <cstdio>
+
+#include "app/commands.h"
+#include "core/device.h"
+
+namespace jetimg::app {
+
+void add_device_option(CLI::App& command, std::string& device_spec) {
+  command.add_option("--device", device_spec, "auto, cpu, cuda or cuda:N (auto: a GPU if usable, else the CPU)")
+      ->capture_default_str();
+}
+
+void add_threads_option(CLI::App& command, int& threads) {
+  command.add_option("--threads", threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+void apply_threads(int threads) {
+  if (threads > 0) omp_set_num_threads(threads);
+}
+
+void add_info_command(CLI::App& app) {
+  auto* command = app.add_subcommand("info", "Show the build's backends and the device a run would use");
+  static std::string device_spec = "auto";
+  add_device_option(*command, device_spec);
+  command->callback([] {
+    std::printf("jetimg 0.1.0\n");
+    std::printf("CUDA backend: %s\n", built_with_cuda() ? "built" : "not built (JETIMG_CUDA=OFF)");
+    std::string reason;
+    const int gpus = cuda_device_count(&reason);
+    std::printf("CUDA devices: %d%s%s\n", gpus, gpus ? "" : " - ", gpus ? "" : reason.c_str());
+    std::printf("CPU threads: %d\n", omp_get_max_threads());
+    const Device device = resolve_device(device_spec);
+    std::printf("device for --device %s: %s\n", device_spec.c_str(), device.str().c_str());
+  });
+}
+
+}  // namespace jetimg::app

@@ -1,0 +1,21 @@
+// The subcommands of the jetimg tool, one file each.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace jetimg::app {
+
+void add_info_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
+void add_cluster_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+
+// Adds --device (auto|cpu|cuda[:N]) to a subcommand.
+void add_device_option(CLI::App& command, std::string& device_spec);
+// Adds --threads (0 = all cores) to a subcommand and applies it when parsed.
+void add_threads_option(CLI::App& command, int& threads);
+void apply_threads(int threads);
+
+}  // namespace jetimg::app

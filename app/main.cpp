@@ -1,0 +1,31 @@
+// jetimg: the command-line tool. Each subcommand lives in its own file and
+// registers itself here; errors end as one line on stderr and exit code 1.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "app/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"jetimg: jet images and calorimeter showers on the GPU or the CPU"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "jetimg 0.1.0");
+  jetimg::app::add_info_command(app);
+  jetimg::app::add_generate_command(app);
+  jetimg::app::add_cluster_command(app);
+  jetimg::app::add_demo_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const jetimg::Error& e) {
+    std::fprintf(stderr, "jetimg: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "jetimg: internal error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,39 @@
+// Context: everything an op needs besides its tensors. The device, a CUDA
+// stream, cuBLAS/cuDNN handles created on first use, and a seeded random
+// stream counter: each random op takes the next stream number, so a run is a
+// pure function of its seed on any device.
+#pragma once
+
+#include <cstdint>
+
+#include "core/device.h"
+
+namespace jetimg {
+
+class Context {
+ public:
+  explicit Context(Device device = Device::cpu(), uint64_t seed = 0);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  Device device() const { return device_; }
+  uint64_t seed() const { return seed_; }
+  // The next random stream number (0, 1, 2, ...).
+  uint64_t next_random_stream() { return random_stream_++; }
+
+  void* stream();   // cudaStream_t; nullptr on the CPU
+  void* cublas();   // cublasHandle_t, created on first use
+  void* cudnn();    // cudnnHandle_t, created on first use
+  void synchronize();
+
+ private:
+  Device device_;
+  uint64_t seed_;
+  uint64_t random_stream_ = 0;
+  void* stream_ = nullptr;
+  void* cublas_ = nullptr;
+  void* cudnn_ = nullptr;
+};
+
+}  // namespace jetimg

@@ -1,0 +1,53 @@
+#include "core/device.h"
+
+#include <cstdlib>
+#include <mutex>
+
+#include "core/backend.h"
+#include "core/dispatch.h"
+#include "core/error.h"
+#include "core/log.h"
+
+namespace jetimg {
+
+std::string Device::str() const {
+  return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index);
+}
+
+bool built_with_cuda() { return JETIMG_WITH_CUDA != 0; }
+
+int cuda_device_count(std::string* reason) {
+#if JETIMG_WITH_CUDA
+  return cuda::device_count(reason);
+#else
+  if (reason) *reason = "jetimg was built without CUDA (JETIMG_CUDA=OFF)";
+  return 0;
+#endif
+}
+
+Device resolve_device(const std::string& spec) {
+  if (spec == "cpu") return Device::cpu();
+  if (spec == "auto") {
+    std::string reason;
+    if (cuda_device_count(&reason) > 0) return Device::cuda(0);
+    static std::once_flag once;
+    std::call_once(once, [&] { log_info("device auto: using the CPU (" + reason + ")"); });
+    return Device::cpu();
+  }
+  int index = 0;
+  if (spec == "cuda") {
+    index = 0;
+  } else if (spec.rfind("cuda:", 0) == 0 && spec.size() > 5 &&
+             spec.find_first_not_of("0123456789", 5) == std::string::npos) {
+    index = std::atoi(spec.c_str() + 5);
+  } else {
+    fail("unknown device '", spec, "' (expected auto, cpu, cuda or cuda:N)");
+  }
+  std::string reason;
+  const int count = cuda_device_count(&reason);
+  if (count == 0) fail("device '", spec, "' is not usable: ", reason);
+  if (index >= count) fail("device '", spec, "' does not exist: this machine has ", count, " CUDA device(s)");
+  return Device::cuda(index);
+}
+
+}  // namespace jetimg

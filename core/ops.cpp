@@ -1,0 +1,59 @@
+#include "core/ops.h"
+
+#include "core/dispatch.h"
+#include "core/error.h"
+
+namespace jetimg {
+namespace {
+
+void check_on_context_device(const Context& ctx, const Tensor& t, const char* op, const char* name) {
+  if (!t.defined()) fail(op, ": tensor '", name, "' is empty");
+  if (t.device() != ctx.device())
+    fail(op, ": tensor '", name, "' is on ", t.device().str(), " but the context runs on ", ctx.device().str());
+}
+
+}  // namespace
+
+void fill(Context& ctx, Tensor& x, float value) {
+  check_on_context_device(ctx, x, "fill", "x");
+  JI_DISPATCH(ctx.device(), fill, ctx, x, value);
+}
+
+void scale(Context& ctx, Tensor& x, float alpha) {
+  check_on_context_device(ctx, x, "scale", "x");
+  JI_DISPATCH(ctx.device(), scale, ctx, x, alpha);
+}
+
+void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y) {
+  check_on_context_device(ctx, x, "axpy", "x");
+  check_on_context_device(ctx, y, "axpy", "y");
+  if (x.shape() != y.shape()) fail("axpy: x has shape ", x.shape().str(), " but y has ", y.shape().str());
+  JI_DISPATCH(ctx.device(), axpy, ctx, alpha, x, y);
+}
+
+double sum(Context& ctx, const Tensor& x) {
+  check_on_context_device(ctx, x, "sum", "x");
+  return JI_DISPATCH(ctx.device(), sum, ctx, x);
+}
+
+void sum_rows(Context& ctx, const Tensor& x, Tensor& out) {
+  check_on_context_device(ctx, x, "sum_rows", "x");
+  check_on_context_device(ctx, out, "sum_rows", "out");
+  if (x.ndim() < 1 || x.dim(0) == 0 || out.numel() * x.dim(0) != x.numel())
+    fail("sum_rows: x ", x.shape().str(), " does not reduce over its first dimension to out ", out.shape().str());
+  JI_DISPATCH(ctx.device(), sum_rows, ctx, x, out);
+}
+
+void random_uniform(Context& ctx, Tensor& x, float lo, float hi) {
+  check_on_context_device(ctx, x, "random_uniform", "x");
+  if (!(hi > lo)) fail("random_uniform: need lo < hi, got [", lo, ", ", hi, ")");
+  JI_DISPATCH(ctx.device(), random_uniform, ctx, x, ctx.next_random_stream(), lo, hi);
+}
+
+void random_normal(Context& ctx, Tensor& x, float mean, float stddev) {
+  check_on_context_device(ctx, x, "random_normal", "x");
+  if (!(stddev >= 0)) fail("random_normal: stddev must be >= 0, got ", stddev);
+  JI_DISPATCH(ctx.device(), random_normal, ctx, x, ctx.next_random_stream(), mean, stddev);
+}
+
+}  // namespace jetimg

@@ -1,0 +1,47 @@
+// Basic tensor ops. Each is declared here once, checked here (shapes,
+// devices), and implemented twice: host/basic_ops.cpp and cuda/basic_ops.cu,
+// both calling the per-element functions of core/elementwise.h.
+#pragma once
+
+#include "core/context.h"
+#include "core/tensor.h"
+
+namespace jetimg {
+
+// x[i] = value
+void fill(Context& ctx, Tensor& x, float value);
+// x[i] *= alpha
+void scale(Context& ctx, Tensor& x, float alpha);
+// y[i] += alpha * x[i]
+void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
+// The sum of all elements, accumulated in double.
+double sum(Context& ctx, const Tensor& x);
+// x: (N, ...) -> out: (...), the sum over the first dimension (e.g. a bias gradient).
+void sum_rows(Context& ctx, const Tensor& x, Tensor& out);
+// Uniform on [lo, hi) / normal(mean, stddev) from the context's seed and its
+// next random stream: identical numbers on the CPU and on CUDA.
+void random_uniform(Context& ctx, Tensor& x, float lo, float hi);
+void random_normal(Context& ctx, Tensor& x, float mean, float stddev);
+
+// The implementations behind the dispatch (inputs already checked).
+namespace host {
+void fill(Context& ctx, Tensor& x, float value);
+void scale(Context& ctx, Tensor& x, float alpha);
+void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
+double sum(Context& ctx, const Tensor& x);
+void sum_rows(Context& ctx, const Tensor& x, Tensor& out);
+void random_uniform(Context& ctx, Tensor& x, uint64_t stream, float lo, float hi);
+void random_normal(Context& ctx, Tensor& x, uint64_t stream, float mean, float stddev);
+}  // namespace host
+
+namespace cuda {
+void fill(Context& ctx, Tensor& x, float value);
+void scale(Context& ctx, Tensor& x, float alpha);
+void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
+double sum(Context& ctx, const Tensor& x);
+void sum_rows(Context& ctx, const Tensor& x, Tensor& out);
+void random_uniform(Context& ctx, Tensor& x, uint64_t stream, float lo, float hi);
+void random_normal(Context& ctx, Tensor& x, uint64_t stream, float mean, float stddev);
+}  // namespace cuda
+
+}  // namespace jetimg

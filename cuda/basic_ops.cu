@@ -1,0 +1,131 @@
+// CUDA implementation of the basic ops (core/ops.h). Element math comes from
+// core/elementwise.h and core/philox.h, shared with host/basic_ops.cpp.
+// Reductions are two-pass (per-block partials, then a fixed-order sum of the
+// partials) so the result does not depend on scheduling.
+#include <vector>
+
+#include "core/cuda_check.h"
+#include "core/elementwise.h"
+#include "core/ops.h"
+#include "core/philox.h"
+
+namespace jetimg::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void fill_kernel(float* x, int64_t n, float value) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    x[i] = value;
+}
+
+__global__ void scale_kernel(float* x, int64_t n, float alpha) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    x[i] = scale_element(x[i], alpha);
+}
+
+__global__ void axpy_kernel(float alpha, const float* x, float* y, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = axpy_element(alpha, x[i], y[i]);
+}
+
+// Sums a block's strided share of x into partial[blockIdx.x].
+__global__ void sum_partial_kernel(const float* x, int64_t n, double* partial) {
+  __shared__ double shared[kThreads];
+  double acc = 0.0;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    acc += x[i];
+  shared[threadIdx.x] = acc;
+  __syncthreads();
+  for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
+    if (threadIdx.x < stride) shared[threadIdx.x] += shared[threadIdx.x + stride];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) partial[blockIdx.x] = shared[0];
+}
+
+__global__ void sum_rows_kernel(const float* x, int64_t rows, int64_t cols, float* out) {
+  for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < cols; c += int64_t(gridDim.x) * blockDim.x) {
+    double acc = 0.0;
+    for (int64_t r = 0; r < rows; ++r) acc += x[r * cols + c];
+    out[c] = static_cast<float>(acc);
+  }
+}
+
+__global__ void uniform_kernel(float* x, int64_t n, uint64_t seed, uint64_t stream, float lo, float hi) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    x[i] = philox_uniform(seed, stream, static_cast<uint64_t>(i), lo, hi);
+}
+
+__global__ void normal_kernel(float* x, int64_t n, uint64_t seed, uint64_t stream, float mean, float stddev) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    x[i] = philox_normal(seed, stream, static_cast<uint64_t>(i), mean, stddev);
+}
+
+int blocks_for(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<int>(blocks < 1 ? 1 : (blocks > 4096 ? 4096 : blocks));
+}
+
+cudaStream_t stream_of(Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
+
+}  // namespace
+
+void fill(Context& ctx, Tensor& x, float value) {
+  if (x.numel() == 0) return;
+  fill_kernel<<<blocks_for(x.numel()), kThreads, 0, stream_of(ctx)>>>(x.data(), x.numel(), value);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void scale(Context& ctx, Tensor& x, float alpha) {
+  if (x.numel() == 0) return;
+  scale_kernel<<<blocks_for(x.numel()), kThreads, 0, stream_of(ctx)>>>(x.data(), x.numel(), alpha);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y) {
+  if (x.numel() == 0) return;
+  axpy_kernel<<<blocks_for(x.numel()), kThreads, 0, stream_of(ctx)>>>(alpha, x.data(), y.data(), x.numel());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+double sum(Context& ctx, const Tensor& x) {
+  const int64_t n = x.numel();
+  if (n == 0) return 0.0;
+  const int blocks = blocks_for(n);
+  double* partial = nullptr;
+  JI_CUDA_CHECK(cudaMallocAsync(&partial, (blocks + 1) * sizeof(double), stream_of(ctx)));
+  sum_partial_kernel<<<blocks, kThreads, 0, stream_of(ctx)>>>(x.data(), n, partial);
+  JI_CUDA_CHECK_LAUNCH();
+  // Second pass: the (at most 4096) block partials are added on the host in a fixed order.
+  double result = 0.0;
+  std::vector<double> host_partial(static_cast<size_t>(blocks));
+  JI_CUDA_CHECK(cudaMemcpyAsync(host_partial.data(), partial, blocks * sizeof(double), cudaMemcpyDeviceToHost,
+                                stream_of(ctx)));
+  JI_CUDA_CHECK(cudaFreeAsync(partial, stream_of(ctx)));
+  JI_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
+  for (double p : host_partial) result += p;
+  return result;
+}
+
+void sum_rows(Context& ctx, const Tensor& x, Tensor& out) {
+  const int64_t cols = out.numel();
+  sum_rows_kernel<<<blocks_for(cols), kThreads, 0, stream_of(ctx)>>>(x.data(), x.dim(0), cols, out.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void random_uniform(Context& ctx, Tensor& x, uint64_t stream, float lo, float hi) {
+  if (x.numel() == 0) return;
+  uniform_kernel<<<blocks_for(x.numel()), kThreads, 0, stream_of(ctx)>>>(x.data(), x.numel(), ctx.seed(), stream,
+                                                                         lo, hi);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void random_normal(Context& ctx, Tensor& x, uint64_t stream, float mean, float stddev) {
+  if (x.numel() == 0) return;
+  normal_kernel<<<blocks_for(x.numel()), kThreads, 0, stream_of(ctx)>>>(x.data(), x.numel(), ctx.seed(), stream,
+                                                                        mean, stddev);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace jetimg::cuda

@@ -1,0 +1,69 @@
+// CPU reference implementation of the basic ops (core/ops.h), OpenMP-threaded.
+#include <vector>
+
+#include "core/elementwise.h"
+#include "core/ops.h"
+#include "core/philox.h"
+
+namespace jetimg::host {
+
+void fill(Context&, Tensor& x, float value) {
+  float* data = x.data();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) data[i] = value;
+}
+
+void scale(Context&, Tensor& x, float alpha) {
+  float* data = x.data();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) data[i] = scale_element(data[i], alpha);
+}
+
+void axpy(Context&, float alpha, const Tensor& x, Tensor& y) {
+  const float* xs = x.data();
+  float* ys = y.data();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) ys[i] = axpy_element(alpha, xs[i], ys[i]);
+}
+
+double sum(Context&, const Tensor& x) {
+  const float* data = x.data();
+  const int64_t n = x.numel();
+  double total = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : total)
+  for (int64_t i = 0; i < n; ++i) total += data[i];
+  return total;
+}
+
+void sum_rows(Context&, const Tensor& x, Tensor& out) {
+  const int64_t rows = x.dim(0), cols = out.numel();
+  const float* in = x.data();
+  float* result = out.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < cols; ++c) {
+    double acc = 0.0;
+    for (int64_t r = 0; r < rows; ++r) acc += in[r * cols + c];
+    result[c] = static_cast<float>(acc);
+  }
+}
+
+void random_uniform(Context& ctx, Tensor& x, uint64_t stream, float lo, float hi) {
+  float* data = x.data();
+  const int64_t n = x.numel();
+  const uint64_t seed = ctx.seed();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) data[i] = philox_uniform(seed, stream, static_cast<uint64_t>(i), lo, hi);
+}
+
+void random_normal(Context& ctx, Tensor& x, uint64_t stream, float mean, float stddev) {
+  float* data = x.data();
+  const int64_t n = x.numel();
+  const uint64_t seed = ctx.seed();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) data[i] = philox_normal(seed, stream, static_cast<uint64_t>(i), mean, stddev);
+}
+
+}  // namespace jetimg::host
