@@ -1,0 +1,141 @@
+#include "io/jets_file.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace jetimg {
+namespace {
+
+void put(std::vector<double>& out, const FourVector& p) { out.insert(out.end(), {p.E, p.px, p.py, p.pz}); }
+
+}  // namespace
+
+JetsWriter::JetsWriter(const std::string& path, int max_constituents, int max_subjets, const Json& provenance)
+    : output_(path),
+      file_(h5::File::create(output_.temp_path())),
+      max_constituents_(max_constituents),
+      max_subjets_(max_subjets),
+      constituents_(file_, "constituents", {hsize_t(max_constituents), 4}, 256),
+      n_constituents_(file_, "n_constituents", {}),
+      in_trimmed_(file_, "constituent_in_trimmed", {hsize_t(max_constituents)}, 256),
+      jet_(file_, "jet", {4}),
+      trimmed_(file_, "trimmed_jet", {4}),
+      subjets_(file_, "subjets", {hsize_t(max_subjets), 4}),
+      n_subjets_(file_, "n_subjets", {}),
+      pt_(file_, "pt", {}),
+      eta_(file_, "eta", {}),
+      phi_(file_, "phi", {}),
+      mass_(file_, "mass", {}),
+      trimmed_mass_(file_, "trimmed_mass", {}),
+      weight_(file_, "weight", {}),
+      label_(file_, "label", {}),
+      event_index_(file_, "event_index", {}) {
+  file_.write_attribute("format", std::string("jetimg-jets"));
+  file_.write_attribute("version", int64_t{1});
+  file_.write_attribute("provenance", provenance.dump());
+}
+
+void JetsWriter::write(const std::vector<Jet>& jets, int label, const std::vector<float>& weights,
+                       const std::vector<int64_t>& event_indices) {
+  const size_t n = jets.size(), m = static_cast<size_t>(max_constituents_), s = static_cast<size_t>(max_subjets_);
+  if (weights.size() != n || event_indices.size() != n) fail("JetsWriter: weights and event indices must match the jets");
+  std::vector<float> constituents(n * m * 4, 0.0f);
+  std::vector<uint8_t> in_trimmed(n * m, 0);
+  std::vector<int32_t> n_constituents(n), n_subjets(n), labels(n, label);
+  std::vector<double> jet, trimmed, subjets(n * s * 4, 0.0), pt(n), eta(n), phi(n), mass(n), trimmed_mass(n);
+  for (size_t j = 0; j < n; ++j) {
+    const Jet& jt = jets[j];
+    const size_t kept = std::min(m, jt.constituents.size());
+    n_constituents[j] = static_cast<int32_t>(kept);
+    for (size_t c = 0; c < kept; ++c) {
+      const FourVector& p = jt.constituents[c];
+      float* out = &constituents[(j * m + c) * 4];
+      out[0] = static_cast<float>(p.E), out[1] = static_cast<float>(p.px);
+      out[2] = static_cast<float>(p.py), out[3] = static_cast<float>(p.pz);
+      in_trimmed[j * m + c] = jt.in_trimmed[c];
+    }
+    const size_t subjets_kept = std::min(s, jt.subjets.size());
+    n_subjets[j] = static_cast<int32_t>(subjets_kept);
+    for (size_t k = 0; k < subjets_kept; ++k) {
+      const FourVector& p = jt.subjets[k];
+      double* out = &subjets[(j * s + k) * 4];
+      out[0] = p.E, out[1] = p.px, out[2] = p.py, out[3] = p.pz;
+    }
+    put(jet, jt.jet);
+    put(trimmed, jt.trimmed);
+    pt[j] = jt.trimmed.pt(), eta[j] = jt.trimmed.eta(), phi[j] = jt.trimmed.phi();
+    mass[j] = jt.jet.m(), trimmed_mass[j] = jt.trimmed.m();
+  }
+  constituents_.append(constituents.data(), n);
+  n_constituents_.append(n_constituents.data(), n);
+  in_trimmed_.append(in_trimmed.data(), n);
+  jet_.append(jet.data(), n);
+  trimmed_.append(trimmed.data(), n);
+  subjets_.append(subjets.data(), n);
+  n_subjets_.append(n_subjets.data(), n);
+  pt_.append(pt.data(), n);
+  eta_.append(eta.data(), n);
+  phi_.append(phi.data(), n);
+  mass_.append(mass.data(), n);
+  trimmed_mass_.append(trimmed_mass.data(), n);
+  weight_.append(weights.data(), n);
+  label_.append(labels.data(), n);
+  event_index_.append(event_indices.data(), n);
+}
+
+void JetsWriter::finish() {
+  file_.close();
+  output_.commit();
+}
+
+JetsTable read_jets(const std::string& path) {
+  const h5::File file = h5::File::open(path);
+  if (!file.has_attribute("format") || file.read_string_attribute("format") != "jetimg-jets")
+    fail("'", path, "' is not a jetimg jets file (attribute format = \"jetimg-jets\" is missing)");
+  JetsTable t;
+  const auto dims = file.dims("constituents");
+  if (dims.size() != 3 || dims[2] != 4) fail("'", path, "': dataset 'constituents' must have shape (N, M, 4)");
+  t.size = static_cast<int64_t>(dims[0]);
+  t.max_constituents = static_cast<int>(dims[1]);
+  const auto subjet_dims = file.dims("subjets");
+  if (subjet_dims.size() != 3 || subjet_dims[0] != dims[0] || subjet_dims[2] != 4)
+    fail("'", path, "': dataset 'subjets' must have shape (", dims[0], ", S, 4)");
+  t.max_subjets = static_cast<int>(subjet_dims[1]);
+  const auto rows = [&](const char* name) {
+    const auto d = file.dims(name);
+    if (d.empty() || d[0] != dims[0]) fail("'", path, "': dataset '", name, "' must have ", dims[0], " rows");
+  };
+  for (const char* name : {"n_constituents", "constituent_in_trimmed", "jet", "trimmed_jet", "n_subjets", "pt", "eta",
+                           "phi", "mass", "trimmed_mass", "weight", "label", "event_index"})
+    rows(name);
+  t.constituents = file.read_all<float>("constituents");
+  t.n_constituents = file.read_all<int32_t>("n_constituents");
+  t.constituent_in_trimmed = file.read_all<uint8_t>("constituent_in_trimmed");
+  t.jet = file.read_all<double>("jet");
+  t.trimmed_jet = file.read_all<double>("trimmed_jet");
+  t.subjets = file.read_all<double>("subjets");
+  t.n_subjets = file.read_all<int32_t>("n_subjets");
+  t.pt = file.read_all<double>("pt");
+  t.eta = file.read_all<double>("eta");
+  t.phi = file.read_all<double>("phi");
+  t.mass = file.read_all<double>("mass");
+  t.trimmed_mass = file.read_all<double>("trimmed_mass");
+  t.weight = file.read_all<float>("weight");
+  t.label = file.read_all<int32_t>("label");
+  t.event_index = file.read_all<int64_t>("event_index");
+  for (int64_t j = 0; j < t.size; ++j) {
+    if (t.n_constituents[j] < 0 || t.n_constituents[j] > t.max_constituents)
+      fail("'", path, "': jet ", j, " has n_constituents = ", t.n_constituents[j], " (expected 0..", t.max_constituents, ")");
+    if (t.n_subjets[j] < 0 || t.n_subjets[j] > t.max_subjets)
+      fail("'", path, "': jet ", j, " has n_subjets = ", t.n_subjets[j], " (expected 0..", t.max_subjets, ")");
+  }
+  try {
+    t.provenance = Json::parse(file.read_string_attribute("provenance"));
+  } catch (const Json::parse_error&) {
+    fail("'", path, "': attribute 'provenance' is not valid JSON");
+  }
+  return t;
+}
+
+}  // namespace jetimg
