@@ -78,7 +78,7 @@ void add_cluster_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   command->add_option("--label", o.label, "label for every jet (default: 1 for w/top, 0 for qcd)")
       ->check(CLI::Range(0, 1));
-  command->add_option("--batch", o.batch, "events per batch in memory")->check(CLI::PositiveNumber)->capture_default_str();
+  command->add_option("--batch", o.batch, "events per batch in memory")->check(kPositiveCount)->capture_default_str();
   add_threads_option(*command, o.threads);
   command->callback([] { run_cluster(o); });
 }

@@ -133,7 +133,7 @@ void add_demo_command(CLI::App& app) {
   auto* command = app.add_subcommand("demo", "Built-in W and QCD events -> jets, with a summary");
   command->add_option("--config", o.config, "run config (JSON)")->check(CLI::ExistingFile)->capture_default_str();
   command->add_option("--events", o.events, "events per sample (default: the config's events_per_sample)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveCount);
   command->add_option("--output-dir", o.output_dir, "where the jets files go")->capture_default_str();
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);

@@ -53,12 +53,12 @@ void add_generate_command(CLI::App& app) {
   static GenerateOptions o;
   auto* command = app.add_subcommand("generate", "Generate built-in pp events (W, top or QCD) into an events file");
   command->add_option("--process", o.process, "w, top or qcd")->required();
-  command->add_option("--events", o.events, "number of events")->required()->check(CLI::PositiveNumber);
+  command->add_option("--events", o.events, "number of events")->required()->check(kPositiveCount);
   command->add_option("--seed", o.seed, "random seed (default: the config's seed)");
   command->add_option("-o,--output", o.output, "events file to write (HDF5)")->required();
   command->add_option("--config", o.config, "run config (JSON) whose 'generator' section overrides the defaults")
       ->check(CLI::ExistingFile);
-  command->add_option("--batch", o.batch, "events per batch in memory")->check(CLI::PositiveNumber)->capture_default_str();
+  command->add_option("--batch", o.batch, "events per batch in memory")->check(kPositiveCount)->capture_default_str();
   add_threads_option(*command, o.threads);
   command->callback([command] {
     o.seed_given = command->count("--seed") > 0;

@@ -14,13 +14,27 @@ void add_device_option(CLI::App& command, std::string& device_spec) {
 }
 
 void add_threads_option(CLI::App& command, int& threads) {
-  command.add_option("--threads", threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber)
+  command.add_option("--threads", threads, "CPU threads (0: all cores)")->check(CLI::Range(0, 4096))
       ->capture_default_str();
 }
 
 void apply_threads(int threads) {
   if (threads > 0) omp_set_num_threads(threads);
 }
+
+const CLI::Validator kPositiveCount(
+    [](std::string& text) -> std::string {
+      long long value = 0;
+      size_t used = 0;
+      try {
+        value = std::stoll(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != text.size() || used == 0 || value < 1) return "must be a whole number >= 1, got '" + text + "'";
+      return "";
+    },
+    "COUNT >= 1");
 
 void add_info_command(CLI::App& app) {
   auto* command = app.add_subcommand("info", "Show the build's backends and the device a run would use");

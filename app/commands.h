@@ -17,5 +17,7 @@ void add_device_option(CLI::App& command, std::string& device_spec);
 // Adds --threads (0 = all cores) to a subcommand and applies it when parsed.
 void add_threads_option(CLI::App& command, int& threads);
 void apply_threads(int threads);
+// Accepts whole numbers >= 1, with a plain message otherwise.
+extern const CLI::Validator kPositiveCount;
 
 }  // namespace jetimg::app

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message; a usage error exits 2 (--help and --version exit 0).
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const jetimg::Error& e) {
     std::fprintf(stderr, "jetimg: error: %s\n", e.what());
     return 1;

@@ -1,5 +1,98 @@
 #!/usr/bin/env bash
-# Bad input to the jetimg tool: one clear message, a non-zero exit, no crash.
+# The jetimg tool end to end: generate -> cluster works, and bad input gives
+# one clear message (naming the file or value), a non-zero exit, no crash,
+# and leaves existing files untouched.
 set -u
 jetimg="$1"
-echo "placeholder $jetimg"
+source_dir="$2"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+passes=0
+
+# expect_fail "description" "text the message must contain" command...
+expect_fail() {
+  local what="$1" needle="$2"
+  shift 2
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
+    echo "FAIL: $what: exit 0"; failures=$((failures + 1)); return
+  fi
+  if [ "$rc" -gt 2 ]; then
+    echo "FAIL: $what: exit $rc (a crash?)"; echo "$out"; failures=$((failures + 1)); return
+  fi
+  if ! grep -qF -- "$needle" <<<"$out"; then
+    echo "FAIL: $what: message lacks '$needle':"; echo "$out"; failures=$((failures + 1)); return
+  fi
+  if grep -qE "terminate called|Segmentation|Aborted|std::" <<<"$out"; then
+    echo "FAIL: $what: looks like a crash:"; echo "$out"; failures=$((failures + 1)); return
+  fi
+  if [ "$(grep -c . <<<"$out")" -gt 3 ]; then
+    echo "FAIL: $what: more than a short message:"; echo "$out"; failures=$((failures + 1)); return
+  fi
+  passes=$((passes + 1))
+}
+
+expect_ok() {
+  local what="$1"
+  shift
+  if ! "$@" >"$work/out.txt" 2>&1; then
+    echo "FAIL: $what"; cat "$work/out.txt"; failures=$((failures + 1)); return
+  fi
+  passes=$((passes + 1))
+}
+
+# The happy path.
+expect_ok "generate" "$jetimg" generate --process w --events 300 --seed 3 -o "$work/w.h5"
+expect_ok "cluster" "$jetimg" cluster "$work/w.h5" -o "$work/w_jets.h5"
+grep -q "kept" "$work/out.txt" || { echo "FAIL: cluster summary"; failures=$((failures + 1)); }
+expect_ok "help on a subcommand" "$jetimg" cluster --help
+expect_ok "info" "$jetimg" info --device cpu
+
+# Bad input.
+expect_fail "zero events" "--events" "$jetimg" generate --process w --events 0 -o "$work/x.h5"
+expect_fail "negative events" "--events" "$jetimg" generate --process w --events -5 -o "$work/x.h5"
+expect_fail "unknown process" "unknown process 'z'" "$jetimg" generate --process z --events 5 -o "$work/x.h5"
+expect_fail "missing input" "missing.h5': no such file" "$jetimg" cluster "$work/missing.h5" -o "$work/j.h5"
+expect_fail "directory as input" "is a directory" "$jetimg" cluster "$work" -o "$work/j.h5"
+echo "not hdf5" >"$work/text.h5"
+expect_fail "not an HDF5 file" "is not an HDF5 file" "$jetimg" cluster "$work/text.h5" -o "$work/j.h5"
+expect_fail "jets file as events" "not a jetimg events file" "$jetimg" cluster "$work/w_jets.h5" -o "$work/j.h5"
+expect_fail "output dir missing" "does not exist" "$jetimg" generate --process w --events 5 -o "$work/no/dir/x.h5"
+expect_fail "output is a directory" "is a directory" "$jetimg" generate --process w --events 5 -o "$work"
+if [ "$(id -u)" -ne 0 ]; then
+  mkdir "$work/ro" && chmod 555 "$work/ro"
+  expect_fail "unwritable output" "not writable" "$jetimg" generate --process w --events 5 -o "$work/ro/x.h5"
+fi
+echo '{"jets": {"R": 1.0,' >"$work/broken.json"
+expect_fail "malformed config" "broken.json' is not valid JSON" "$jetimg" cluster "$work/w.h5" -o "$work/j.h5" --config "$work/broken.json"
+echo '{"jets": {"radius": 1.0}}' >"$work/unknown.json"
+expect_fail "unknown config key" "unknown key 'jets.radius'" "$jetimg" cluster "$work/w.h5" -o "$work/j.h5" --config "$work/unknown.json"
+echo '{"generator": {"pt_min": "high"}}' >"$work/type.json"
+expect_fail "wrong config type" "'generator.pt_min' must be a number" "$jetimg" generate --process w --events 5 -o "$work/x.h5" --config "$work/type.json"
+expect_fail "bad device" "unknown device 'gpu'" "$jetimg" demo --events 10 --device gpu --output-dir "$work"
+expect_fail "unknown subcommand" "" "$jetimg" frobnicate
+
+# A failing run never damages an existing output.
+echo "keep me" >"$work/existing.h5"
+expect_fail "failed run keeps the old file" "unknown key" "$jetimg" cluster "$work/w.h5" -o "$work/existing.h5" --config "$work/unknown.json"
+if [ "$(cat "$work/existing.h5")" != "keep me" ]; then echo "FAIL: existing output was changed"; failures=$((failures + 1)); fi
+leftovers=$(find "$work" -name '*.tmp-*' | wc -l)
+if [ "$leftovers" -ne 0 ]; then echo "FAIL: temporary files left behind"; failures=$((failures + 1)); fi
+
+# Ctrl-C in the middle of a long run leaves nothing half-written.
+"$jetimg" generate --process qcd --events 3000000 --batch 20000 -o "$work/big.h5" >/dev/null 2>&1 &
+pid=$!
+sleep 2
+kill -INT "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if [ -e "$work/big.h5" ] || [ -n "$(find "$work" -name 'big.h5.tmp-*')" ]; then
+  echo "FAIL: interrupted run left a file behind"; failures=$((failures + 1))
+else
+  passes=$((passes + 1))
+fi
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,82 @@
+// Jet finding on hand-built events whose answer is known: which particles
+// form the leading jet, what trimming removes, the subjets, the windows.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "physics/jets.h"
+
+namespace jetimg {
+namespace {
+
+Particle at(double pt, double eta, double phi) { return {FourVector::from_pt_eta_phi_m(pt, eta, phi, 0), 21}; }
+
+TEST(Jets, AntiKtCollectsTheHardProngsAndTrimmingDropsSoftWideParticles) {
+  // Two prongs 0.6 apart (two kT subjets of R = 0.3), a soft particle 0.8 away
+  // at 2% of the jet pT (trimmed), one at 8% (kept), and a recoiling jet.
+  const Event event = {at(150, 0, 0), at(100, 0, 0.6), at(5, 0.8, 0.0), at(20, -0.7, 0.3), at(200, 0.2, 3.0)};
+  JetConfig config;
+  const std::optional<Jet> jet = leading_jet(event, config);
+  ASSERT_TRUE(jet.has_value());
+  EXPECT_EQ(jet->constituents.size(), 4u);
+  FourVector kept_sum;
+  for (size_t i = 0; i < jet->constituents.size(); ++i)
+    if (jet->in_trimmed[i]) kept_sum += jet->constituents[i];
+  const FourVector expected_trimmed = event[0].p + event[1].p + event[3].p;
+  EXPECT_NEAR(jet->trimmed.E, expected_trimmed.E, 1e-9);
+  EXPECT_NEAR(kept_sum.px, jet->trimmed.px, 1e-9);
+  EXPECT_NEAR(jet->jet.E, (expected_trimmed + event[2].p).E, 1e-9);
+  ASSERT_EQ(jet->subjets.size(), 3u);
+  EXPECT_NEAR(jet->subjets[0].pt(), 150, 1e-9);  // pT-ordered
+  EXPECT_NEAR(jet->subjets[1].pt(), 100, 1e-9);
+  // Constituents are pT-ordered.
+  for (size_t i = 1; i < jet->constituents.size(); ++i)
+    EXPECT_GE(jet->constituents[i - 1].pt(), jet->constituents[i].pt());
+}
+
+TEST(Jets, WindowsDropTheEventAndSayWhy) {
+  const Event event = {at(150, 0, 0), at(100, 0, 0.5)};
+  JetConfig config;
+  config.pt_min = 300;
+  JetSelectionCounts counts;
+  EXPECT_FALSE(leading_jet(event, config, &counts).has_value());
+  EXPECT_EQ(counts.failed_pt, 1);
+  const Event forward = {at(150, 2.0, 0), at(100, 2.0, 0.5)};
+  config = JetConfig{};
+  config.eta_max = 1.5;
+  counts = {};
+  EXPECT_FALSE(leading_jet(forward, config, &counts).has_value());
+  EXPECT_EQ(counts.failed_eta, 1);
+  config = JetConfig{};
+  config.mass_min = 200;
+  counts = {};
+  EXPECT_FALSE(leading_jet(event, config, &counts).has_value());
+  EXPECT_EQ(counts.failed_mass, 1);
+  counts = {};
+  EXPECT_FALSE(leading_jet(Event{}, JetConfig{}, &counts).has_value());
+  EXPECT_EQ(counts.no_jet, 1);
+}
+
+TEST(Jets, ParallelClusteringMatchesOneByOne) {
+  std::vector<Event> events;
+  for (int e = 0; e < 50; ++e) events.push_back({at(100 + e, 0.1 * (e % 7), 0.2 * e), at(30, 0.1 * (e % 7) + 0.3, 0.2 * e)});
+  JetSelectionCounts counts;
+  const auto jets = leading_jets(events, JetConfig{}, &counts);
+  EXPECT_EQ(counts.events, 50);
+  EXPECT_EQ(counts.kept, 50);
+  for (size_t e = 0; e < events.size(); ++e) EXPECT_EQ(jets[e]->jet.E, leading_jet(events[e], JetConfig{})->jet.E);
+}
+
+TEST(Jets, RejectsImpossibleDefinitions) {
+  JetConfig c;
+  c.R = 0;
+  EXPECT_THROW(c.validate(), Error);
+  c = JetConfig{};
+  c.trim_R = 1.5;
+  EXPECT_THROW(c.validate(), Error);
+  c = JetConfig{};
+  c.pt_min = 500, c.pt_max = 100;
+  EXPECT_THROW(c.validate(), Error);
+}
+
+}  // namespace
+}  // namespace jetimg
