@@ -1,0 +1,24 @@
+// Turns jets (from the jets file or straight from clustering) into the padded
+// constituent batches the image kernels take: (pT, η, φ, E) per constituent,
+// (pT, η, φ) per subjet, and (pT, η, φ, m) of the jet, on the CPU.
+#pragma once
+
+#include <vector>
+
+#include "core/preprocess.h"
+#include "io/jets_file.h"
+#include "physics/jets.h"
+
+namespace jetimg {
+
+enum class ConstituentSet { All, Trimmed };
+
+// Jets [begin, end) of a jets file. With ConstituentSet::Trimmed only the
+// constituents that survive trimming are kept (pT order is preserved). The
+// jet row is the trimmed jet.
+JetBatch batch_from_table(const JetsTable& table, int64_t begin, int64_t end, ConstituentSet set);
+
+// The same from jets in memory, padded to `max_constituents` and `max_subjets`.
+JetBatch batch_from_jets(const std::vector<Jet>& jets, ConstituentSet set, int max_constituents, int max_subjets);
+
+}  // namespace jetimg
