@@ -1,15 +1,18 @@
 // `jetimg demo`: the main job on built-in data. Generates W and QCD events,
-// clusters them, writes the jets files and prints a summary: rate of each
-// stage, jets kept, and the trimmed-mass distribution of each sample.
+// clusters them, writes the jets files, turns the jets into images on the
+// device and draws the average images; prints the rate of each stage, the
+// jets kept, and the trimmed-mass distribution of each sample.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 
 #include "app/commands.h"
+#include "app/imaging.h"
 #include "app/progress.h"
 #include "core/device.h"
 #include "io/jets_file.h"
+#include "io/plot_png.h"
 #include "io/run_config.h"
 
 namespace jetimg::app {
@@ -19,6 +22,7 @@ struct DemoOptions {
   std::string config = JETIMG_SOURCE_DIR "/configs/demo.json";
   std::string output_dir = "out/demo";
   std::string device = "auto";
+  std::string images = "w";  // preprocessing config or convention
   int64_t events = 0;
   int threads = 0;
 };
@@ -105,7 +109,7 @@ void run_demo(const DemoOptions& o) {
   std::printf("jetimg demo: %lld events per sample, seed %llu, config %s, device %s\n",
               static_cast<long long>(events), static_cast<unsigned long long>(run.seed), run.source.c_str(),
               device.str().c_str());
-  std::printf("(this stage runs on the CPU: event generation and FastJet clustering)\n\n");
+  std::printf("(events and jets are made on the CPU; images on the device)\n\n");
 
   std::vector<SampleSummary> samples;
   for (Process p : {Process::W, Process::QCD}) samples.push_back(run_sample(p, run, events, o.output_dir));
@@ -123,7 +127,38 @@ void run_demo(const DemoOptions& o) {
                 percentile(s.trimmed_mass, 0.25), percentile(s.trimmed_mass, 0.5), percentile(s.trimmed_mass, 0.75),
                 percentile(s.trimmed_mass, 0.9));
   print_mass_histogram(samples);
-  std::printf("\njets files: %s/w_jets.h5, %s/qcd_jets.h5\n", o.output_dir.c_str(), o.output_dir.c_str());
+
+  // Jets -> images on the device, and the average images a person looks at
+  // before trusting a dataset.
+  const ImagingConfig imaging = load_imaging_config(o.images);
+  const auto& p = imaging.preprocess.pixels;
+  std::printf("\nimages (%s convention, %dx%d, %s) on %s\n%-6s %8s %14s %18s\n", imaging.convention.c_str(), p.height,
+              p.width, imaging.preprocess.rotation_space == RotationSpace::Image ? "rotated and zoomed as images"
+                                                                               : "rotated and zoomed as constituents",
+              device.str().c_str(), "sample", "jets", "jets/s (all)", "jets/s (device)");
+  for (const auto& s : samples) {
+    const std::string dir = o.output_dir + "/";
+    const ImagingSummary summary =
+        make_images_file(dir + s.name + "_jets.h5", dir + s.name + "_images.h5", imaging, device, 10000, false);
+    std::printf("%-6s %8lld %14.0f %18.0f\n", s.name.c_str(), static_cast<long long>(summary.jets),
+                summary.jets / summary.seconds, summary.jets / std::max(summary.device_seconds, 1e-9));
+  }
+  HeatmapSpec spec;
+  spec.height = p.height, spec.width = p.width, spec.pixel_eta = p.pixel_eta, spec.pixel_phi = p.pixel_phi;
+  std::vector<std::vector<double>> means;
+  for (const auto& s : samples) {
+    means.push_back(mean_image(o.output_dir + "/" + s.name + "_images.h5", device, 20000));
+    spec.title = "average " + s.name + " jet image (" + std::to_string(s.kept) + " jets)";
+    write_heatmap_png(o.output_dir + "/" + s.name + "_average.png", means.back(), spec);
+  }
+  std::vector<double> difference(means[0].size());
+  for (size_t i = 0; i < difference.size(); ++i) difference[i] = means[0][i] - means[1][i];
+  spec.diverging = true, spec.log_scale = false;
+  spec.title = "average W image minus average QCD image";
+  spec.colour_label = "difference of mean intensities";
+  write_heatmap_png(o.output_dir + "/w_minus_qcd.png", difference, spec);
+  std::printf("\nwritten to %s/: w_jets.h5 qcd_jets.h5 w_images.h5 qcd_images.h5 w_average.png qcd_average.png "
+              "w_minus_qcd.png\n", o.output_dir.c_str());
 }
 
 }  // namespace
@@ -135,6 +170,8 @@ void add_demo_command(CLI::App& app) {
   command->add_option("--events", o.events, "events per sample (default: the config's events_per_sample)")
       ->check(kPositiveCount);
   command->add_option("--output-dir", o.output_dir, "where the jets files go")->capture_default_str();
+  command->add_option("--images", o.images, "preprocessing config (JSON) or convention (w, top) for the images")
+      ->capture_default_str();
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
   command->callback([] { run_demo(o); });

@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   jetimg::app::add_info_command(app);
   jetimg::app::add_generate_command(app);
   jetimg::app::add_cluster_command(app);
+  jetimg::app::add_preprocess_command(app);
+  jetimg::app::add_show_command(app);
+  jetimg::app::add_stats_command(app);
   jetimg::app::add_demo_command(app);
   try {
     app.parse(argc, argv);

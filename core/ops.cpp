@@ -44,6 +44,18 @@ void sum_rows(Context& ctx, const Tensor& x, Tensor& out) {
   JI_DISPATCH(ctx.device(), sum_rows, ctx, x, out);
 }
 
+void weighted_moments(Context& ctx, const Tensor& x, const Tensor& w, Tensor& sum_wx, Tensor& sum_wx2) {
+  check_on_context_device(ctx, x, "weighted_moments", "x");
+  check_on_context_device(ctx, w, "weighted_moments", "w");
+  check_on_context_device(ctx, sum_wx, "weighted_moments", "sum_wx");
+  check_on_context_device(ctx, sum_wx2, "weighted_moments", "sum_wx2");
+  if (x.ndim() < 1 || w.shape() != Shape{x.dim(0)} || x.dim(0) == 0 || sum_wx.numel() * x.dim(0) != x.numel() ||
+      sum_wx2.numel() != sum_wx.numel())
+    fail("weighted_moments: x ", x.shape().str(), ", w ", w.shape().str(), " and outputs ", sum_wx.shape().str(),
+         " do not fit (x: (N, ...), w: (N), outputs: one row of x)");
+  JI_DISPATCH(ctx.device(), weighted_moments, ctx, x, w, sum_wx, sum_wx2);
+}
+
 void random_uniform(Context& ctx, Tensor& x, float lo, float hi) {
   check_on_context_device(ctx, x, "random_uniform", "x");
   if (!(hi > lo)) fail("random_uniform: need lo < hi, got [", lo, ", ", hi, ")");

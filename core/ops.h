@@ -18,6 +18,9 @@ void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
 double sum(Context& ctx, const Tensor& x);
 // x: (N, ...) -> out: (...), the sum over the first dimension (e.g. a bias gradient).
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out);
+// x: (N, ...), w: (N) -> per element of a row, sum_wx = Σ_n w[n]·x[n, ...] and
+// sum_wx2 = Σ_n w[n]·x[n, ...]² (accumulated in double; written, not added).
+void weighted_moments(Context& ctx, const Tensor& x, const Tensor& w, Tensor& sum_wx, Tensor& sum_wx2);
 // Uniform on [lo, hi) / normal(mean, stddev) from the context's seed and its
 // next random stream: identical numbers on the CPU and on CUDA.
 void random_uniform(Context& ctx, Tensor& x, float lo, float hi);
@@ -30,6 +33,7 @@ void scale(Context& ctx, Tensor& x, float alpha);
 void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
 double sum(Context& ctx, const Tensor& x);
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out);
+void weighted_moments(Context& ctx, const Tensor& x, const Tensor& w, Tensor& sum_wx, Tensor& sum_wx2);
 void random_uniform(Context& ctx, Tensor& x, uint64_t stream, float lo, float hi);
 void random_normal(Context& ctx, Tensor& x, uint64_t stream, float mean, float stddev);
 }  // namespace host
@@ -40,6 +44,7 @@ void scale(Context& ctx, Tensor& x, float alpha);
 void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
 double sum(Context& ctx, const Tensor& x);
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out);
+void weighted_moments(Context& ctx, const Tensor& x, const Tensor& w, Tensor& sum_wx, Tensor& sum_wx2);
 void random_uniform(Context& ctx, Tensor& x, uint64_t stream, float lo, float hi);
 void random_normal(Context& ctx, Tensor& x, uint64_t stream, float mean, float stddev);
 }  // namespace cuda

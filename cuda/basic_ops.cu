@@ -52,6 +52,16 @@ __global__ void sum_rows_kernel(const float* x, int64_t rows, int64_t cols, floa
   }
 }
 
+__global__ void moments_kernel(const float* x, const float* w, int64_t rows, int64_t cols, float* sum_wx,
+                               float* sum_wx2) {
+  for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < cols; c += int64_t(gridDim.x) * blockDim.x) {
+    double first = 0.0, second = 0.0;
+    for (int64_t r = 0; r < rows; ++r) accumulate_moments(w[r], x[r * cols + c], &first, &second);
+    sum_wx[c] = static_cast<float>(first);
+    sum_wx2[c] = static_cast<float>(second);
+  }
+}
+
 __global__ void uniform_kernel(float* x, int64_t n, uint64_t seed, uint64_t stream, float lo, float hi) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
     x[i] = philox_uniform(seed, stream, static_cast<uint64_t>(i), lo, hi);
@@ -111,6 +121,13 @@ double sum(Context& ctx, const Tensor& x) {
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out) {
   const int64_t cols = out.numel();
   sum_rows_kernel<<<blocks_for(cols), kThreads, 0, stream_of(ctx)>>>(x.data(), x.dim(0), cols, out.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void weighted_moments(Context& ctx, const Tensor& x, const Tensor& w, Tensor& sum_wx, Tensor& sum_wx2) {
+  const int64_t cols = sum_wx.numel();
+  moments_kernel<<<blocks_for(cols), kThreads, 0, stream_of(ctx)>>>(x.data(), w.data(), x.dim(0), cols, sum_wx.data(),
+                                                                    sum_wx2.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 

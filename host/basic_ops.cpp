@@ -50,6 +50,19 @@ void sum_rows(Context&, const Tensor& x, Tensor& out) {
   }
 }
 
+void weighted_moments(Context&, const Tensor& x, const Tensor& w, Tensor& sum_wx, Tensor& sum_wx2) {
+  const int64_t rows = x.dim(0), cols = sum_wx.numel();
+  const float* in = x.data();
+  const float* weights = w.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < cols; ++c) {
+    double first = 0.0, second = 0.0;
+    for (int64_t r = 0; r < rows; ++r) accumulate_moments(weights[r], in[r * cols + c], &first, &second);
+    sum_wx.data()[c] = static_cast<float>(first);
+    sum_wx2.data()[c] = static_cast<float>(second);
+  }
+}
+
 void random_uniform(Context& ctx, Tensor& x, uint64_t stream, float lo, float hi) {
   float* data = x.data();
   const int64_t n = x.numel();

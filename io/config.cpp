@@ -100,6 +100,7 @@ template void ConfigSection::optional<int>(const std::string&, int&);
 template void ConfigSection::optional<int64_t>(const std::string&, int64_t&);
 template void ConfigSection::optional<uint64_t>(const std::string&, uint64_t&);
 template void ConfigSection::optional<double>(const std::string&, double&);
+template void ConfigSection::optional<float>(const std::string&, float&);
 template void ConfigSection::optional<std::string>(const std::string&, std::string&);
 template void ConfigSection::required<int>(const std::string&, int&);
 template void ConfigSection::required<int64_t>(const std::string&, int64_t&);

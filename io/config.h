@@ -24,6 +24,8 @@ class ConfigSection {
   void optional(const std::string& key, T& value);
   template <typename T>
   void required(const std::string& key, T& value);
+  // Declares `key` as known when the caller reads its value itself.
+  void accept(const std::string& key) { known_.insert(key); }
   // A nested object (an empty one if absent).
   ConfigSection section(const std::string& key);
   // Fails on any key that was not asked for, listing the known ones.

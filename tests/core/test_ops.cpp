@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/error.h"
 #include "core/ops.h"
 #include "core/philox.h"
 #include "tests/testing.h"
@@ -44,6 +45,18 @@ TEST(BasicOps, CpuMatchesHandComputedValues) {
   EXPECT_EQ(col.to_vector(), (std::vector<float>{-10, -14, -18}));
   fill(ctx, x, 0.25f);
   EXPECT_DOUBLE_EQ(sum(ctx, x), 1.5);
+}
+
+TEST(BasicOps, WeightedMomentsByHand) {
+  Context ctx(Device::cpu(), 0);
+  const Tensor x = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {3, 2});
+  const Tensor w = Tensor::from_vector({1, 0.5f, 2}, {3});
+  Tensor first = Tensor::empty({2}), second = Tensor::empty({2});
+  weighted_moments(ctx, x, w, first, second);
+  EXPECT_EQ(first.to_vector(), (std::vector<float>{1 + 1.5f + 10, 2 + 2 + 12}));
+  EXPECT_EQ(second.to_vector(), (std::vector<float>{1 + 4.5f + 50, 4 + 8 + 72}));
+  Tensor wrong = Tensor::empty({3});
+  EXPECT_THROW(weighted_moments(ctx, x, w, wrong, second), Error);
 }
 
 TEST(BasicOps, SumAccumulatesInDouble) {
@@ -127,6 +140,15 @@ TYPED_TEST(BasicOpsDevice, MatchesCpu) {
   sum_rows(ctx, y, rows);
   EXPECT_TRUE(testing::all_close(rows, rows_cpu, 1e-6, 1e-6));
   EXPECT_NEAR(sum(ctx, y), sum(cpu, y_cpu), 1e-9 * y.numel() + 1e-6);
+
+  Tensor w_cpu = Tensor::empty({37});
+  random_uniform(cpu, w_cpu, 0, 2);
+  Tensor m1_cpu = Tensor::empty({129}), m2_cpu = Tensor::empty({129});
+  Tensor m1 = Tensor::empty({129}, dev), m2 = Tensor::empty({129}, dev);
+  weighted_moments(cpu, y_cpu, w_cpu, m1_cpu, m2_cpu);
+  weighted_moments(ctx, y, w_cpu.to(dev), m1, m2);
+  EXPECT_TRUE(testing::all_close(m1, m1_cpu, 1e-6, 1e-6));
+  EXPECT_TRUE(testing::all_close(m2, m2_cpu, 1e-6, 1e-6));
 
   fill(ctx, y, 3.0f);
   EXPECT_DOUBLE_EQ(sum(ctx, y), 3.0 * y.numel());

@@ -1,0 +1,66 @@
+#include "app/imaging.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "app/progress.h"
+#include "core/ops.h"
+#include "io/images_file.h"
+#include "io/jet_batch.h"
+#include "io/jets_reader.h"
+
+namespace jetimg::app {
+
+ImagingSummary make_images_file(const std::string& jets_path, const std::string& images_path,
+                                const ImagingConfig& config, Device device, int64_t batch_size, bool show_progress) {
+  const PreprocessConfig& p = config.preprocess;
+  p.validate();
+  const JetsReader reader(jets_path);
+  const Json provenance = {{"input", jets_path}, {"input_provenance", reader.provenance()},
+                           {"device", device.str()}, {"program", "jetimg preprocess 0.1.0"}};
+  ImagesWriter writer(images_path, p.channels(), p.pixels.height, p.pixels.width, to_json(config), provenance);
+  Context ctx(device, 1);
+  Progress progress("preprocess", reader.size(), "jets");
+  ImagingSummary summary;
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t first = 0; first < reader.size(); first += batch_size) {
+    const int64_t count = std::min(batch_size, reader.size() - first);
+    const JetsTable table = reader.read(first, count);
+    const JetBatch batch = batch_from_table(table, 0, count, config.constituents);
+    const auto device_start = std::chrono::steady_clock::now();
+    Tensor images = Tensor::empty({count, p.channels(), p.pixels.height, p.pixels.width}, device);
+    preprocess(ctx, batch.to(device), p, images);
+    const Tensor on_host = images.to(Device::cpu());
+    summary.device_seconds += seconds_since(device_start);
+    ImageAux aux{table.pt, table.eta, table.phi, table.mass, table.trimmed_mass, table.weight, table.label};
+    writer.write(on_host.data(), aux);
+    if (show_progress) progress.advance(count);
+  }
+  writer.finish();
+  progress.done();
+  summary.jets = reader.size();
+  summary.seconds = seconds_since(start);
+  return summary;
+}
+
+std::vector<double> mean_image(const std::string& images_path, Device device, int64_t chunk) {
+  const ImagesReader reader(images_path);
+  const int64_t plane = int64_t(reader.height()) * reader.width(), floats = reader.image_floats();
+  std::vector<double> total(static_cast<size_t>(plane), 0.0);
+  Context ctx(device, 1);
+  std::vector<float> buffer;
+  for (int64_t first = 0; first < reader.size(); first += chunk) {
+    const int64_t count = std::min(chunk, reader.size() - first);
+    buffer.resize(static_cast<size_t>(count * floats));
+    reader.read_images(first, count, buffer.data());
+    const Tensor images = Tensor::from_vector(buffer, {count, floats}).to(device);
+    Tensor sums = Tensor::empty({floats}, device);
+    sum_rows(ctx, images, sums);
+    const std::vector<float> host = sums.to_vector();
+    for (int64_t i = 0; i < plane; ++i) total[static_cast<size_t>(i)] += host[static_cast<size_t>(i)];
+  }
+  for (double& v : total) v /= std::max<int64_t>(reader.size(), 1);
+  return total;
+}
+
+}  // namespace jetimg::app

@@ -1,0 +1,73 @@
+// The images file (HDF5), one row per jet:
+//
+//   images        (N, H, W) float32, or (N, C, H, W) with several channels
+//   pt, eta, phi  (N) float64   of the (trimmed) jet the image was made from
+//   mass, trimmed_mass (N) float64
+//   weight        (N) float32
+//   label         (N) int32     1 signal, 0 background
+//   attributes: format = "jetimg-images", version = 1,
+//               preprocessing = JSON (every preprocessing setting),
+//               provenance = JSON (the input and its own provenance)
+//
+// Images are chunked (256 images a chunk) and compressed; readers take rows
+// in ranges so files larger than memory stream.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "io/atomic_output.h"
+#include "io/config.h"
+#include "io/hdf5.h"
+
+namespace jetimg {
+
+// The per-jet values stored beside each image.
+struct ImageAux {
+  std::vector<double> pt, eta, phi, mass, trimmed_mass;
+  std::vector<float> weight;
+  std::vector<int32_t> label;
+  size_t size() const { return label.size(); }
+};
+
+class ImagesWriter {
+ public:
+  ImagesWriter(const std::string& path, int channels, int height, int width, const Json& preprocessing,
+               const Json& provenance);
+  // `images` holds aux.size() images of C·H·W floats.
+  void write(const float* images, const ImageAux& aux);
+  void finish();
+  int64_t images_written() const { return label_.rows(); }
+
+ private:
+  AtomicOutput output_;
+  h5::File file_;
+  int channels_;
+  h5::Appender<float> images_;
+  h5::Appender<double> pt_, eta_, phi_, mass_, trimmed_mass_;
+  h5::Appender<float> weight_;
+  h5::Appender<int32_t> label_;
+};
+
+class ImagesReader {
+ public:
+  explicit ImagesReader(const std::string& path);
+  int64_t size() const { return size_; }
+  int channels() const { return channels_; }
+  int height() const { return height_; }
+  int width() const { return width_; }
+  int64_t image_floats() const { return int64_t(channels_) * height_ * width_; }
+  const Json& preprocessing() const { return preprocessing_; }
+  const std::string& path() const { return file_.path(); }
+  // Images [begin, begin + count) into `out` (count · C·H·W floats).
+  void read_images(int64_t begin, int64_t count, float* out) const;
+  ImageAux read_aux(int64_t begin, int64_t count) const;
+
+ private:
+  h5::File file_;
+  int64_t size_ = 0;
+  int channels_ = 1, height_ = 0, width_ = 0;
+  Json preprocessing_;
+};
+
+}  // namespace jetimg

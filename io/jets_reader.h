@@ -1,0 +1,29 @@
+// Reads a jets file (io/jets_file.h) in row ranges, so that stages after
+// clustering stream files larger than memory.
+#pragma once
+
+#include <string>
+
+#include "io/hdf5.h"
+#include "io/jets_file.h"
+
+namespace jetimg {
+
+class JetsReader {
+ public:
+  // Opens and checks the layout; Error naming the file and what is wrong.
+  explicit JetsReader(const std::string& path);
+  int64_t size() const { return size_; }
+  const Json& provenance() const { return provenance_; }
+  const std::string& path() const { return file_.path(); }
+  // Jets [begin, begin + count) as a table (its `size` is `count`).
+  JetsTable read(int64_t begin, int64_t count) const;
+
+ private:
+  h5::File file_;
+  int64_t size_ = 0;
+  int max_constituents_ = 0, max_subjets_ = 0;
+  Json provenance_;
+};
+
+}  // namespace jetimg

@@ -1,0 +1,164 @@
+#include "io/plot_png.h"
+
+#include <cairo.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "io/atomic_output.h"
+
+namespace jetimg {
+namespace {
+
+struct Rgb {
+  double r, g, b;
+};
+
+// Anchors of a perceptually uniform dark-blue -> green -> yellow map (viridis-like).
+constexpr std::array<Rgb, 9> kSequential = {{{0.267, 0.005, 0.329}, {0.283, 0.141, 0.458}, {0.254, 0.265, 0.530},
+                                             {0.207, 0.372, 0.553}, {0.164, 0.471, 0.558}, {0.128, 0.567, 0.551},
+                                             {0.135, 0.659, 0.518}, {0.478, 0.821, 0.318}, {0.993, 0.906, 0.144}}};
+constexpr std::array<Rgb, 5> kDiverging = {
+    {{0.129, 0.400, 0.674}, {0.573, 0.773, 0.871}, {0.969, 0.969, 0.969}, {0.957, 0.647, 0.510}, {0.698, 0.094, 0.169}}};
+
+template <size_t N>
+Rgb colour_at(const std::array<Rgb, N>& map, double t) {
+  t = std::clamp(t, 0.0, 1.0) * (N - 1);
+  const size_t i = std::min(static_cast<size_t>(t), N - 2);
+  const double f = t - i;
+  return {map[i].r + f * (map[i + 1].r - map[i].r), map[i].g + f * (map[i + 1].g - map[i].g),
+          map[i].b + f * (map[i + 1].b - map[i].b)};
+}
+
+// A "nice" tick step for a range (1, 2 or 5 times a power of ten).
+double nice_step(double range, int target_ticks) {
+  const double raw = range / target_ticks, power = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * power >= raw) return m * power;
+  return 10 * power;
+}
+
+void text(cairo_t* cr, double x, double y, const std::string& s, double align_x = 0.5, double size = 13,
+          double angle = 0) {
+  cairo_save(cr);
+  cairo_set_font_size(cr, size);
+  cairo_text_extents_t ext;
+  cairo_text_extents(cr, s.c_str(), &ext);
+  cairo_translate(cr, x, y);
+  cairo_rotate(cr, angle);
+  cairo_move_to(cr, -align_x * ext.x_advance, ext.height / 2);
+  cairo_show_text(cr, s.c_str());
+  cairo_restore(cr);
+}
+
+std::string format(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", std::abs(v) < 1e-12 ? 0.0 : v);
+  return buffer;
+}
+
+}  // namespace
+
+void write_heatmap_png(const std::string& path, const std::vector<double>& image, const HeatmapSpec& spec) {
+  if (spec.height < 1 || spec.width < 1 || image.size() != static_cast<size_t>(spec.height) * spec.width)
+    fail("heat map '", path, "': ", image.size(), " values do not fill ", spec.height, "x", spec.width);
+  AtomicOutput output(path);
+  constexpr int kCanvasW = 700, kCanvasH = 600;
+  constexpr double kPlotX = 90, kPlotY = 60, kPlotSize = 440, kBarX = 560, kBarW = 22;
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, kCanvasW, kCanvasH);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+
+  // Colour scale.
+  double lo, hi;
+  const double vmax = *std::max_element(image.begin(), image.end());
+  const double vmin = *std::min_element(image.begin(), image.end());
+  if (spec.diverging) {
+    hi = std::max({std::abs(vmax), std::abs(vmin), 1e-30});
+    lo = -hi;
+  } else if (spec.log_scale) {
+    hi = std::log10(std::max(vmax, 1e-30));
+    lo = hi + std::log10(spec.log_floor);
+  } else {
+    lo = std::min(vmin, 0.0);
+    hi = std::max(vmax, lo + 1e-30);
+  }
+  const auto colour_of = [&](double v) {
+    if (spec.diverging) return colour_at(kDiverging, (v - lo) / (hi - lo));
+    const double t = spec.log_scale ? (v > 0 ? (std::log10(v) - lo) / (hi - lo) : 0.0) : (v - lo) / (hi - lo);
+    return colour_at(kSequential, t);
+  };
+
+  // Pixels: the plot area keeps the image's aspect ratio in (η, φ).
+  const double extent_x = spec.width * spec.pixel_eta, extent_y = spec.height * spec.pixel_phi;
+  const double scale = kPlotSize / std::max(extent_x, extent_y);
+  const double plot_w = extent_x * scale, plot_h = extent_y * scale;
+  const double cell_w = plot_w / spec.width, cell_h = plot_h / spec.height;
+  for (int r = 0; r < spec.height; ++r)
+    for (int c = 0; c < spec.width; ++c) {
+      const Rgb rgb = colour_of(image[static_cast<size_t>(r) * spec.width + c]);
+      cairo_set_source_rgb(cr, rgb.r, rgb.g, rgb.b);
+      cairo_rectangle(cr, kPlotX + c * cell_w, kPlotY + r * cell_h, cell_w + 0.5, cell_h + 0.5);
+      cairo_fill(cr);
+    }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_set_line_width(cr, 1);
+  cairo_rectangle(cr, kPlotX, kPlotY, plot_w, plot_h);
+  cairo_stroke(cr);
+
+  // Axes: ticks at nice values of η′ and φ′ (0 at the image centre).
+  const double step_x = nice_step(extent_x, 5), step_y = nice_step(extent_y, 5);
+  for (double v = std::ceil(-extent_x / 2 / step_x) * step_x; v <= extent_x / 2 + 1e-9; v += step_x) {
+    const double x = kPlotX + (v + extent_x / 2) * scale;
+    cairo_move_to(cr, x, kPlotY + plot_h);
+    cairo_line_to(cr, x, kPlotY + plot_h + 5);
+    cairo_stroke(cr);
+    text(cr, x, kPlotY + plot_h + 16, format(v));
+  }
+  for (double v = std::ceil(-extent_y / 2 / step_y) * step_y; v <= extent_y / 2 + 1e-9; v += step_y) {
+    const double y = kPlotY + (extent_y / 2 - v) * scale;
+    cairo_move_to(cr, kPlotX - 5, y);
+    cairo_line_to(cr, kPlotX, y);
+    cairo_stroke(cr);
+    text(cr, kPlotX - 8, y, format(v), 1.0);
+  }
+  text(cr, kPlotX + plot_w / 2, kPlotY + plot_h + 40, spec.x_label, 0.5, 14);
+  text(cr, kPlotX - 55, kPlotY + plot_h / 2, spec.y_label, 0.5, 14, -M_PI / 2);
+  text(cr, kCanvasW / 2.0, 28, spec.title, 0.5, 16);
+
+  // Colour bar with labelled ticks.
+  const int bar_steps = 200;
+  for (int i = 0; i < bar_steps; ++i) {
+    const double t = 1.0 - (i + 0.5) / bar_steps;
+    const double v = lo + t * (hi - lo);
+    const Rgb rgb = spec.diverging || !spec.log_scale ? colour_of(v) : colour_at(kSequential, t);
+    cairo_set_source_rgb(cr, rgb.r, rgb.g, rgb.b);
+    cairo_rectangle(cr, kBarX, kPlotY + i * plot_h / bar_steps, kBarW, plot_h / bar_steps + 0.5);
+    cairo_fill(cr);
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_rectangle(cr, kBarX, kPlotY, kBarW, plot_h);
+  cairo_stroke(cr);
+  const double bar_step = nice_step(hi - lo, 5);
+  for (double v = std::ceil(lo / bar_step) * bar_step; v <= hi + 1e-12 * std::abs(hi); v += bar_step) {
+    const double y = kPlotY + (hi - v) / (hi - lo) * plot_h;
+    cairo_move_to(cr, kBarX + kBarW, y);
+    cairo_line_to(cr, kBarX + kBarW + 4, y);
+    cairo_stroke(cr);
+    text(cr, kBarX + kBarW + 7, y, spec.log_scale && !spec.diverging ? "1e" + format(v) : format(v), 0.0, 11);
+  }
+  text(cr, kBarX + kBarW + 75, kPlotY + plot_h / 2, spec.colour_label, 0.5, 13, M_PI / 2);
+
+  cairo_destroy(cr);
+  const cairo_status_t status = cairo_surface_write_to_png(surface, output.temp_path().c_str());
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) fail("cannot write PNG '", path, "': ", cairo_status_to_string(status));
+  output.commit();
+}
+
+}  // namespace jetimg
