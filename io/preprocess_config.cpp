@@ -116,6 +116,9 @@ ImagingConfig imaging_config_from(const Json& json, const std::string& file) {
 ImagingConfig load_imaging_config(const std::string& path_or_convention) {
   if (path_or_convention.empty()) return imaging_preset("w");
   if (path_or_convention == "w" || path_or_convention == "top") return imaging_preset(path_or_convention);
+  std::error_code ec;
+  if (!std::filesystem::exists(path_or_convention, ec))
+    fail("preprocessing config '", path_or_convention, "' is neither an existing file nor a convention (w or top)");
   return imaging_config_from(load_json_file(path_or_convention), path_or_convention);
 }
 

@@ -51,6 +51,15 @@ grep -q "kept" "$work/out.txt" || { echo "FAIL: cluster summary"; failures=$((fa
 expect_ok "help on a subcommand" "$jetimg" cluster --help
 expect_ok "info" "$jetimg" info --device cpu
 
+expect_ok "preprocess" "$jetimg" preprocess "$work/w_jets.h5" -o "$work/w_images.h5" --config w --device cpu
+expect_ok "preprocess top" "$jetimg" preprocess "$work/w_jets.h5" -o "$work/w_top.h5" --config top --device cpu
+expect_ok "show" "$jetimg" show "$work/w_images.h5" -o "$work/w.png" --device cpu
+expect_ok "show difference" "$jetimg" show "$work/w_images.h5" "$work/w_images.h5" -o "$work/d.png" --device cpu
+expect_ok "stats" "$jetimg" stats "$work/w_images.h5" -o "$work/stats.h5" --device cpu
+if [ "$(head -c 8 "$work/w.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a0a" ]; then
+  echo "FAIL: show did not write a PNG"; failures=$((failures + 1))
+fi
+
 # Bad input.
 expect_fail "zero events" "--events" "$jetimg" generate --process w --events 0 -o "$work/x.h5"
 expect_fail "negative events" "--events" "$jetimg" generate --process w --events -5 -o "$work/x.h5"
@@ -72,6 +81,13 @@ echo '{"jets": {"radius": 1.0}}' >"$work/unknown.json"
 expect_fail "unknown config key" "unknown key 'jets.radius'" "$jetimg" cluster "$work/w.h5" -o "$work/j.h5" --config "$work/unknown.json"
 echo '{"generator": {"pt_min": "high"}}' >"$work/type.json"
 expect_fail "wrong config type" "'generator.pt_min' must be a number" "$jetimg" generate --process w --events 5 -o "$work/x.h5" --config "$work/type.json"
+expect_fail "events file to preprocess" "not a jetimg jets file" "$jetimg" preprocess "$work/w.h5" -o "$work/i.h5"
+echo '{"flip": "sideways"}' >"$work/flip.json"
+expect_fail "bad preprocessing key" "'flip' must be one of" "$jetimg" preprocess "$work/w_jets.h5" -o "$work/i.h5" --config "$work/flip.json"
+expect_fail "unknown convention" "'z' is neither an existing file nor a convention" "$jetimg" preprocess "$work/w_jets.h5" -o "$work/i.h5" --config z
+expect_fail "show a jets file" "not a jetimg images file" "$jetimg" show "$work/w_jets.h5" -o "$work/x.png"
+expect_fail "show mismatched sizes" "has 40x40 images" "$jetimg" show "$work/w_images.h5" "$work/w_top.h5" -o "$work/x.png"
+expect_fail "stats of a missing file" "no such file" "$jetimg" stats "$work/none.h5" -o "$work/s.h5"
 expect_fail "bad device" "unknown device 'gpu'" "$jetimg" demo --events 10 --device gpu --output-dir "$work"
 expect_fail "unknown subcommand" "" "$jetimg" frobnicate
 
