@@ -134,3 +134,21 @@ void preprocess(Context& ctx, const JetBatch& batch, const PreprocessConfig& con
 }
 
 }  // namespace jetimg
+
+namespace jetimg {
+
+void preprocess_from_host(Context& ctx, const JetBatch& host_batch, const PreprocessConfig& config,
+                          Tensor& host_images, int64_t chunk) {
+  config.validate();
+  if (config.rotation_space != RotationSpace::Constituents)
+    fail("preprocess_from_host: only constituent-space rotation streams from host memory");
+  if (chunk < 1) fail("preprocess_from_host: chunk must be >= 1, got ", chunk);
+  Context host_view(Device::cpu(), ctx.seed());
+  check_batch(host_view, host_batch);
+  check_images(host_images, host_batch.size(), config.pixels, "preprocess_from_host");
+  if (host_images.device() != Device::cpu()) fail("preprocess_from_host: images must be in host memory");
+  if (host_batch.size() == 0) return;
+  JI_DISPATCH(ctx.device(), preprocess_from_host, ctx, host_batch, config, host_images, chunk);
+}
+
+}  // namespace jetimg
