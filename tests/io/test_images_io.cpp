@@ -52,6 +52,12 @@ TEST(ImagingConfig, PresetsAndOverrides) {
   EXPECT_EQ(to_json(back), to_json(c));
 }
 
+TEST(ImagingConfig, ShippedConfigsSpellOutThePresets) {
+  EXPECT_EQ(to_json(load_imaging_config(JETIMG_SOURCE_DIR "/configs/preprocess_w.json")), to_json(imaging_preset("w")));
+  EXPECT_EQ(to_json(load_imaging_config(JETIMG_SOURCE_DIR "/configs/preprocess_top.json")),
+            to_json(imaging_preset("top")));
+}
+
 TEST(ImagingConfig, ErrorsNameTheFileAndKey) {
   const std::string dir = testing::scratch_dir("imaging");
   EXPECT_NE(error_of(write_file(dir, "a.json", R"({"rotatoin": "none"})")).find("unknown key 'rotatoin'"), std::string::npos);
