@@ -195,13 +195,7 @@ int main(int argc, char** argv) {
       const double on_device = rate(device_batch, c.config, gpu, quick ? 2 : 5);
       // From host memory: pinned buffers, copies in and out overlapping the
       // kernels on two streams (chunks of 100k jets), all timed.
-      const auto pinned = [](const Tensor& t) {
-        Tensor p = Tensor::empty_pinned(t.shape());
-        p.copy_from(t);
-        return p;
-      };
-      const JetBatch pinned_batch{pinned(host.constituents), pinned(host.n_constituents), pinned(host.subjets),
-                                  pinned(host.n_subjets), pinned(host.jets)};
+      const JetBatch pinned_batch = host.to_pinned();
       Tensor host_images = Tensor::empty_pinned({size, 1, c.config.pixels.height, c.config.pixels.width});
       Context ctx(gpu, 1);
       double best = 1e30;

@@ -39,6 +39,11 @@ JetBatch JetBatch::to(Device device) const {
           jets.to(device)};
 }
 
+JetBatch JetBatch::to_pinned() const {
+  return {constituents.to_pinned(), n_constituents.to_pinned(), subjets.to_pinned(), n_subjets.to_pinned(),
+          jets.to_pinned()};
+}
+
 JetBatch JetBatch::slice(int64_t begin, int64_t end) const {
   return {constituents.slice(begin, end), n_constituents.slice(begin, end), subjets.slice(begin, end),
           n_subjets.slice(begin, end), jets.slice(begin, end)};

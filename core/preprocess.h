@@ -41,6 +41,7 @@ struct JetBatch {
 
   int64_t size() const { return constituents.defined() ? constituents.dim(0) : 0; }
   JetBatch to(Device device) const;
+  JetBatch to_pinned() const;  // page-locked host copies, for preprocess_from_host
   JetBatch slice(int64_t begin, int64_t end) const;
 };
 

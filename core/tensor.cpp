@@ -167,6 +167,12 @@ Tensor Tensor::to(Device device) const {
   return t;
 }
 
+Tensor Tensor::to_pinned() const {
+  Tensor t = empty_pinned(shape_);
+  t.copy_from(*this);
+  return t;
+}
+
 void Tensor::copy_from(const Tensor& src) {
   if (src.shape() != shape_) fail("copy_from: shape ", src.shape().str(), " into ", shape_.str());
   copy_bytes(data(), device(), src.data(), src.device(), static_cast<size_t>(numel()) * sizeof(float));

@@ -77,6 +77,8 @@ class Tensor {
   // A copy on `device` (always a copy, even on the same device).
   Tensor to(Device device) const;
   Tensor clone() const { return to(device()); }
+  // A copy in page-locked host memory (see empty_pinned).
+  Tensor to_pinned() const;
   // Copies `src` (same shape, any device) into this tensor.
   void copy_from(const Tensor& src);
   std::vector<float> to_vector() const;

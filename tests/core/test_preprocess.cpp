@@ -373,13 +373,7 @@ TYPED_TEST(PreprocessDevice, StreamingFromPinnedHostMemoryMatchesCpu) {
   PreprocessConfig config = PreprocessConfig::top_tagging();
   const std::vector<float> reference = run(batch, config);
   // Pinned copies of the batch and of the output, streamed in chunks of 100.
-  const auto pinned = [](const Tensor& t) {
-    Tensor p = Tensor::empty_pinned(t.shape());
-    p.copy_from(t);
-    return p;
-  };
-  const JetBatch host{pinned(batch.constituents), pinned(batch.n_constituents), pinned(batch.subjets),
-                      pinned(batch.n_subjets), pinned(batch.jets)};
+  const JetBatch host = batch.to_pinned();
   Tensor images = Tensor::empty_pinned({batch.size(), 1, 40, 40});
   Context ctx(this->device(), 1);
   preprocess_from_host(ctx, host, config, images, 100);
