@@ -6,8 +6,11 @@
 #include <HepMC3/ReaderAsciiHepMC2.h>
 #include <HepMC3/Setup.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "core/error.h"
@@ -37,8 +40,27 @@ void quiet_hepmc() {
   std::call_once(once, [] {
     HepMC3::Setup::set_print_errors(false);
     HepMC3::Setup::set_print_warnings(false);
+    HepMC3::Setup::set_debug_level(-1);  // its parsers print DEBUG lines on bad input otherwise
   });
 }
+
+// HepMC3 3.1 prints some parse failures to std::cout whatever its settings;
+// the reader reports them itself, so both streams are muted while it parses.
+class MuteStandardStreams {
+ public:
+  MuteStandardStreams() : out_(std::cout.rdbuf(&sink_)), err_(std::cerr.rdbuf(&sink_)) {}
+  ~MuteStandardStreams() {
+    std::cout.rdbuf(out_);
+    std::cerr.rdbuf(err_);
+  }
+
+ private:
+  struct NullBuffer : std::streambuf {
+    int overflow(int c) override { return c; }
+  } sink_;
+  std::streambuf* out_;
+  std::streambuf* err_;
+};
 
 bool is_neutrino(int pdg) {
   const int a = std::abs(pdg);
@@ -106,20 +128,60 @@ bool HepMCSource::next_block(std::vector<std::string>& block, int64_t& first_lin
 std::string HepMCSource::block_problem(const std::vector<std::string>& block) const {
   const std::vector<std::string> e = tokens(block.front());
   long long vertices = 0, particles = 0, orphans_and_outgoing = 0;
+  std::set<long long> vertex_ids;  // V lines seen so far
+  std::vector<long long> end_vertices;  // HepMC2: each particle's end-vertex barcode
+  std::vector<long long> parent_vertices;  // HepMC3: vertices named as a particle's parent
+  const long long declared = count_field(e, 3);  // HepMC3: particles in the event
   for (size_t i = 1; i < block.size(); ++i) {
     const std::string& line = block[i];
+    const std::string at = " (line +" + std::to_string(i) + ")";
     if (starts_with(line, "V ")) {
       ++vertices;
+      const auto v = tokens(line);
+      const long long id = v.size() > 1 ? std::strtoll(v[1].c_str(), nullptr, 10) : 0;
+      if (id >= 0) return "a V line without a negative vertex id" + at;
+      vertex_ids.insert(id);
       if (version_ == 2) {
-        const auto v = tokens(line);
         const long long orphans = count_field(v, 7), outgoing = count_field(v, 8);
-        if (orphans < 0 || outgoing < 0) return "a V line without particle counts";
+        if (orphans < 0 || outgoing < 0) return "a V line without particle counts" + at;
         orphans_and_outgoing += orphans + outgoing;
+      } else {
+        // HepMC3 lists the incoming particles, [i1,i2,...], by id (1..declared).
+        if (v.size() < 4 || v[3].size() < 2 || v[3].front() != '[' || v[3].back() != ']')
+          return "a V line without its incoming-particle list" + at;
+        std::istringstream list(v[3].substr(1, v[3].size() - 2));
+        for (std::string item; std::getline(list, item, ',');) {
+          char* end = nullptr;
+          const long long in = std::strtoll(item.c_str(), &end, 10);
+          if (item.empty() || *end != '\0' || in < 1 || in > declared)
+            return "vertex " + std::to_string(id) + " lists particle '" + item + "', which the event does not have" + at;
+        }
       }
     } else if (starts_with(line, "P ")) {
       ++particles;
+      const auto p = tokens(line);
+      if (version_ == 3) {
+        // P id parent pdg px py pz E m status: ids run 1, 2, ...; a parent is an
+        // earlier particle (> 0) or a vertex of the event (< 0).
+        if (p.size() < 10 || count_field(p, 1) != particles)
+          return "particle line " + std::to_string(particles) + " is not 'P " + std::to_string(particles) +
+                 " parent pdg px py pz E m status'" + at;
+        const long long parent = std::strtoll(p[2].c_str(), nullptr, 10);
+        if (parent >= particles)
+          return "particle " + std::to_string(particles) + " names parent " + p[2] + ", which is not defined before it" + at;
+        if (parent < 0) parent_vertices.push_back(parent);
+      } else {
+        if (p.size() < 13) return "a P line with fewer than 12 fields" + at;
+        end_vertices.push_back(std::strtoll(p[11].c_str(), nullptr, 10));
+      }
     }
   }
+  for (long long parent : parent_vertices)
+    if (!vertex_ids.count(parent))
+      return "a particle comes from vertex " + std::to_string(parent) + ", which the event does not have";
+  for (long long end : end_vertices)
+    if (end != 0 && !vertex_ids.count(end))
+      return "a particle ends at vertex " + std::to_string(end) + ", which the event does not have";
   const long long declared_vertices = count_field(e, version_ == 2 ? 8 : 2);
   if (declared_vertices < 0) return "an E line without a vertex count";
   // HepMC3 leaves out the V line of a vertex with one incoming particle and no position.
@@ -154,6 +216,7 @@ EventBatch HepMCSource::read_batch(int64_t n) {
     HepMC3::GenEvent event;
     bool ok = false;
     try {
+      const MuteStandardStreams mute;
       if (version_ == 2) {
         HepMC3::ReaderAsciiHepMC2 reader(stream);
         ok = reader.read_event(event);
