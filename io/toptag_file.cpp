@@ -47,8 +47,12 @@ TopTagSource::TopTagSource(const std::string& path) : file_(h5::File::open(path)
 
 EventBatch TopTagSource::read_batch(int64_t n) {
   EventBatch batch;
-  const int64_t count = std::min(n, rows_ - next_);
-  if (count <= 0) return batch;
+  // Rows that are all skipped must not look like the end of the file.
+  while (batch.empty() && next_ < rows_) read_rows(std::min(n, rows_ - next_), batch);
+  return batch;
+}
+
+void TopTagSource::read_rows(int64_t count, EventBatch& batch) {
   std::vector<std::vector<double>> blocks(block_items_.size());
   for (size_t k = 0; k < blocks.size(); ++k) {
     blocks[k].resize(static_cast<size_t>(count) * block_items_[k].size());
@@ -86,7 +90,6 @@ EventBatch TopTagSource::read_batch(int64_t n) {
     }
   }
   next_ += count;
-  return batch;
 }
 
 Json TopTagSource::provenance() const {

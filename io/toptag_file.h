@@ -35,7 +35,8 @@ class TopTagSource : public EventSource {
     int block = -1;
     size_t index = 0;  // within the block
   };
-  Column column(const std::string& name) const;
+  // Rows [next_, next_ + count) into `batch`, skipping the unusable ones.
+  void read_rows(int64_t count, EventBatch& batch);
 
   h5::File file_;
   std::vector<std::vector<std::string>> block_items_;
