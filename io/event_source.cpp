@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -94,12 +95,14 @@ std::string detect_event_format(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[8] = {};
   in.read(magic, 8);
-  if (in.gcount() == 8 && std::string(magic, 8) == "\x89HDF\r\n\x1a\n") {
+  const std::string extension = std::filesystem::path(path).extension().string();
+  const bool hdf5_name = extension == ".h5" || extension == ".hdf5" || extension == ".hdf";
+  if (hdf5_name || (in.gcount() == 8 && std::string(magic, 8) == "\x89HDF\r\n\x1a\n")) {
     const h5::File file = h5::File::open(path);
     if (file.has_attribute("format") && file.read_string_attribute("format") == "jetimg-events") return "jetimg";
     if (is_toptag_file(file)) return "toptag";
-    fail("'", path, "' is an HDF5 file but neither a jetimg events file (attribute format = \"jetimg-events\") "
-         "nor a top-tagging dataset (group 'table' with 'block0_values')");
+    fail("'", path, "' is not a jetimg events file (no attribute format = \"jetimg-events\") nor a top-tagging "
+         "dataset (no group 'table' with 'block0_values')");
   }
   const int version = detect_hepmc_version(path);
   if (version == 2) return "hepmc2";
