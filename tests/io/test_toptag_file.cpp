@@ -17,15 +17,15 @@ namespace jetimg {
 namespace {
 
 // Writes the pandas fixture into `dir`; empty (and `why`) if it cannot.
-std::string make_fixture(const std::string& dir, std::string& why) {
+std::string make_fixture(const std::string& dir, const std::string& layout, std::string& why) {
   const std::string python = std::string(JETIMG_SOURCE_DIR) + "/.venv/bin/python";
   if (!std::filesystem::exists(python)) {
     why = "no project venv (" + python + "); ./run test creates it from python/requirements.txt";
     return "";
   }
-  const std::string path = dir + "/toptag.h5";
+  const std::string path = dir + "/toptag_" + layout + ".h5";
   const std::string command = "'" + python + "' '" + JETIMG_SOURCE_DIR + "/tests/python/make_toptag_fixture.py' '" +
-                              path + "' >'" + dir + "/log.txt' 2>&1";
+                              path + "' " + layout + " >'" + dir + "/log.txt' 2>&1";
   if (std::system(command.c_str()) != 0 || !std::filesystem::exists(path)) {
     why = "tests/python/make_toptag_fixture.py failed (pandas or tables missing from .venv?), see " + dir + "/log.txt";
     return "";
@@ -35,14 +35,17 @@ std::string make_fixture(const std::string& dir, std::string& why) {
 
 FourVector constituent(double pt, double eta, double phi) { return FourVector::from_pt_eta_phi_m(pt, eta, phi, 0); }
 
-TEST(TopTagFile, ReadsWhatPandasWrote) {
+class TopTagLayouts : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(TopTagLayouts, ReadsWhatPandasWrote) {
   const std::string dir = testing::scratch_dir("toptag");
   std::string why;
-  const std::string path = make_fixture(dir, why);
+  const std::string path = make_fixture(dir, GetParam(), why);
   if (path.empty()) GTEST_SKIP() << why;
 
   auto source = open_event_source(path);
   EXPECT_EQ(source->format(), "toptag");
+  EXPECT_EQ(source->provenance()["pandas_layout"], GetParam());
   EXPECT_EQ(source->size_hint(), 5);
   std::vector<Event> events;
   std::vector<int64_t> indices;
@@ -70,6 +73,16 @@ TEST(TopTagFile, ReadsWhatPandasWrote) {
   EXPECT_NE(source->counts().reasons[0].find("row 2: constituent 1 has a NaN"), std::string::npos)
       << source->counts().reasons[0];
   EXPECT_NE(source->counts().reasons[1].find("row 3: no constituents"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Pandas, TopTagLayouts, ::testing::Values("fixed", "table"));
+
+TEST(TopTagFile, UnpicklesProtocolZeroStringLists) {
+  EXPECT_EQ(unpickle_string_list("(lp0\nVE_0\np1\naVPX_0\np2\na."), (std::vector<std::string>{"E_0", "PX_0"}));
+  EXPECT_EQ(unpickle_string_list("(lp1\nS'ttv'\np2\naS'is_signal_new'\np3\na."),
+            (std::vector<std::string>{"ttv", "is_signal_new"}));
+  EXPECT_THROW(unpickle_string_list("\x80\x02]q\x00"), Error);
+  EXPECT_THROW(unpickle_string_list("(lp0\nI42\na."), Error);
 }
 
 // A `table` group written by hand, with `items` naming the columns of one

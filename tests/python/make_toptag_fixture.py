@@ -1,12 +1,14 @@
 """Writes a small file in the top-tagging reference dataset's layout.
 
 The public train/val/test.h5 files are pandas DataFrames stored with
-DataFrame.to_hdf(key="table", format="fixed") (PyTables): 200 constituents as
+DataFrame.to_hdf(key="table") (PyTables; public code reads them both with
+pd.read_hdf and with HDFStore.select(columns=...), which only the 'table'
+layout allows, so both layouts are made here): 200 constituents as
 columns E_i, PX_i, PY_i, PZ_i (zero-padded), then truthE, truthPX, truthPY,
 truthPZ, ttv and is_signal_new. This script makes the same kind of file with
 the same tools, so the C++ reader is tested against what pandas writes.
 
-usage: make_toptag_fixture.py OUTPUT.h5
+usage: make_toptag_fixture.py OUTPUT.h5 [fixed|table]   (pandas' HDF5 layout; default fixed)
 Rows written (all GeV):
   0: top  (label 1), 3 constituents
   1: QCD  (label 0), 2 constituents
@@ -27,7 +29,7 @@ def constituent(pt, eta, phi):
     return [float(np.sqrt(px * px + py * py + pz * pz)), px, py, pz]
 
 
-def main(path):
+def main(path, layout="fixed"):
     rows = [
         ([constituent(300, 0.1, 0.2), constituent(200, 0.3, 0.5), constituent(100, -0.2, 0.1)], 1),
         ([constituent(400, 1.0, -1.0), constituent(150, 1.1, -1.2)], 0),
@@ -50,8 +52,8 @@ def main(path):
         frame[name] = 0.0
     frame["ttv"] = np.zeros(len(rows), dtype=np.int64)
     frame["is_signal_new"] = np.array([label for _, label in rows], dtype=np.int64)
-    frame.to_hdf(path, key="table", mode="w", format="fixed")
+    frame.to_hdf(path, key="table", mode="w", format=layout)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])
