@@ -98,10 +98,9 @@ HepMCSource::HepMCSource(const std::string& path, int version, const FinalStateS
       pending_ = line, has_pending_ = true, pending_line_ = lines_.line_number();
       return;
     }
-    if (starts_with(line, "HepMC::") && line.find("END_EVENT_LISTING") != std::string::npos) break;
+    if (starts_with(line, "HepMC::") && line.find("END_EVENT_LISTING") != std::string::npos) return;
     if (version_ == 3 && (starts_with(line, "W ") || starts_with(line, "T "))) preamble_.push_back(line);
   }
-  finished_ = true;
 }
 
 bool HepMCSource::next_block(std::vector<std::string>& block, int64_t& first_line) {
@@ -116,10 +115,7 @@ bool HepMCSource::next_block(std::vector<std::string>& block, int64_t& first_lin
       pending_ = line, has_pending_ = true, pending_line_ = lines_.line_number();
       return true;
     }
-    if (starts_with(line, "HepMC::")) {
-      if (line.find("END_EVENT_LISTING") != std::string::npos) finished_ = true;
-      continue;  // a header of a concatenated file, or the footer
-    }
+    if (starts_with(line, "HepMC::")) continue;  // the footer, or a header of a concatenated file
     block.push_back(line);
   }
   return true;

@@ -37,7 +37,7 @@ class HepMCSource : public EventSource {
   FinalStateSelection selection_;
   std::vector<std::string> preamble_;  // HepMC3 run-info lines (W, T) before the first event
   std::string pending_;                // an E line read ahead
-  bool has_pending_ = false, finished_ = false;
+  bool has_pending_ = false;
   int64_t pending_line_ = 0, record_ = 0;
 };
 

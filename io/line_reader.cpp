@@ -49,7 +49,13 @@ bool LineReader::fill() {
     fail("'", path_, "', after line ", line_number_, ": cannot read (", why ? why : "read error",
          compressed_ ? "; damaged or truncated gzip?" : "", ")");
   }
-  if (got == 0) eof_ = true;
+  if (got == 0) {
+    eof_ = true;
+    int code = Z_OK;
+    gzerror(file_, &code);
+    if (code != Z_OK && code != Z_STREAM_END)
+      fail("'", path_, "', after line ", line_number_, ": the gzip stream ends early (truncated file?)");
+  }
   end_ += static_cast<size_t>(got);
   return got > 0;
 }
