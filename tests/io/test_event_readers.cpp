@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "io/event_source.h"
 #include "io/events_file.h"
+#include "tests/io/hepmc_fixture.h"
 #include "tests/testing.h"
 
 namespace jetimg {
@@ -98,23 +99,31 @@ TEST(TextEvents, SkipsBadEventsAndSaysWhere) {
   EXPECT_TRUE(source->read_batch(10).empty());
 }
 
+// `small_` is a two-event HepMC2 file written by HepMC3 (tests/io/hepmc_fixture.h);
+// `sherpa_` a real Sherpa event from the shared data, where present.
 class HepMC : public ::testing::Test {
  protected:
   void SetUp() override {
-    sherpa_ = testing::shared_data("sherpa_wz.hepmc");
-    if (!std::filesystem::exists(sherpa_)) GTEST_SKIP() << "no shared data: " << sherpa_ << " is absent";
     dir_ = testing::scratch_dir("hepmc");
+    small_ = dir_ + "/small.hepmc";
+    testing::write_hepmc(small_, 2);
+    sherpa_ = testing::shared_data("sherpa_wz.hepmc");
   }
-  std::string sherpa_, dir_;
+  void need_sherpa() {
+    if (!std::filesystem::exists(sherpa_)) GTEST_SKIP() << "no shared data: " << sherpa_ << " is absent";
+  }
+  std::string small_, sherpa_, dir_;
 };
 
-// Final-state particles of the Sherpa event by an independent reading of the
-// P lines: status 1 and end-vertex barcode 0.
-std::vector<std::vector<double>> final_state_by_hand(const std::string& path, bool neutrinos) {
+// Final-state particles of event `which` of a HepMC2 file by an independent
+// reading of its P lines: status 1 and end-vertex barcode 0.
+std::vector<std::vector<double>> final_state_by_hand(const std::string& path, bool neutrinos, int which = 0) {
   std::istringstream in(read_text(path));
   std::vector<std::vector<double>> out;
+  int event = -1;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("P ", 0) != 0) continue;
+    if (line.rfind("E ", 0) == 0) ++event;
+    if (line.rfind("P ", 0) != 0 || event != which) continue;
     std::istringstream f(line.substr(2));
     double barcode, pdg, px, py, pz, e, m, status, theta, phi, end;
     f >> barcode >> pdg >> px >> py >> pz >> e >> m >> status >> theta >> phi >> end;
@@ -135,6 +144,8 @@ void expect_same_particles(const Event& event, const std::vector<std::vector<dou
 }
 
 TEST_F(HepMC, ReadsSherpaHepMC2FinalState) {
+  need_sherpa();
+  if (IsSkipped()) return;
   auto source = open_event_source(sherpa_);
   EXPECT_EQ(source->format(), "hepmc2");
   EventBatch batch = source->read_batch(10);
@@ -150,11 +161,20 @@ TEST_F(HepMC, ReadsSherpaHepMC2FinalState) {
   expect_same_particles(with_neutrinos->read_batch(1).events.at(0), final_state_by_hand(sherpa_, true));
 }
 
+TEST_F(HepMC, ReadsSmallHepMC2) {
+  auto source = open_event_source(small_);
+  EXPECT_EQ(source->format(), "hepmc2");
+  const std::vector<Event> events = read_everything(*source, 1);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].size(), 8u);  // six pions and the W's quarks; the neutrino and the W itself are not final
+  expect_same_particles(events[1], final_state_by_hand(small_, false, 1));
+}
+
 TEST_F(HepMC, ReadsHepMC3AndGzipAndMeV) {
-  // The same event written by HepMC3's own writer.
+  // The same events written by HepMC3's own HepMC3 writer.
   HepMC3::GenEvent event;
   {
-    HepMC3::ReaderAsciiHepMC2 reader(sherpa_);
+    HepMC3::ReaderAsciiHepMC2 reader(small_);
     ASSERT_TRUE(reader.read_event(event));
   }
   const std::string v3 = dir_ + "/sherpa.hepmc3";
@@ -168,33 +188,33 @@ TEST_F(HepMC, ReadsHepMC3AndGzipAndMeV) {
   EXPECT_EQ(source->format(), "hepmc3");
   const std::vector<Event> events = read_everything(*source, 1);
   ASSERT_EQ(events.size(), 2u);
-  expect_same_particles(events[1], final_state_by_hand(sherpa_, false));
+  expect_same_particles(events[1], final_state_by_hand(small_, false, 0));
 
-  const std::string gz = dir_ + "/sherpa.hepmc.gz";
-  const std::string text = read_text(sherpa_);
+  const std::string gz = dir_ + "/small.hepmc.gz";
+  const std::string text = read_text(small_);
   gzFile out = gzopen(gz.c_str(), "wb");
   gzwrite(out, text.data(), static_cast<unsigned>(text.size()));
   gzclose(out);
   auto compressed = open_event_source(gz);
   EXPECT_EQ(compressed->format(), "hepmc2");
-  expect_same_particles(compressed->read_batch(5).events.at(0), final_state_by_hand(sherpa_, false));
+  expect_same_particles(compressed->read_batch(5).events.at(0), final_state_by_hand(small_, false, 0));
 
   std::string mev = text;
   mev.replace(mev.find("U GEV MM"), 8, "U MEV MM");
   write_text(dir_ + "/mev.hepmc", mev);
   auto in_mev = open_event_source(dir_ + "/mev.hepmc");
-  expect_same_particles(in_mev->read_batch(5).events.at(0), final_state_by_hand(sherpa_, false), 1e-3);
+  expect_same_particles(in_mev->read_batch(5).events.at(0), final_state_by_hand(small_, false, 0), 1e-3);
 }
 
 TEST_F(HepMC, SkipsTruncatedAndDamagedEvents) {
-  const std::string text = read_text(sherpa_);
-  const size_t body = text.find("\nE ") + 1, footer = text.find("HepMC::IO_GenEvent-END");
-  const std::string header = text.substr(0, body), event = text.substr(body, footer - body);
+  const std::string text = read_text(small_);
+  const size_t body = text.find("\nE ") + 1, footer = text.find("\nE ", body) + 1;
+  const std::string header = text.substr(0, body), event = text.substr(body, footer - body);  // the first event
   // Three events: whole, with a particle line missing, whole; then a truncated one.
   std::string damaged = event;
   const size_t p = damaged.find("\nP ", damaged.size() / 2) + 1;
   damaged.erase(p, damaged.find('\n', p) + 1 - p);
-  write_text(dir_ + "/damaged.hepmc", header + event + damaged + event + event.substr(0, event.size() / 3));
+  write_text(dir_ + "/damaged.hepmc", header + event + damaged + event + event.substr(0, event.size() / 2));
   auto source = open_event_source(dir_ + "/damaged.hepmc");
   const std::vector<Event> events = read_everything(*source, 2);
   EXPECT_EQ(events.size(), 2u);

@@ -5,12 +5,6 @@
 // kept in tests/data/ and replayed here.
 #include <gtest/gtest.h>
 
-#include <HepMC3/GenEvent.h>
-#include <HepMC3/GenParticle.h>
-#include <HepMC3/GenVertex.h>
-#include <HepMC3/Setup.h>
-#include <HepMC3/WriterAscii.h>
-#include <HepMC3/WriterAsciiHepMC2.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -22,6 +16,7 @@
 
 #include "core/error.h"
 #include "io/event_source.h"
+#include "tests/io/hepmc_fixture.h"
 #include "tests/testing.h"
 
 namespace jetimg {
@@ -30,49 +25,6 @@ namespace {
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Two small events: beams -> hard vertex -> partons, one of which decays.
-std::string write_hepmc(const std::string& path, int version) {
-  HepMC3::Setup::set_print_warnings(false);  // "HepMC2 format is outdated"
-  HepMC3::GenEvent event(HepMC3::Units::GEV, HepMC3::Units::MM);
-  {
-    auto beam1 = std::make_shared<HepMC3::GenParticle>(HepMC3::FourVector(0, 0, 6500, 6500), 2212, 4);
-    auto beam2 = std::make_shared<HepMC3::GenParticle>(HepMC3::FourVector(0, 0, -6500, 6500), 2212, 4);
-    auto hard = std::make_shared<HepMC3::GenVertex>();
-    hard->add_particle_in(beam1);
-    hard->add_particle_in(beam2);
-    event.add_vertex(hard);
-    std::shared_ptr<HepMC3::GenParticle> w;
-    for (int i = 0; i < 8; ++i) {
-      const double px = 10.0 * (i + 1), py = -5.0 * i, pz = 3.0 * i - 7;
-      const int pdg = i == 0 ? 24 : (i == 3 ? 12 : 211);
-      auto p = std::make_shared<HepMC3::GenParticle>(
-          HepMC3::FourVector(px, py, pz, std::sqrt(px * px + py * py + pz * pz + 1)), pdg, i == 0 ? 2 : 1);
-      hard->add_particle_out(p);
-      if (i == 0) w = p;
-    }
-    auto decay = std::make_shared<HepMC3::GenVertex>(HepMC3::FourVector(0.1, 0, 0, 0.2));
-    decay->add_particle_in(w);
-    decay->add_particle_out(std::make_shared<HepMC3::GenParticle>(HepMC3::FourVector(6, 0, 0, 6), 2, 1));
-    decay->add_particle_out(std::make_shared<HepMC3::GenParticle>(HepMC3::FourVector(4, 0, 0, 4.2), -1, 1));
-    event.add_vertex(decay);
-  }
-  event.weights() = {1.5};
-  if (version == 2) {
-    HepMC3::WriterAsciiHepMC2 writer(path);
-    writer.write_event(event);
-    event.set_event_number(1);
-    writer.write_event(event);
-    writer.close();
-  } else {
-    HepMC3::WriterAscii writer(path);
-    writer.write_event(event);
-    event.set_event_number(1);
-    writer.write_event(event);
-    writer.close();
-  }
-  return read_text(path);
 }
 
 const char* const kGarbage[] = {
@@ -178,12 +130,12 @@ TEST(ReaderFuzz, TextEvents) {
 }
 
 TEST(ReaderFuzz, HepMC2) {
-  const std::string base = write_hepmc(testing::scratch_dir("base2") + "/e.hepmc", 2);
+  const std::string base = testing::write_hepmc(testing::scratch_dir("base2") + "/e.hepmc", 2);
   fuzz(base, "hepmc", 3, 1500);
 }
 
 TEST(ReaderFuzz, HepMC3) {
-  const std::string base = write_hepmc(testing::scratch_dir("base3") + "/e.hepmc", 3);
+  const std::string base = testing::write_hepmc(testing::scratch_dir("base3") + "/e.hepmc", 3);
   fuzz(base, "hepmc", 4, 1500);
   fuzz(base, "auto", 5, 500);
 }
@@ -191,7 +143,7 @@ TEST(ReaderFuzz, HepMC3) {
 // Damaged gzip streams: flipped or cut compressed bytes.
 TEST(ReaderFuzz, GzipStreams) {
   const std::string dir = testing::scratch_dir("fuzz_gzip");
-  const std::string text = write_hepmc(dir + "/e.hepmc", 2);
+  const std::string text = testing::write_hepmc(dir + "/e.hepmc", 2);
   const std::string gz = dir + "/e.hepmc.gz";
   gzFile out = gzopen(gz.c_str(), "wb");
   gzwrite(out, text.data(), static_cast<unsigned>(text.size()));
