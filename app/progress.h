@@ -10,6 +10,7 @@ namespace jetimg::app {
 
 class Progress {
  public:
+  // total < 0: not known in advance (a streamed text or HepMC file).
   Progress(std::string label, int64_t total, std::string unit = "events");
   void advance(int64_t n);
   // Clears the bar (terminal) or prints a final line (otherwise).
