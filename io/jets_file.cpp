@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "io/jets_reader.h"
 
 namespace jetimg {
 namespace {
@@ -109,58 +110,8 @@ void JetsWriter::finish() {
 }
 
 JetsTable read_jets(const std::string& path) {
-  const h5::File file = h5::File::open(path);
-  if (!file.has_attribute("format") || file.read_string_attribute("format") != "jetimg-jets")
-    fail("'", path, "' is not a jetimg jets file (attribute format = \"jetimg-jets\" is missing)");
-  JetsTable t;
-  const auto dims = file.dims("constituents");
-  if (dims.size() != 3 || dims[2] != 4) fail("'", path, "': dataset 'constituents' must have shape (N, M, 4)");
-  t.size = static_cast<int64_t>(dims[0]);
-  t.max_constituents = static_cast<int>(dims[1]);
-  const auto subjet_dims = file.dims("subjets");
-  if (subjet_dims.size() != 3 || subjet_dims[0] != dims[0] || subjet_dims[2] != 4)
-    fail("'", path, "': dataset 'subjets' must have shape (", dims[0], ", S, 4)");
-  t.max_subjets = static_cast<int>(subjet_dims[1]);
-  const auto rows = [&](const char* name) {
-    const auto d = file.dims(name);
-    if (d.empty() || d[0] != dims[0]) fail("'", path, "': dataset '", name, "' must have ", dims[0], " rows");
-  };
-  for (const char* name : {"n_constituents", "constituent_in_trimmed", "jet", "trimmed_jet", "n_subjets", "pt", "eta",
-                           "phi", "mass", "trimmed_mass", "tau1", "tau2", "tau3", "tau21", "tau32", "weight", "label",
-                           "event_index"})
-    rows(name);
-  t.constituents = file.read_all<float>("constituents");
-  t.n_constituents = file.read_all<int32_t>("n_constituents");
-  t.constituent_in_trimmed = file.read_all<uint8_t>("constituent_in_trimmed");
-  t.jet = file.read_all<double>("jet");
-  t.trimmed_jet = file.read_all<double>("trimmed_jet");
-  t.subjets = file.read_all<double>("subjets");
-  t.n_subjets = file.read_all<int32_t>("n_subjets");
-  t.pt = file.read_all<double>("pt");
-  t.eta = file.read_all<double>("eta");
-  t.phi = file.read_all<double>("phi");
-  t.mass = file.read_all<double>("mass");
-  t.trimmed_mass = file.read_all<double>("trimmed_mass");
-  t.tau1 = file.read_all<double>("tau1");
-  t.tau2 = file.read_all<double>("tau2");
-  t.tau3 = file.read_all<double>("tau3");
-  t.tau21 = file.read_all<double>("tau21");
-  t.tau32 = file.read_all<double>("tau32");
-  t.weight = file.read_all<float>("weight");
-  t.label = file.read_all<int32_t>("label");
-  t.event_index = file.read_all<int64_t>("event_index");
-  for (int64_t j = 0; j < t.size; ++j) {
-    if (t.n_constituents[j] < 0 || t.n_constituents[j] > t.max_constituents)
-      fail("'", path, "': jet ", j, " has n_constituents = ", t.n_constituents[j], " (expected 0..", t.max_constituents, ")");
-    if (t.n_subjets[j] < 0 || t.n_subjets[j] > t.max_subjets)
-      fail("'", path, "': jet ", j, " has n_subjets = ", t.n_subjets[j], " (expected 0..", t.max_subjets, ")");
-  }
-  try {
-    t.provenance = Json::parse(file.read_string_attribute("provenance"));
-  } catch (const Json::parse_error&) {
-    fail("'", path, "': attribute 'provenance' is not valid JSON");
-  }
-  return t;
+  const JetsReader reader(path);
+  return reader.read(0, reader.size());
 }
 
 }  // namespace jetimg
