@@ -1,5 +1,7 @@
 #include "io/hepmc_reader.h"
 
+#include <sys/stat.h>
+
 #include <HepMC3/GenEvent.h>
 #include <HepMC3/GenParticle.h>
 #include <HepMC3/ReaderAscii.h>
@@ -84,7 +86,11 @@ int detect_hepmc_version(const std::string& path) {
 HepMCSource::HepMCSource(const std::string& path, int version, const FinalStateSelection& selection)
     : lines_(path), version_(version), selection_(selection) {
   quiet_hepmc();
-  const int detected = detect_hepmc_version(path);
+  // A pipe can be read once only: its version must be given, not detected.
+  struct stat info {};
+  const bool regular = ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+  if (!regular && version_ == 0) fail("'", path, "' is a stream: give its HepMC version (2 or 3)");
+  const int detected = regular ? detect_hepmc_version(path) : 0;
   if (version_ == 0) version_ = detected;
   if (version_ == 0)
     fail("'", path, "' is not a HepMC ASCII file (expected a 'HepMC::Version' header and "

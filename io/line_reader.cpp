@@ -20,7 +20,9 @@ LineReader::LineReader(const std::string& path) : path_(path), buffer_(1 << 16) 
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) fail("'", path, "': no such file");
   if (S_ISDIR(info.st_mode)) fail("'", path, "' is a directory, expected an events file");
-  compressed_ = is_gzip_file(path);
+  // A pipe cannot be peeked at without losing the bytes; zlib still
+  // recognises gzip in it on its own.
+  compressed_ = S_ISREG(info.st_mode) && is_gzip_file(path);
   file_ = gzopen(path.c_str(), "rb");
   if (!file_) fail("cannot open '", path, "' for reading");
   gzbuffer(file_, 1 << 17);
