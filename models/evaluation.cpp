@@ -76,7 +76,7 @@ std::vector<TaggerEvaluation> evaluate_against_baseline(const ScoredJets& jets, 
   out[0].roc = roc_curve(jets.scores, jets.labels, jets.weights);
   out[0].summary = summarise_tagger(jets.scores, jets.labels, jets.weights, bootstrap, seed);
   const std::vector<float> baseline = baseline_scores_two_fold(jets, binning, seed);
-  out[1].name = "trimmed mass + τ21 likelihood";
+  out[1].name = "trimmed mass + tau21 likelihood";
   out[1].roc = roc_curve(baseline, jets.labels, jets.weights);
   out[1].summary = summarise_tagger(baseline, jets.labels, jets.weights, bootstrap, seed);
 
@@ -107,6 +107,20 @@ std::vector<TaggerEvaluation> evaluate_against_baseline(const ScoredJets& jets, 
       series.push_back({label, e.roc.signal_efficiency, e.roc.background_efficiency});
     }
     write_roc_png(png_path, series, "ROC: signal efficiency against background rejection");
+  }
+  return out;
+}
+
+std::string evaluation_table(const std::vector<TaggerEvaluation>& evaluations) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-36s %17s %21s %21s\n", "tagger", "AUC", "1/eps_B @ eps_S=0.3",
+                "1/eps_B @ eps_S=0.5");
+  std::string out = line;
+  for (const TaggerEvaluation& e : evaluations) {
+    const TaggerSummary& s = e.summary;
+    std::snprintf(line, sizeof line, "%-36s %8.4f ± %-6.4f %12.1f ± %-6.1f %12.1f ± %-6.1f\n", e.name.c_str(), s.auc,
+                  s.auc_error, s.rejection_30, s.rejection_30_error, s.rejection_50, s.rejection_50_error);
+    out += line;
   }
   return out;
 }

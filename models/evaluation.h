@@ -52,4 +52,7 @@ std::vector<TaggerEvaluation> evaluate_against_baseline(const ScoredJets& jets, 
                                                         const std::string& json_path, const std::string& png_path,
                                                         const Json& extra);
 
+// A table of the figures, one tagger a line, for the terminal.
+std::string evaluation_table(const std::vector<TaggerEvaluation>& evaluations);
+
 }  // namespace jetimg
