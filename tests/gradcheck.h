@@ -23,6 +23,7 @@
 #include "core/context.h"
 #include "core/ops.h"
 #include "core/tensor.h"
+#include "models/layer.h"
 
 namespace jetimg::testing {
 
@@ -66,6 +67,27 @@ inline GradCheck directional_check(const std::function<double()>& loss, Tensor& 
   at.copy_from(original);
   result.numeric = (plus - minus) / (2.0 * h);
   return result;
+}
+
+// Checks a layer's backward against central differences of
+// L = Σ r ⊙ layer(x) with respect to x and to each parameter, at the given x
+// (a CPU tensor; the layer runs on the CPU). Returns one check per tensor,
+// named "x" or by the parameter's name.
+inline std::vector<std::pair<std::string, GradCheck>> check_layer_gradients(Layer& layer, Tensor x, uint64_t seed) {
+  Context ctx(Device::cpu(), seed);
+  Tensor y = layer.forward(ctx, x);
+  Tensor r = Tensor::empty(y.shape());
+  random_normal(ctx, r, 0.0f, 1.0f);
+  const Tensor dx = layer.backward(ctx, r).clone();
+  std::vector<Tensor> grads;
+  for (const NamedTensor& g : layer.gradients()) grads.push_back(g.tensor->clone());
+  const auto loss = [&] { return project(layer.forward(ctx, x), r); };
+  std::vector<std::pair<std::string, GradCheck>> checks;
+  checks.emplace_back("x", directional_check(loss, x, dx, seed + 1));
+  const std::vector<NamedTensor> params = layer.parameters();
+  for (size_t i = 0; i < params.size(); ++i)
+    checks.emplace_back(params[i].name, directional_check(loss, *params[i].tensor, grads[i], seed + 2 + i));
+  return checks;
 }
 
 }  // namespace jetimg::testing
