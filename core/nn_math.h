@@ -1,5 +1,6 @@
-// Per-element math of the network ops (activations, maxout, dropout, losses,
-// optimisers), written once and called from both host/ and cuda/.
+// Per-element math of the network ops (activations, maxout, dropout, batch
+// normalisation, losses, optimisers), written once and called from both host/
+// and cuda/.
 #pragma once
 
 #include <cmath>
@@ -10,7 +11,8 @@
 
 namespace jetimg {
 
-enum class ActivationKind : int { ReLU, LeakyReLU, Sigmoid, Tanh };
+// Linear is the identity (a dense layer without an activation).
+enum class ActivationKind : int { ReLU, LeakyReLU, Sigmoid, Tanh, Linear };
 
 struct ActivationParams {
   ActivationKind kind = ActivationKind::ReLU;
@@ -30,6 +32,7 @@ JI_HD float activation_value(ActivationParams p, float x) {
     case ActivationKind::LeakyReLU: return x > 0.0f ? x : p.slope * x;
     case ActivationKind::Sigmoid: return sigmoid(x);
     case ActivationKind::Tanh: return tanhf(x);
+    case ActivationKind::Linear: return x;
   }
   return x;
 }
@@ -43,6 +46,7 @@ JI_HD float activation_grad(ActivationParams p, float x, float y, float dy) {
     case ActivationKind::LeakyReLU: return x > 0.0f ? dy : p.slope * dy;
     case ActivationKind::Sigmoid: return dy * y * (1.0f - y);
     case ActivationKind::Tanh: return dy * (1.0f - y * y);
+    case ActivationKind::Linear: return dy;
   }
   return dy;
 }
@@ -97,6 +101,63 @@ JI_HD float bce_logit_loss(float z, float t) {
 }
 JI_HD float bce_logit_grad(float z, float t) { return sigmoid(z) - t; }
 
+// Categorical cross-entropy of one row of logits z (n classes) against a
+// target distribution t (or, with t null, the one-hot class `label`):
+// ℓ = logsumexp(z) - Σ_c t_c z_c (for Σ t = 1). Writes dz_c = scale·(softmax(z)_c - t_c)
+// when dz is non-null and returns ℓ. The max is subtracted first, so no exp overflows.
+JI_HD float softmax_cross_entropy_row(const float* z, const float* t, int64_t label, int64_t n, float scale,
+                                      float* dz) {
+  float top = z[0];
+  for (int64_t c = 1; c < n; ++c) top = fmaxf(top, z[c]);
+  double total = 0.0;
+  for (int64_t c = 0; c < n; ++c) total += exp(static_cast<double>(z[c] - top));
+  const double lse = top + log(total);
+  double loss = 0.0;
+  for (int64_t c = 0; c < n; ++c) {
+    const float target = t ? t[c] : (c == label ? 1.0f : 0.0f);
+    loss += target * (lse - z[c]);
+    if (dz) dz[c] = scale * (static_cast<float>(exp(z[c] - lse)) - target);
+  }
+  return static_cast<float>(loss);
+}
+
+// Element losses of a prediction p against a target t, and their derivatives
+// in p. Absolute error takes the derivative 0 at its kink p = t.
+enum class RegressionLoss : int { Squared, Absolute };
+JI_HD float regression_loss(RegressionLoss kind, float p, float t) {
+  const float d = p - t;
+  return kind == RegressionLoss::Squared ? d * d : fabsf(d);
+}
+JI_HD float regression_grad(RegressionLoss kind, float p, float t) {
+  const float d = p - t;
+  if (kind == RegressionLoss::Squared) return 2.0f * d;
+  return d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : 0.0f);
+}
+
+// Batch normalisation of one element with its channel's mean and 1/sqrt(var + eps).
+JI_HD float batchnorm_value(float x, float mean, float invstd, float gamma, float beta) {
+  return gamma * ((x - mean) * invstd) + beta;
+}
+
+// dL/dx of one element when forward normalised with the batch's own
+// statistics over `count` elements of the channel, from the channel sums
+// sum_dy = Σ dy and sum_dy_xhat = Σ dy·x̂ (x̂ = (x - mean)·invstd):
+//   dx = γ·invstd·(dy - sum_dy/count - x̂·sum_dy_xhat/count).
+JI_HD float batchnorm_grad(float dy, float x, float mean, float invstd, float gamma, float sum_dy, float sum_dy_xhat,
+                           float inv_count) {
+  const float xhat = (x - mean) * invstd;
+  return gamma * invstd * (dy - inv_count * sum_dy - xhat * inv_count * sum_dy_xhat);
+}
+
+// Running statistics as PyTorch keeps them: r ← (1 - momentum)·r + momentum·batch,
+// with the unbiased batch variance.
+JI_HD void batchnorm_running_update(float* running_mean, float* running_var, double mean, double var, int64_t count,
+                                    float momentum) {
+  const double unbiased = count > 1 ? var * count / (count - 1) : var;
+  *running_mean = static_cast<float>((1.0 - momentum) * *running_mean + momentum * mean);
+  *running_var = static_cast<float>((1.0 - momentum) * *running_var + momentum * unbiased);
+}
+
 // SGD with (heavy-ball) momentum, in PyTorch's form:
 // v ← μ·v + g;  p ← p - lr·v.
 JI_HD void sgd_momentum_update(float* p, float g, float* v, float lr, float momentum) {
@@ -105,9 +166,12 @@ JI_HD void sgd_momentum_update(float* p, float g, float* v, float lr, float mome
 }
 
 // Adam (Kingma & Ba) with bias correction folded into the two factors
-// c1 = 1 / (1 - β1^t), c2 = 1 / (1 - β2^t) computed once per step.
+// c1 = 1 / (1 - β1^t), c2 = 1 / (1 - β2^t) computed once per step. With
+// weight_decay λ > 0 it is AdamW (Loshchilov & Hutter), decoupled as in
+// PyTorch: p ← p·(1 - lr·λ) before the Adam step.
 JI_HD void adam_update(float* p, float g, float* m, float* v, float lr, float beta1, float beta2, float eps, float c1,
-                       float c2) {
+                       float c2, float weight_decay) {
+  if (weight_decay != 0.0f) *p *= 1.0f - lr * weight_decay;
   *m = beta1 * *m + (1.0f - beta1) * g;
   *v = beta2 * *v + (1.0f - beta2) * g * g;
   const float m_hat = *m * c1, v_hat = *v * c2;

@@ -1,5 +1,8 @@
 #include "core/nn_ops.h"
 
+#include <utility>
+#include <vector>
+
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "core/ops.h"
@@ -116,6 +119,74 @@ void multiply(Context& ctx, const Tensor& a, const Tensor& b, Tensor& out) {
   check_same_shape(a, b, "multiply", "a", "b");
   check_same_shape(a, out, "multiply", "a", "out");
   JI_DISPATCH(ctx.device(), multiply, ctx, a, b, out);
+}
+
+void bias_activation_forward(Context& ctx, ActivationParams p, Tensor& z, const Tensor& bias, Tensor& y) {
+  check_device(ctx, z, "bias_activation_forward", "z");
+  check_device(ctx, bias, "bias_activation_forward", "bias");
+  check_device(ctx, y, "bias_activation_forward", "y");
+  if (z.ndim() != 2 || bias.shape() != Shape{z.dim(1)})
+    fail("bias_activation_forward: z ", z.shape().str(), " and bias ", bias.shape().str(),
+         " do not fit (z: (N, F), bias: (F))");
+  check_same_shape(z, y, "bias_activation_forward", "z", "y");
+  JI_DISPATCH(ctx.device(), bias_activation_forward, ctx, p, z, bias, y);
+}
+
+namespace {
+
+// x: (N, C, ...) against per-channel tensors of C values.
+void check_batchnorm(const Context& ctx, const Tensor& x, const std::vector<std::pair<const Tensor*, const char*>>& per_channel,
+                     const char* op) {
+  check_device(ctx, x, op, "x");
+  if (x.ndim() < 2 || x.dim(0) == 0) fail(op, ": x must be (N, C) or (N, C, ...) with N > 0, got ", x.shape().str());
+  for (const auto& [t, name] : per_channel) {
+    check_device(ctx, *t, op, name);
+    if (t->shape() != Shape{x.dim(1)})
+      fail(op, ": '", name, "' has shape ", t->shape().str(), " but x ", x.shape().str(), " has ", x.dim(1),
+           " channels");
+  }
+}
+
+}  // namespace
+
+void batchnorm_forward_train(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float momentum,
+                             float eps, Tensor& running_mean, Tensor& running_var, Tensor& y, Tensor& save_mean,
+                             Tensor& save_invstd) {
+  const char* op = "batchnorm_forward_train";
+  check_batchnorm(ctx, x, {{&gamma, "gamma"}, {&beta, "beta"}, {&running_mean, "running_mean"},
+                           {&running_var, "running_var"}, {&save_mean, "save_mean"}, {&save_invstd, "save_invstd"}},
+                  op);
+  check_device(ctx, y, op, "y");
+  check_same_shape(x, y, op, "x", "y");
+  if (!(eps > 0) || !(momentum >= 0 && momentum <= 1))
+    fail(op, ": need eps > 0 and momentum in [0, 1], got eps ", eps, ", momentum ", momentum);
+  JI_DISPATCH(ctx.device(), batchnorm_forward_train, ctx, x, gamma, beta, momentum, eps, running_mean, running_var, y,
+              save_mean, save_invstd);
+}
+
+void batchnorm_forward_inference(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
+                                 const Tensor& running_mean, const Tensor& running_var, Tensor& y) {
+  const char* op = "batchnorm_forward_inference";
+  check_batchnorm(ctx, x, {{&gamma, "gamma"}, {&beta, "beta"}, {&running_mean, "running_mean"},
+                           {&running_var, "running_var"}},
+                  op);
+  check_device(ctx, y, op, "y");
+  check_same_shape(x, y, op, "x", "y");
+  if (!(eps > 0)) fail(op, ": need eps > 0, got ", eps);
+  JI_DISPATCH(ctx.device(), batchnorm_forward_inference, ctx, x, gamma, beta, eps, running_mean, running_var, y);
+}
+
+void batchnorm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
+                        const Tensor& save_invstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+  const char* op = "batchnorm_backward";
+  check_batchnorm(ctx, x, {{&gamma, "gamma"}, {&save_mean, "save_mean"}, {&save_invstd, "save_invstd"},
+                           {&dgamma, "dgamma"}, {&dbeta, "dbeta"}},
+                  op);
+  check_device(ctx, dy, op, "dy");
+  check_device(ctx, dx, op, "dx");
+  check_same_shape(x, dy, op, "x", "dy");
+  check_same_shape(x, dx, op, "x", "dx");
+  JI_DISPATCH(ctx.device(), batchnorm_backward, ctx, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
 }
 
 }  // namespace jetimg

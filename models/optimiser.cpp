@@ -34,7 +34,7 @@ void Adam::step(Context& ctx, const std::vector<NamedTensor>& parameters, const 
   ensure_state(v_, parameters, gradients, "adam");
   ++step_;
   for (size_t i = 0; i < parameters.size(); ++i)
-    adam_step(ctx, *parameters[i].tensor, *gradients[i].tensor, m_[i], v_[i], lr_, beta1_, beta2_, eps_, step_);
+    adam_step(ctx, *parameters[i].tensor, *gradients[i].tensor, m_[i], v_[i], lr_, beta1_, beta2_, eps_, 0.0f, step_);
 }
 
 }  // namespace jetimg

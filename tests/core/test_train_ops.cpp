@@ -50,12 +50,53 @@ TEST(Losses, BinaryCrossEntropyIsStableAtLargeLogits) {
   EXPECT_THROW(bce_with_logits(ctx, Tensor::empty({4, 2}), labels, Tensor(), nullptr), Error);
 }
 
-TEST(Losses, MeanSquaredErrorByHand) {
+TEST(Losses, MeanSquaredAndAbsoluteErrorByHand) {
   Context ctx(Device::cpu(), 0);
   const Tensor pred = Tensor::from_vector({1, 2, 3, 4}, {2, 2}), target = Tensor::from_vector({0, 2, 5, 4}, {2, 2});
   Tensor dpred = Tensor::empty({2, 2});
-  EXPECT_NEAR(mean_squared_error(ctx, pred, target, &dpred), (1 + 0 + 4 + 0) / 4.0, 1e-7);
+  // Unweighted: the mean over all four elements.
+  EXPECT_NEAR(mean_squared_error(ctx, pred, target, Tensor(), &dpred), (1 + 0 + 4 + 0) / 4.0, 1e-7);
   EXPECT_EQ(dpred.to_vector(), (std::vector<float>{0.5f, 0, -1, 0}));
+  // Sample weights (3, 0.5): (1/2)·(3·(1 + 0)/2 + 0.5·(4 + 0)/2) = 1.25.
+  const Tensor w = Tensor::from_vector({3, 0.5f}, {2});
+  EXPECT_NEAR(mean_squared_error(ctx, pred, target, w, &dpred), 1.25, 1e-7);
+  EXPECT_TRUE(testing::all_close(dpred.to_vector(), {1.5f, 0, -0.5f, 0}, 1e-7, 1e-6));
+  // MAE: (1/2)·(3·(1 + 0)/2 + 0.5·(2 + 0)/2) = 1; derivative w·sign/(N·D), 0 where p = t.
+  EXPECT_NEAR(mean_absolute_error(ctx, pred, target, w, &dpred), 1.0, 1e-7);
+  EXPECT_TRUE(testing::all_close(dpred.to_vector(), {0.75f, 0, -0.125f, 0}, 1e-7, 1e-6));
+  EXPECT_THROW(mean_squared_error(ctx, pred, target, Tensor::empty({3}), nullptr), Error);
+}
+
+TEST(Losses, CategoricalCrossEntropyFromLogitsByHand) {
+  Context ctx(Device::cpu(), 0);
+  const std::vector<float> z{1, 2, 3, 0, 0, 0};
+  const Tensor logits = Tensor::from_vector(z, {2, 3});
+  const Tensor labels = Tensor::from_vector({2, 0}, {2}), weights = Tensor::from_vector({1, 2}, {2});
+  Tensor dlogits = Tensor::empty({2, 3});
+  const double loss = categorical_crossentropy_with_logits(ctx, logits, labels, weights, &dlogits);
+  // Row 0: -log softmax(z)_2; row 1: -log(1/3), weighted 2; mean over 2 rows.
+  const double e = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+  const double row0 = -std::log(std::exp(3.0) / e), row1 = std::log(3.0);
+  EXPECT_NEAR(loss, (row0 + 2 * row1) / 2, 1e-6);
+  const std::vector<float> grad{float(std::exp(1.0) / e / 2), float(std::exp(2.0) / e / 2),
+                                float((std::exp(3.0) / e - 1) / 2), float(2 * (1 / 3.0 - 1) / 2), float(2 / 3.0 / 2),
+                                float(2 / 3.0 / 2)};
+  EXPECT_TRUE(testing::all_close(dlogits.to_vector(), grad, 1e-7, 1e-5));
+  // One-hot targets give the same as class indices; huge logits stay finite.
+  const Tensor one_hot = Tensor::from_vector({0, 0, 1, 1, 0, 0}, {2, 3});
+  EXPECT_NEAR(categorical_crossentropy_with_logits(ctx, logits, one_hot, weights, nullptr), loss, 1e-6);
+  const Tensor huge = Tensor::from_vector({1000, -1000, 0, 500, 500, 500}, {2, 3});
+  EXPECT_NEAR(categorical_crossentropy_with_logits(ctx, huge, Tensor::from_vector({1, 0}, {2}), Tensor(), nullptr),
+              (2000 + std::log(3.0)) / 2, 1e-3);
+  EXPECT_THROW(categorical_crossentropy_with_logits(ctx, logits, Tensor::empty({2, 2}), Tensor(), nullptr), Error);
+}
+
+TEST(Losses, SquaredNormByHand) {
+  Context ctx(Device::cpu(), 0);
+  EXPECT_EQ(squared_norm(ctx, Tensor::from_vector({3, -4, 12}, {3})), 169.0);
+  Tensor big = Tensor::empty({10001});
+  fill(ctx, big, 0.5f);
+  EXPECT_EQ(squared_norm(ctx, big), 10001 * 0.25);
 }
 
 TEST(Losses, GradientsMatchCentralDifferences) {
@@ -73,10 +114,28 @@ TEST(Losses, GradientsMatchCentralDifferences) {
   Tensor p = Tensor::empty({n, 2}), target = Tensor::empty({n, 2}), dp = Tensor::empty({n, 2});
   random_normal(ctx, p, 0, 1);
   random_normal(ctx, target, 0, 1);
-  const auto mse = [&] { return mean_squared_error(ctx, p, target, nullptr); };
-  mean_squared_error(ctx, p, target, &dp);
+  const auto mse = [&] { return mean_squared_error(ctx, p, target, w, nullptr); };
+  mean_squared_error(ctx, p, target, w, &dp);
   const testing::GradCheck c2 = testing::directional_check(mse, p, dp, 14);
   EXPECT_LT(c2.relative_error(), 2e-3) << c2.str();
+  // MAE's kink at p = t: targets stay at least 0.1 from the predictions.
+  std::vector<float> tv = p.to_vector();
+  for (size_t i = 0; i < tv.size(); ++i) tv[i] += (i % 2 ? 0.3f : -0.2f);
+  const Tensor apart = Tensor::from_vector(tv, p.shape());
+  const auto mae = [&] { return mean_absolute_error(ctx, p, apart, w, nullptr); };
+  mean_absolute_error(ctx, p, apart, w, &dp);
+  const testing::GradCheck c3 = testing::directional_check(mae, p, dp, 15);
+  EXPECT_LT(c3.relative_error(), 2e-3) << c3.str();
+
+  Tensor zc = Tensor::empty({n, 4}), dzc = Tensor::empty({n, 4});
+  random_normal(ctx, zc, 0, 2);
+  std::vector<float> cv(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) cv[static_cast<size_t>(i)] = float(i % 4);
+  const Tensor classes = Tensor::from_vector(cv, {n});
+  const auto cce = [&] { return categorical_crossentropy_with_logits(ctx, zc, classes, w, nullptr); };
+  categorical_crossentropy_with_logits(ctx, zc, classes, w, &dzc);
+  const testing::GradCheck c4 = testing::directional_check(cce, zc, dzc, 16);
+  EXPECT_LT(c4.relative_error(), 2e-3) << c4.str();
 }
 
 TEST(Optimisers, SgdMomentumByHand) {
@@ -101,10 +160,20 @@ TEST(Optimisers, AdamByHand) {
     md = b1 * md + (1 - b1) * g;
     vd = b2 * vd + (1 - b2) * g * g;
     pd -= lr * (md / (1 - std::pow(b1, t))) / (std::sqrt(vd / (1 - std::pow(b2, t))) + eps);
-    adam_step(ctx, p, Tensor::from_vector({grads[t - 1]}, {1}), m, v, float(lr), float(b1), float(b2), float(eps), t);
+    adam_step(ctx, p, Tensor::from_vector({grads[t - 1]}, {1}), m, v, float(lr), float(b1), float(b2), float(eps), 0,
+              t);
     EXPECT_NEAR(p.to_vector()[0], pd, 1e-6) << "step " << t;
   }
-  EXPECT_THROW(adam_step(ctx, p, p, m, v, 0.01f, 0.9f, 0.999f, 1e-8f, 0), Error);
+  EXPECT_THROW(adam_step(ctx, p, p, m, v, 0.01f, 0.9f, 0.999f, 1e-8f, 0, 0), Error);
+}
+
+TEST(Optimisers, AdamWDecaysWeightsBeforeTheAdamStep) {
+  // PyTorch's AdamW: p ← p·(1 - lr·λ), then the Adam step, which after one
+  // step moves p by lr·g/(|g| + eps).
+  Context ctx(Device::cpu(), 0);
+  Tensor p = Tensor::from_vector({2, -4}, {2}), m = Tensor::zeros({2}), v = Tensor::zeros({2});
+  adam_step(ctx, p, Tensor::from_vector({1, 1}, {2}), m, v, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f, 1);
+  EXPECT_TRUE(testing::all_close(p.to_vector(), {2 * 0.95f - 0.1f, -4 * 0.95f - 0.1f}, 1e-6, 1e-5));
 }
 
 template <typename D>
@@ -126,9 +195,24 @@ TYPED_TEST(TrainOpsDevice, MatchesCpu) {
   EXPECT_TRUE(testing::all_close(dz.to(Device::cpu()), dz_cpu, 1e-8, 1e-5));
 
   Tensor dp_cpu = Tensor::empty({n}), dp = Tensor::empty({n}, dev);
-  const double mse_cpu = mean_squared_error(cpu, t, w, &dp_cpu);
-  EXPECT_NEAR(mean_squared_error(ctx, t.to(dev), w.to(dev), &dp), mse_cpu, 1e-6 * mse_cpu);
+  const double mse_cpu = mean_squared_error(cpu, t, z.view({n}), w, &dp_cpu);
+  EXPECT_NEAR(mean_squared_error(ctx, t.to(dev), z.view({n}).to(dev), w.to(dev), &dp), mse_cpu, 1e-6 * mse_cpu);
   EXPECT_TRUE(testing::all_close(dp.to(Device::cpu()), dp_cpu, 1e-8, 1e-6));
+  const double mae_cpu = mean_absolute_error(cpu, t, z.view({n}), w, &dp_cpu);
+  EXPECT_NEAR(mean_absolute_error(ctx, t.to(dev), z.view({n}).to(dev), w.to(dev), &dp), mae_cpu, 1e-6 * mae_cpu);
+  EXPECT_TRUE(testing::all_close(dp.to(Device::cpu()), dp_cpu, 1e-8, 1e-6));
+
+  const Tensor zc = z.view({n / 4, 4});
+  std::vector<float> iv(static_cast<size_t>(n / 4));
+  for (size_t i = 0; i < iv.size(); ++i) iv[i] = float(i % 4);
+  const Tensor idx = Tensor::from_vector(iv, {n / 4});
+  Tensor dzc_cpu = Tensor::empty(zc.shape()), dzc = Tensor::empty(zc.shape(), dev);
+  const Tensor wc = w.slice(0, n / 4);
+  const double cce_cpu = categorical_crossentropy_with_logits(cpu, zc, idx, wc, &dzc_cpu);
+  EXPECT_NEAR(categorical_crossentropy_with_logits(ctx, zc.to(dev), idx.to(dev), wc.to(dev), &dzc), cce_cpu,
+              1e-6 * cce_cpu);
+  EXPECT_TRUE(testing::all_close(dzc.to(Device::cpu()), dzc_cpu, 1e-8, 1e-5));
+  EXPECT_NEAR(squared_norm(ctx, z.to(dev)), squared_norm(cpu, z), 1e-9 * squared_norm(cpu, z));
 
   Tensor p_cpu = z.view({n}).clone(), vel_cpu = Tensor::zeros({n});
   Tensor p = p_cpu.to(dev), vel = Tensor::zeros({n}, dev);
@@ -136,8 +220,8 @@ TYPED_TEST(TrainOpsDevice, MatchesCpu) {
   for (int step = 1; step <= 3; ++step) {
     sgd_momentum_step(cpu, p_cpu, t, vel_cpu, 0.05f, 0.9f);
     sgd_momentum_step(ctx, p, t.to(dev), vel, 0.05f, 0.9f);
-    adam_step(cpu, p_cpu, w, m_cpu, v_cpu, 0.01f, 0.9f, 0.999f, 1e-7f, step);
-    adam_step(ctx, p, w.to(dev), m, v, 0.01f, 0.9f, 0.999f, 1e-7f, step);
+    adam_step(cpu, p_cpu, w, m_cpu, v_cpu, 0.01f, 0.9f, 0.999f, 1e-7f, 0.01f, step);
+    adam_step(ctx, p, w.to(dev), m, v, 0.01f, 0.9f, 0.999f, 1e-7f, 0.01f, step);
   }
   EXPECT_TRUE(testing::all_close(p.to(Device::cpu()), p_cpu, 1e-6, 1e-5));
   EXPECT_TRUE(testing::all_close(m.to(Device::cpu()), m_cpu, 1e-7, 1e-5));
