@@ -4,6 +4,7 @@
 #include "core/gemm.h"
 #include "core/nn_ops.h"
 #include "core/ops.h"
+#include "models/simple_layers.h"
 
 namespace jetimg {
 namespace {
@@ -19,11 +20,14 @@ void check_grad(const Tensor& dy, const Tensor& y, const char* layer) {
   if (dy.shape() != y.shape()) fail(layer, ": dy has shape ", dy.shape().str(), " but y had ", y.shape().str());
 }
 
+bool is_linear(ActivationParams p) { return p.kind == ActivationKind::Linear; }
+
 }  // namespace
 
 // --- Dense -----------------------------------------------------------------------
 
-Dense::Dense(Context& ctx, int64_t in, int64_t units, Init init) : in_(in), units_(units), init_(init) {
+Dense::Dense(Context& ctx, int64_t in, int64_t units, Init init, ActivationParams activation)
+    : in_(in), units_(units), init_(init), activation_(activation) {
   if (in < 1 || units < 1) fail("dense: need in >= 1 and units >= 1, got in ", in, ", units ", units);
   weight_ = Tensor::empty({in, units}, ctx.device());
   bias_ = Tensor::zeros({units}, ctx.device());
@@ -35,22 +39,39 @@ Dense::Dense(Context& ctx, int64_t in, int64_t units, Init init) : in_(in), unit
 Tensor Dense::forward(Context& ctx, const Tensor& x) {
   check_input(x, in_, "dense");
   x_ = x;
-  ensure_tensor(y_, {x.dim(0), units_}, ctx.device());
-  gemm(ctx, false, false, 1.0f, x, weight_, 0.0f, y_);  // y = x · weight
-  bias_add(ctx, y_, bias_);
+  ensure_tensor(z_, {x.dim(0), units_}, ctx.device());
+  gemm(ctx, false, false, 1.0f, x, weight_, 0.0f, z_);  // z = x · weight
+  if (is_linear(activation_)) {
+    bias_add(ctx, z_, bias_);
+    y_ = z_;
+  } else {
+    ensure_tensor(y_, z_.shape(), ctx.device());
+    bias_activation_forward(ctx, activation_, z_, bias_, y_);  // z += bias; y = f(z), one pass
+  }
   return y_;
 }
 
 Tensor Dense::backward(Context& ctx, const Tensor& dy) {
   check_grad(dy, y_, "dense");
-  gemm(ctx, true, false, 1.0f, x_, dy, 0.0f, dweight_);  // dweight = xᵀ · dy
-  bias_backward(ctx, dy, dbias_);                        // dbias = Σ_n dy
+  Tensor dz = dy;
+  if (!is_linear(activation_)) {
+    ensure_tensor(dz_, dy.shape(), ctx.device());
+    activation_backward(ctx, activation_, z_, y_, dy, dz_);  // dz = f'(z) ⊙ dy
+    dz = dz_;
+  }
+  gemm(ctx, true, false, 1.0f, x_, dz, 0.0f, dweight_);  // dweight = xᵀ · dz
+  bias_backward(ctx, dz, dbias_);                        // dbias = Σ_n dz
   ensure_tensor(dx_, x_.shape(), ctx.device());
-  gemm(ctx, false, true, 1.0f, dy, weight_, 0.0f, dx_);  // dx = dy · weightᵀ
+  gemm(ctx, false, true, 1.0f, dz, weight_, 0.0f, dx_);  // dx = dz · weightᵀ
   return dx_;
 }
 
-Json Dense::config() const { return {{"type", type()}, {"units", units_}, {"init", init_name(init_)}}; }
+Json Dense::config() const {
+  Json c = {{"type", type()}, {"units", units_}, {"init", init_name(init_)},
+            {"activation", activation_name(activation_.kind)}};
+  if (activation_.kind == ActivationKind::LeakyReLU) c["slope"] = config_number(activation_.slope);
+  return c;
+}
 
 // --- MaxoutDense -----------------------------------------------------------------
 

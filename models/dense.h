@@ -1,8 +1,10 @@
 // Fully connected layers.
 //
-// Dense: y = x · weight + bias with x: (N, in), weight: (in, units),
-// bias: (units). The weight is stored input-major as Keras stores its kernel;
-// PyTorch's nn.Linear.weight is its transpose, (units, in).
+// Dense: y = f(x · weight + bias) with x: (N, in), weight: (in, units),
+// bias: (units) and an optional activation f (linear by default). The bias
+// and the activation run as one pass after the GEMM. The weight is stored
+// input-major as Keras stores its kernel; PyTorch's nn.Linear.weight is its
+// transpose, (units, in).
 //
 // MaxoutDense (Goodfellow et al. 2013, as in Keras 1's MaxoutDense):
 // y = max_k (x · W_k + b_k) over `pieces` affine maps, with all pieces in one
@@ -12,6 +14,7 @@
 // Backward sends dy to the winning piece only; ties go to the lowest k.
 #pragma once
 
+#include "core/nn_math.h"
 #include "models/init.h"
 #include "models/layer.h"
 
@@ -19,7 +22,8 @@ namespace jetimg {
 
 class Dense : public Layer {
  public:
-  Dense(Context& ctx, int64_t in, int64_t units, Init init = Init::GlorotUniform);
+  Dense(Context& ctx, int64_t in, int64_t units, Init init = Init::GlorotUniform,
+        ActivationParams activation = {ActivationKind::Linear, 0.0f});
   std::string type() const override { return "dense"; }
   Tensor forward(Context& ctx, const Tensor& x) override;
   Tensor backward(Context& ctx, const Tensor& dy) override;
@@ -31,8 +35,9 @@ class Dense : public Layer {
  private:
   int64_t in_, units_;
   Init init_;
+  ActivationParams activation_;
   Tensor weight_, bias_, dweight_, dbias_;  // (in, units), (units)
-  Tensor x_, y_, dx_;
+  Tensor x_, z_, y_, dz_, dx_;              // z: before the activation
 };
 
 class MaxoutDense : public Layer {

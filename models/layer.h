@@ -36,11 +36,15 @@ class Layer {
   // layers without parameters).
   virtual std::vector<NamedTensor> parameters() { return {}; }
   virtual std::vector<NamedTensor> gradients() { return {}; }
+  // Named state that is not trained but belongs in a checkpoint (batch
+  // normalisation's running statistics); empty for most layers.
+  virtual std::vector<NamedTensor> buffers() { return {}; }
   // The layer's configuration, complete with defaults: {"type": ..., ...}.
   virtual Json config() const = 0;
   virtual SampleShape output_shape(const SampleShape& input) const { return input; }
 
-  // Training (the default) or inference; only dropout behaves differently.
+  // Training (the default) or inference; dropout and batch normalisation
+  // behave differently.
   void set_training(bool training) { training_ = training; }
   bool training() const { return training_; }
 
@@ -53,5 +57,9 @@ class Layer {
 Tensor& ensure_tensor(Tensor& t, const Shape& shape, Device device);
 
 std::string shape_string(const SampleShape& shape);
+
+// A float setting as configs write it: the shortest decimal that reads back
+// as the same float (0.1f is written 0.1, not 0.10000000149011612).
+double config_number(float value);
 
 }  // namespace jetimg

@@ -1,6 +1,7 @@
 #include "models/sequential.h"
 
 #include "core/error.h"
+#include "models/batchnorm.h"
 #include "models/dense.h"
 #include "models/init.h"
 #include "models/simple_layers.h"
@@ -8,7 +9,8 @@
 namespace jetimg {
 namespace {
 
-const char* kLayerTypes = "dense, maxout_dense, relu, leaky_relu, sigmoid, tanh, softmax, dropout, flatten";
+const char* kLayerTypes =
+    "dense, maxout_dense, relu, leaky_relu, sigmoid, tanh, softmax, dropout, flatten, reshape, batch_norm";
 
 int64_t positive(ConfigSection& s, const std::string& key, const std::string& file, const std::string& path) {
   int64_t value = 0;
@@ -36,12 +38,18 @@ std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const Sample
   if (type == "dense" || type == "maxout_dense") {
     const int64_t units = positive(s, "units", file, path);
     const int64_t pieces = type == "maxout_dense" ? positive(s, "pieces", file, path) : 1;
-    std::string init = "glorot_uniform";
+    std::string init = "glorot_uniform", activation = "linear";
     s.optional("init", init);
+    ActivationParams act{ActivationKind::Linear, 0.2f};
+    if (type == "dense") {
+      s.optional("activation", activation);
+      act.kind = parse_activation(activation, file + ": '" + path + ".activation'");
+      if (act.kind == ActivationKind::LeakyReLU) s.optional("slope", act.slope);
+    }
     s.finish();
     const Init initialiser = parse_init(init, file + ": '" + path + ".init'");
     const int64_t in = flat_size(input, type, file, path);
-    if (type == "dense") return std::make_unique<Dense>(ctx, in, units, initialiser);
+    if (type == "dense") return std::make_unique<Dense>(ctx, in, units, initialiser, act);
     return std::make_unique<MaxoutDense>(ctx, in, units, pieces, initialiser);
   }
   if (type == "relu" || type == "leaky_relu" || type == "sigmoid" || type == "tanh") {
@@ -68,6 +76,35 @@ std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const Sample
     s.finish();
     if (!(rate >= 0.0f && rate < 1.0f)) fail(file, ": '", path, ".rate' must be in [0, 1), got ", rate);
     return std::make_unique<Dropout>(rate);
+  }
+  if (type == "reshape") {
+    if (!config.contains("shape") || !config["shape"].is_array())
+      fail(file, ": '", path, ".shape' must be a list of sizes (one may be -1)");
+    s.accept("shape");
+    s.finish();
+    SampleShape shape;
+    for (const Json& d : config["shape"]) {
+      if (!d.is_number_integer()) fail(file, ": '", path, ".shape' must be a list of integers, got ", config["shape"].dump());
+      shape.push_back(d.get<int64_t>());
+    }
+    auto layer = std::make_unique<Reshape>(shape);
+    try {
+      layer->output_shape(input);
+    } catch (const Error& e) {
+      fail(file, ": '", path, "': ", e.what());
+    }
+    return layer;
+  }
+  if (type == "batch_norm") {
+    float momentum = 0.1f, eps = 1e-5f;
+    s.optional("momentum", momentum);
+    s.optional("epsilon", eps);
+    s.finish();
+    if (!(momentum >= 0 && momentum <= 1)) fail(file, ": '", path, ".momentum' must be in [0, 1], got ", momentum);
+    if (!(eps > 0)) fail(file, ": '", path, ".epsilon' must be > 0, got ", eps);
+    if (input.size() != 1 && input.size() != 3)
+      fail(file, ": '", path, "' (batch_norm) needs inputs (F) or (C, H, W), but gets ", shape_string(input));
+    return std::make_unique<BatchNorm>(ctx, input, momentum, eps);
   }
   fail(file, ": '", path, ".type' is '", type, "', not a layer type (known: ", kLayerTypes, ")");
 }
@@ -111,6 +148,13 @@ std::vector<NamedTensor> Sequential::gradients() {
   std::vector<NamedTensor> all;
   for (size_t i = 0; i < layers_.size(); ++i)
     for (NamedTensor g : layers_[i]->gradients()) all.push_back({std::to_string(i) + "." + g.name, g.tensor});
+  return all;
+}
+
+std::vector<NamedTensor> Sequential::buffers() {
+  std::vector<NamedTensor> all;
+  for (size_t i = 0; i < layers_.size(); ++i)
+    for (NamedTensor b : layers_[i]->buffers()) all.push_back({std::to_string(i) + "." + b.name, b.tensor});
   return all;
 }
 

@@ -6,11 +6,16 @@
 // with defaults, so it rebuilds the same network.
 //
 // Layer types and keys (defaults in brackets):
-//   dense         units, init [glorot_uniform]
+//   dense         units, activation [linear] (relu, leaky_relu, sigmoid, tanh,
+//                 linear; fused with the bias), slope [0.2] (leaky_relu only),
+//                 init [glorot_uniform]
 //   maxout_dense  units, pieces, init [glorot_uniform]
 //   relu, sigmoid, tanh, softmax, flatten
 //   leaky_relu    slope [0.2]
 //   dropout       rate
+//   reshape       shape (one sample; one size may be -1)
+//   batch_norm    momentum [0.1] (PyTorch's convention), epsilon [1e-5];
+//                 inputs (F) or (C, H, W)
 // init: he_uniform, glorot_uniform, glorot_normal, zeros (biases start at zero).
 #pragma once
 
@@ -41,6 +46,8 @@ class Sequential {
   // nn.Sequential names its state.
   std::vector<NamedTensor> parameters();
   std::vector<NamedTensor> gradients();
+  // Running statistics and other untrained state, named like parameters.
+  std::vector<NamedTensor> buffers();
   Json config() const;
   void set_training(bool training);
 

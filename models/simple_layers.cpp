@@ -15,15 +15,25 @@ void check_grad(const Tensor& dy, const Shape& expected, bool seen, const std::s
 
 // --- ActivationLayer -------------------------------------------------------------
 
-std::string ActivationLayer::type() const {
-  switch (params_.kind) {
+std::string activation_name(ActivationKind kind) {
+  switch (kind) {
     case ActivationKind::ReLU: return "relu";
     case ActivationKind::LeakyReLU: return "leaky_relu";
     case ActivationKind::Sigmoid: return "sigmoid";
     case ActivationKind::Tanh: return "tanh";
+    case ActivationKind::Linear: return "linear";
   }
   return "?";
 }
+
+ActivationKind parse_activation(const std::string& name, const std::string& where) {
+  for (ActivationKind kind : {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid,
+                              ActivationKind::Tanh, ActivationKind::Linear})
+    if (name == activation_name(kind)) return kind;
+  fail(where, ": unknown activation '", name, "' (known: relu, leaky_relu, sigmoid, tanh, linear)");
+}
+
+std::string ActivationLayer::type() const { return activation_name(params_.kind); }
 
 Tensor ActivationLayer::forward(Context& ctx, const Tensor& x) {
   x_ = x;
@@ -41,7 +51,7 @@ Tensor ActivationLayer::backward(Context& ctx, const Tensor& dy) {
 
 Json ActivationLayer::config() const {
   Json c = {{"type", type()}};
-  if (params_.kind == ActivationKind::LeakyReLU) c["slope"] = params_.slope;
+  if (params_.kind == ActivationKind::LeakyReLU) c["slope"] = config_number(params_.slope);
   return c;
 }
 
@@ -106,6 +116,48 @@ SampleShape Flatten::output_shape(const SampleShape& input) const {
   int64_t size = 1;
   for (int64_t d : input) size *= d;
   return {size};
+}
+
+// --- Reshape ---------------------------------------------------------------------
+
+SampleShape Reshape::output_shape(const SampleShape& input) const {
+  int64_t size = 1, known = 1, free_dims = 0;
+  for (int64_t d : input) size *= d;
+  for (int64_t d : shape_) {
+    if (d == -1) ++free_dims;
+    else if (d < 1) fail("reshape: sizes must be positive or -1, got ", shape_string(shape_));
+    else known *= d;
+  }
+  if (free_dims > 1) fail("reshape: at most one size may be -1, got ", shape_string(shape_));
+  SampleShape out = shape_;
+  if (free_dims == 1) {
+    if (size % known != 0) fail("reshape: cannot make ", shape_string(input), " into ", shape_string(shape_));
+    for (int64_t& d : out)
+      if (d == -1) d = size / known;
+  }
+  int64_t out_size = 1;
+  for (int64_t d : out) out_size *= d;
+  if (out_size != size || out.empty() || out.size() > 3)
+    fail("reshape: cannot make ", shape_string(input), " (", size, " values) into ", shape_string(shape_));
+  return out;
+}
+
+Tensor Reshape::forward(Context&, const Tensor& x) {
+  if (x.ndim() < 1) fail("reshape: input has no batch dimension");
+  SampleShape sample;
+  for (int i = 1; i < x.ndim(); ++i) sample.push_back(x.dim(i));
+  std::vector<int64_t> dims{x.dim(0)};
+  for (int64_t d : output_shape(sample)) dims.push_back(d);
+  input_shape_ = x.shape();
+  seen_input_ = true;
+  return x.view(Shape(dims));
+}
+
+Tensor Reshape::backward(Context&, const Tensor& dy) {
+  if (!seen_input_) fail("reshape: backward called before forward");
+  if (dy.numel() != input_shape_.numel())
+    fail("reshape: dy has shape ", dy.shape().str(), " but the input was ", input_shape_.str());
+  return dy.view(input_shape_);
 }
 
 }  // namespace jetimg

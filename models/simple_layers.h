@@ -1,11 +1,16 @@
 // Layers without parameters: element-wise activations, softmax over the last
-// dimension, dropout and flatten.
+// dimension, dropout, flatten and reshape.
 #pragma once
 
 #include "core/nn_math.h"
 #include "models/layer.h"
 
 namespace jetimg {
+
+// Activation names as configs spell them: "relu", "leaky_relu", "sigmoid",
+// "tanh", "linear". parse_activation fails naming `where` and the known names.
+std::string activation_name(ActivationKind kind);
+ActivationKind parse_activation(const std::string& name, const std::string& where);
 
 // "relu", "leaky_relu" (y = slope·x below zero; slope 0.2 by default),
 // "sigmoid", "tanh".
@@ -44,7 +49,7 @@ class Dropout : public Layer {
   std::string type() const override { return "dropout"; }
   Tensor forward(Context& ctx, const Tensor& x) override;
   Tensor backward(Context& ctx, const Tensor& dy) override;
-  Json config() const override { return {{"type", type()}, {"rate", rate_}}; }
+  Json config() const override { return {{"type", type()}, {"rate", config_number(rate_)}}; }
 
  private:
   float rate_;
@@ -63,6 +68,25 @@ class Flatten : public Layer {
   SampleShape output_shape(const SampleShape& input) const override;
 
  private:
+  Shape input_shape_;
+  bool seen_input_ = false;
+};
+
+// (N, d1, ...) -> (N, shape...) with the same elements in the same
+// (row-major) order, sharing storage. One entry of `shape` may be -1: the
+// size that makes the element counts agree.
+class Reshape : public Layer {
+ public:
+  explicit Reshape(SampleShape shape) : shape_(std::move(shape)) {}
+  std::string type() const override { return "reshape"; }
+  Tensor forward(Context& ctx, const Tensor& x) override;
+  Tensor backward(Context& ctx, const Tensor& dy) override;
+  Json config() const override { return {{"type", type()}, {"shape", shape_}}; }
+  // The target shape with -1 resolved; Error if `input` does not fit.
+  SampleShape output_shape(const SampleShape& input) const override;
+
+ private:
+  SampleShape shape_;
   Shape input_shape_;
   bool seen_input_ = false;
 };

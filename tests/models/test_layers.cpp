@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "models/batchnorm.h"
 #include "models/dense.h"
 #include "models/init.h"
 #include "models/simple_layers.h"
@@ -41,6 +42,21 @@ TEST(DenseLayer, ForwardAndBackwardByHand) {
   EXPECT_THROW(dense.forward(ctx, Tensor::empty({2, 4})), Error);
 }
 
+TEST(DenseLayer, FusedActivationByHand) {
+  Context ctx(Device::cpu(), 1);
+  Dense dense(ctx, 2, 2, Init::Zeros, {ActivationKind::ReLU, 0});
+  set(dense.parameters()[0].tensor, {1, -1, 1, 1});  // units: x0 + x1 and -x0 + x1
+  set(dense.parameters()[1].tensor, {0, 0.5f});
+  const Tensor x = Tensor::from_vector({1, 2, 3, -4}, {2, 2});
+  // row 0: relu(3, 1.5) = (3, 1.5); row 1: relu(-1, -6.5) = (0, 0)
+  EXPECT_EQ(dense.forward(ctx, x).to_vector(), (std::vector<float>{3, 1.5f, 0, 0}));
+  const Tensor dx = dense.backward(ctx, Tensor::from_vector({1, 1, 1, 1}, {2, 2}));
+  // Only row 0 passes the ReLU: dx row 0 = W·(1, 1) = (0, 2); row 1 = 0.
+  EXPECT_EQ(dx.to_vector(), (std::vector<float>{0, 2, 0, 0}));
+  EXPECT_EQ(dense.gradients()[1].tensor->to_vector(), (std::vector<float>{1, 1}));
+  EXPECT_EQ(dense.config()["activation"], "relu");
+}
+
 TEST(MaxoutDenseLayer, ForwardAndBackwardByHand) {
   Context ctx(Device::cpu(), 1);
   MaxoutDense maxout(ctx, 2, 1, 2);
@@ -65,6 +81,19 @@ TEST(DenseLayer, GradientsMatchCentralDifferences) {
   Tensor x = Tensor::empty({4, 7});
   random_normal(ctx, x, 0, 1);
   expect_gradients_match(dense, x, 20);
+}
+
+TEST(DenseLayer, FusedActivationGradientsMatchCentralDifferences) {
+  for (ActivationKind kind : {ActivationKind::Sigmoid, ActivationKind::Tanh, ActivationKind::LeakyReLU}) {
+    Context ctx(Device::cpu(), 21);
+    Dense dense(ctx, 5, 4, Init::GlorotNormal, {kind, 0.2f});
+    // Pre-activations of a leaky ReLU stay clear of its kink: with these
+    // biases (±1) and small inputs, |z| > 0.3 for every unit.
+    set(dense.parameters()[1].tensor, {1, -1, 1, -1});
+    Tensor x = Tensor::empty({3, 5});
+    random_uniform(ctx, x, -0.1f, 0.1f);
+    expect_gradients_match(dense, x, 22);
+  }
 }
 
 TEST(MaxoutDenseLayer, GradientsMatchCentralDifferencesAwayFromTies) {
@@ -130,6 +159,52 @@ TEST(FlattenLayer, KeepsRowMajorOrder) {
   EXPECT_EQ(flatten.output_shape({3, 5, 7}), SampleShape{105});
 }
 
+TEST(BatchNormLayer, TrainingUsesBatchStatisticsAndInferenceRunningOnes) {
+  Context ctx(Device::cpu(), 9);
+  BatchNorm bn(ctx, {2}, 0.5f, 1e-5f);
+  EXPECT_EQ(bn.parameters()[0].tensor->to_vector(), (std::vector<float>{1, 1}));
+  EXPECT_EQ(bn.buffers()[1].tensor->to_vector(), (std::vector<float>{1, 1}));
+  const Tensor x = Tensor::from_vector({0, 10, 2, 10, 4, 10}, {3, 2});
+  const std::vector<float> y = bn.forward(ctx, x).to_vector();
+  // Feature 0: mean 2, variance 8/3 -> (-1, 0, 1)·sqrt(3/2); feature 1 is constant -> 0.
+  const double s = 2 / std::sqrt(8.0 / 3 + 1e-5);
+  EXPECT_TRUE(testing::all_close(y, {float(-s), 0, 0, 0, float(s), 0}, 1e-6, 1e-5));
+  // Running statistics: 0.5·(0, 1) + 0.5·(mean, unbiased variance) = (1, 5) and (0.5·1 + 0.5·4, 0.5·1 + 0) .
+  EXPECT_TRUE(testing::all_close(bn.buffers()[0].tensor->to_vector(), {1, 5}, 1e-6, 1e-6));
+  EXPECT_TRUE(testing::all_close(bn.buffers()[1].tensor->to_vector(), {2.5f, 0.5f}, 1e-6, 1e-6));
+  bn.set_training(false);
+  const std::vector<float> inference = bn.forward(ctx, x).to_vector();
+  EXPECT_NEAR(inference[0], (0 - 1) / std::sqrt(2.5 + 1e-5), 1e-5);
+  EXPECT_NEAR(inference[1], (10 - 5) / std::sqrt(0.5 + 1e-5), 1e-4);
+  EXPECT_THROW(bn.backward(ctx, x), Error);  // no batch statistics to differentiate
+  EXPECT_THROW(BatchNorm(ctx, {4, 4}), Error);
+}
+
+TEST(BatchNormLayer, GradientsMatchCentralDifferences) {
+  Context ctx(Device::cpu(), 10);
+  for (const SampleShape& sample : {SampleShape{4}, SampleShape{3, 2, 2}}) {
+    BatchNorm bn(ctx, sample);
+    random_normal(ctx, *bn.parameters()[0].tensor, 1, 0.5f);
+    random_normal(ctx, *bn.parameters()[1].tensor, 0, 1);
+    std::vector<int64_t> dims{5};
+    dims.insert(dims.end(), sample.begin(), sample.end());
+    Tensor x = Tensor::empty(Shape(dims));
+    random_normal(ctx, x, 2, 3);
+    expect_gradients_match(bn, x, 50);
+  }
+}
+
+TEST(ReshapeLayer, ResolvesMinusOneAndRestoresTheInputShape) {
+  Context ctx(Device::cpu(), 6);
+  Reshape reshape({1, -1, 5});
+  EXPECT_EQ(reshape.output_shape({25}), (SampleShape{1, 5, 5}));
+  const Tensor x = Tensor::from_vector(std::vector<float>(50, 1.0f), {2, 25});
+  EXPECT_EQ(reshape.forward(ctx, x).shape(), (Shape{2, 1, 5, 5}));
+  EXPECT_EQ(reshape.backward(ctx, Tensor::zeros({2, 1, 5, 5})).shape(), x.shape());
+  EXPECT_THROW(reshape.output_shape({24}), Error);
+  EXPECT_THROW(Reshape({-1, -1}).output_shape({4}), Error);
+}
+
 TEST(Initialisers, BoundsAndSpreadFollowTheFans) {
   Context ctx(Device::cpu(), 7);
   const int64_t fan_in = 400, fan_out = 200;
@@ -175,6 +250,24 @@ TEST(Initialisers, BoundsAndSpreadFollowTheFans) {
 template <typename D>
 class LayersDevice : public testing::DeviceTest<D> {};
 TYPED_TEST_SUITE(LayersDevice, testing::Devices, testing::DeviceNames);
+
+TYPED_TEST(LayersDevice, FusedDenseAndBatchNormMatchCpu) {
+  const Device dev = this->device();
+  Context cpu(Device::cpu(), 98), ctx(dev, 98);
+  Dense dense_cpu(cpu, 12, 9, Init::GlorotUniform, {ActivationKind::Tanh, 0});
+  Dense dense(ctx, 12, 9, Init::GlorotUniform, {ActivationKind::Tanh, 0});
+  BatchNorm bn_cpu(cpu, {9}), bn(ctx, {9});
+  Tensor x_cpu = Tensor::empty({21, 12}), dy_cpu = Tensor::empty({21, 9});
+  random_normal(cpu, x_cpu, 0, 1);
+  random_normal(cpu, dy_cpu, 0, 1);
+  const Tensor y_cpu = bn_cpu.forward(cpu, dense_cpu.forward(cpu, x_cpu));
+  const Tensor y = bn.forward(ctx, dense.forward(ctx, x_cpu.to(dev)));
+  EXPECT_TRUE(testing::all_close(y.to(Device::cpu()), y_cpu, 1e-5, 1e-4));
+  const Tensor dx_cpu = dense_cpu.backward(cpu, bn_cpu.backward(cpu, dy_cpu));
+  const Tensor dx = dense.backward(ctx, bn.backward(ctx, dy_cpu.to(dev)));
+  EXPECT_TRUE(testing::all_close(dx.to(Device::cpu()), dx_cpu, 1e-5, 1e-4));
+  EXPECT_TRUE(testing::all_close(bn.buffers()[1].tensor->to(Device::cpu()), *bn_cpu.buffers()[1].tensor, 1e-6, 1e-5));
+}
 
 TYPED_TEST(LayersDevice, DenseAndMaxoutMatchCpu) {
   const Device dev = this->device();

@@ -30,8 +30,9 @@ TEST(Sequential, BuildsFromJsonAndWritesItsConfigBackComplete) {
   EXPECT_EQ(net.output_shape(), SampleShape{1});
   const Json config = net.config();
   EXPECT_EQ(config[1]["init"], "glorot_uniform");  // the default, written out
-  EXPECT_EQ(config[3]["slope"], 0.2f);
-  EXPECT_EQ(config[5], Json::parse(R"({"type": "dense", "units": 1, "init": "glorot_uniform"})"));
+  EXPECT_EQ(config[3]["slope"], 0.2);
+  EXPECT_EQ(config[5],
+            Json::parse(R"({"type": "dense", "units": 1, "init": "glorot_uniform", "activation": "linear"})"));
   // The written config rebuilds the same network.
   Sequential again(ctx, config, {5, 5});
   EXPECT_EQ(again.config(), config);
@@ -47,6 +48,25 @@ TEST(Sequential, BuildsFromJsonAndWritesItsConfigBackComplete) {
   EXPECT_EQ(net.backward(ctx, Tensor::zeros({3, 1})).shape(), (Shape{3, 5, 5}));
   EXPECT_NE(testing::error_message_of([&] { net.forward(ctx, Tensor::empty({3, 4, 5})); }).find("expected input"),
             std::string::npos);
+}
+
+TEST(Sequential, ImageLayersChainShapes) {
+  Context ctx(Device::cpu(), 2);
+  Sequential net(ctx, Json::parse(R"([{"type": "reshape", "shape": [1, 4, -1]}, {"type": "batch_norm"},
+      {"type": "flatten"}, {"type": "dense", "units": 3, "activation": "leaky_relu", "slope": 0.1},
+      {"type": "batch_norm", "momentum": 0.01}, {"type": "dense", "units": 2}, {"type": "softmax"}])"),
+                 {16});
+  EXPECT_EQ(net.layer(0).output_shape({16}), (SampleShape{1, 4, 4}));
+  EXPECT_EQ(net.output_shape(), SampleShape{2});
+  EXPECT_EQ(net.config()[1], Json::parse(R"({"type": "batch_norm", "momentum": 0.1, "epsilon": 1e-5})"));
+  EXPECT_EQ(net.config()[3]["slope"], 0.1);
+  Sequential again(ctx, net.config(), {16});
+  EXPECT_EQ(again.config(), net.config());
+  EXPECT_EQ(net.buffers().size(), 4u);
+  EXPECT_EQ(net.buffers()[0].name, "1.running_mean");
+  Tensor x = Tensor::empty({5, 16});
+  random_normal(ctx, x, 0, 1);
+  EXPECT_EQ(net.forward(ctx, x).shape(), (Shape{5, 2}));
 }
 
 TEST(Sequential, BadConfigsNameTheFileAndTheKey) {
@@ -66,6 +86,19 @@ TEST(Sequential, BadConfigsNameTheFileAndTheKey) {
             std::string::npos);
   EXPECT_NE(error_of(head + R"({"type": "dense", "units": 2, "init": "ones"}]})")
                 .find("'layers[1].init': unknown initialiser 'ones'"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 2, "activation": "swish"}]})")
+                .find("net.json: 'layers[1].activation': unknown activation 'swish'"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 2, "slope": 0.1}]})").find("unknown key 'layers[1].slope'"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "reshape", "shape": [2, 2]}]})")
+                .find("net.json: 'layers[1]': reshape: cannot make (3)"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "batch_norm", "momentum": 2}]})").find("'layers[1].momentum' must be in [0, 1]"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"input_shape": [4, 4], "layers": [{"type": "batch_norm"}]})")
+                .find("'layers[0]' (batch_norm) needs inputs (F) or (C, H, W)"),
             std::string::npos);
   EXPECT_NE(error_of(R"({"input_shape": [4, 4], "layers": [{"type": "dense", "units": 3}]})")
                 .find("'layers[0]' (dense) needs flat inputs"),
@@ -97,8 +130,8 @@ TEST(Sequential, GradientsThroughTheStackMatchCentralDifferences) {
   Context ctx(Device::cpu(), 8);
   // Smooth activations only, so no kink can sit near the checked point.
   Sequential net(ctx, Json::parse(R"([{"type": "flatten"}, {"type": "dense", "units": 6},
-      {"type": "tanh"}, {"type": "dense", "units": 5}, {"type": "sigmoid"}, {"type": "dense", "units": 2},
-      {"type": "softmax"}])"),
+      {"type": "tanh"}, {"type": "batch_norm"}, {"type": "dense", "units": 5, "activation": "sigmoid"},
+      {"type": "dense", "units": 2}, {"type": "softmax"}])"),
                  {3, 3});
   Tensor x = Tensor::empty({4, 3, 3});
   random_normal(ctx, x, 0, 1);
