@@ -85,7 +85,8 @@ Json TrainingState::to_json() const {
           {"lr", lr},
           {"optimiser_steps", optimiser_steps},
           {"optimiser", optimiser},
-          {"train_config", train_config}};
+          {"train_config", train_config},
+          {"history", history}};
 }
 
 TrainingState TrainingState::from_json(const Json& json, const std::string& file) {
@@ -99,9 +100,11 @@ TrainingState TrainingState::from_json(const Json& json, const std::string& file
   c.optional("optimiser_steps", s.optimiser_steps);
   c.accept("optimiser");
   c.accept("train_config");
+  c.accept("history");
   c.finish();
   s.optimiser = json.value("optimiser", Json());
   s.train_config = json.value("train_config", Json());
+  s.history = json.value("history", Json::array());
   return s;
 }
 

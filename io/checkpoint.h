@@ -37,6 +37,7 @@ struct TrainingState {
   int64_t optimiser_steps = 0;  // updates made
   Json optimiser;               // the optimiser's config (no state)
   Json train_config;            // the training config, complete with defaults
+  Json history = Json::array();  // one record per epoch so far
   Json to_json() const;
   static TrainingState from_json(const Json& json, const std::string& file);
 };
