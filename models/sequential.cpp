@@ -1,5 +1,7 @@
 #include "models/sequential.h"
 
+#include <map>
+
 #include "core/error.h"
 #include "models/batchnorm.h"
 #include "models/dense.h"
@@ -35,6 +37,20 @@ std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const Sample
   if (!config.is_object()) fail(file, ": '", path, "' must be a layer config object, got ", config.dump());
   std::string type;
   s.required("type", type);
+  // A misspelt key is reported as such, before any missing one it may stand for.
+  static const std::map<std::string, std::vector<std::string>> kKeys = {
+      {"dense", {"units", "init", "activation", "slope"}},
+      {"maxout_dense", {"units", "pieces", "init"}},
+      {"leaky_relu", {"slope"}},
+      {"dropout", {"rate"}},
+      {"reshape", {"shape"}},
+      {"batch_norm", {"momentum", "epsilon"}}};
+  if (const auto keys = kKeys.find(type); keys != kKeys.end()) {
+    ConfigSection names(config, file, path);
+    names.accept("type");
+    for (const std::string& key : keys->second) names.accept(key);
+    names.finish();
+  }
   if (type == "dense" || type == "maxout_dense") {
     const int64_t units = positive(s, "units", file, path);
     const int64_t pieces = type == "maxout_dense" ? positive(s, "pieces", file, path) : 1;

@@ -168,7 +168,7 @@ TrainConfig load_train_config(const std::string& path) { return TrainConfig::fro
 
 Json EpochRecord::to_json() const {
   return {{"epoch", epoch}, {"train_loss", train_loss}, {"val_loss", val_loss}, {"lr", lr},
-          {"seconds", seconds}, {"images_per_s", images_per_s}};
+          {"seconds", seconds}, {"images_per_s", images_per_s}, {"improved", improved}};
 }
 
 EpochRecord EpochRecord::from_json(const Json& json) {
@@ -179,6 +179,7 @@ EpochRecord EpochRecord::from_json(const Json& json) {
   r.lr = json.value("lr", 0.0);
   r.seconds = json.value("seconds", 0.0);
   r.images_per_s = json.value("images_per_s", 0.0);
+  r.improved = json.value("improved", false);
   return r;
 }
 
@@ -187,6 +188,21 @@ EpochRecord EpochRecord::from_json(const Json& json) {
 TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, const TrainConfig& config,
                   const TrainOptions& options) {
   if (data.size() == 0) fail("no images to train on");
+  auto optimiser = make_optimiser(config.optimiser, static_cast<float>(config.lr), "training config", "optimiser");
+  TrainingState state;
+  TrainResult result;
+  if (!options.resume.empty()) {
+    state = read_training_state(options.resume);
+    const std::string was = state.optimiser.is_object() ? state.optimiser.value("type", std::string()) : "";
+    const std::string now = optimiser->config()["type"];
+    if (was != now)
+      fail("'", options.resume, "' was trained with optimiser '", was, "' but the training config asks for '", now,
+           "'; resume with the same optimiser type");
+    load_checkpoint(options.resume, net, optimiser.get());
+    for (const Json& r : state.history) result.history.push_back(EpochRecord::from_json(r));
+  }
+  state.optimiser = optimiser->config();
+  state.train_config = config.to_json();
   check_input_fits(net, data);
   check_loss_fits(net, config.loss);
   if (config.loss == "categorical_crossentropy" && net.output_shape()[0] < 2)
@@ -211,21 +227,6 @@ TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, con
   const std::string dir = options.output_dir.empty() ? "." : options.output_dir;
   const std::string best_path = dir + "/best.h5", last_path = dir + "/last.h5", log_path = dir + "/log.csv";
 
-  auto optimiser = make_optimiser(config.optimiser, static_cast<float>(config.lr), "training config", "optimiser");
-  TrainingState state;
-  TrainResult result;
-  if (!options.resume.empty()) {
-    state = read_training_state(options.resume);
-    const std::string was = state.optimiser.is_object() ? state.optimiser.value("type", std::string()) : "";
-    const std::string now = optimiser->config()["type"];
-    if (was != now)
-      fail("'", options.resume, "' was trained with optimiser '", was, "' but the training config asks for '", now,
-           "'; resume with the same optimiser type");
-    load_checkpoint(options.resume, net, optimiser.get());
-    for (const Json& r : state.history) result.history.push_back(EpochRecord::from_json(r));
-  }
-  state.optimiser = optimiser->config();
-  state.train_config = config.to_json();
   const auto keeps = [&] {
     return state.best_epoch > 0 ? "the best checkpoint so far (epoch " + std::to_string(state.best_epoch) +
                                       ") is kept in '" + best_path + "'"
@@ -296,6 +297,7 @@ TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, con
     state.lr = static_cast<float>(lr);
     state.optimiser_steps = optimiser->steps();
     const bool improved = record.val_loss < state.best_val_loss;
+    record.improved = improved;
     if (improved) {
       state.best_val_loss = record.val_loss;
       state.best_epoch = shown;

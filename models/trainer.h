@@ -51,6 +51,7 @@ TrainConfig load_train_config(const std::string& path);
 struct EpochRecord {
   int64_t epoch = 0;  // 1, 2, ...
   double train_loss = 0, val_loss = 0, lr = 0, seconds = 0, images_per_s = 0;
+  bool improved = false;  // the best validation loss so far (and so written to best.h5)
   Json to_json() const;
   static EpochRecord from_json(const Json& json);
 };

@@ -69,6 +69,18 @@ TEST(Sequential, ImageLayersChainShapes) {
   EXPECT_EQ(net.forward(ctx, x).shape(), (Shape{5, 2}));
 }
 
+TEST(Sequential, ShippedWTaggingMaxoutNetwork) {
+  Context ctx(Device::cpu(), 1);
+  Sequential net = load_sequential(ctx, std::string(JETIMG_SOURCE_DIR) + "/configs/nets/w_maxout.json");
+  EXPECT_EQ(net.input_shape(), (SampleShape{25, 25}));
+  EXPECT_EQ(net.output_shape(), SampleShape{1});
+  int64_t count = 0;
+  for (const NamedTensor& p : net.parameters()) count += p.tensor->numel();
+  // 625·1280 + 1280, 256·640 + 640, 128·64 + 64, 64·25 + 25, 25 + 1
+  EXPECT_EQ(count, 801280 + 164480 + 8256 + 1625 + 26);
+  EXPECT_EQ(net.config()[1]["pieces"], 5);
+}
+
 TEST(Sequential, BadConfigsNameTheFileAndTheKey) {
   const std::string head = R"({"input_shape": [4], "layers": [{"type": "dense", "units": 3}, )";
   EXPECT_NE(error_of(head + R"({"type": "conv9"}]})").find("net.json: 'layers[1].type' is 'conv9', not a layer type"),
@@ -77,6 +89,9 @@ TEST(Sequential, BadConfigsNameTheFileAndTheKey) {
                 .find("net.json: unknown key 'layers[1].activaton'"),
             std::string::npos);
   EXPECT_NE(error_of(head + R"({"type": "dense"}]})").find("net.json: required key 'layers[1].units' is missing"),
+            std::string::npos);
+  // A misspelt key is named as such, not as the missing key it stands for.
+  EXPECT_NE(error_of(head + R"({"type": "dense", "unit": 3}]})").find("net.json: unknown key 'layers[1].unit'"),
             std::string::npos);
   EXPECT_NE(error_of(head + R"({"type": "dense", "units": 0}]})").find("'layers[1].units' must be at least 1"),
             std::string::npos);
