@@ -14,6 +14,8 @@ void add_demo_command(CLI::App& app);
 void add_preprocess_command(CLI::App& app);
 void add_show_command(CLI::App& app);
 void add_stats_command(CLI::App& app);
+void add_evaluate_command(CLI::App& app);
+void add_train_command(CLI::App& app);
 
 // Adds --device (auto|cpu|cuda[:N]) to a subcommand.
 void add_device_option(CLI::App& command, std::string& device_spec);

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   jetimg::app::add_preprocess_command(app);
   jetimg::app::add_show_command(app);
   jetimg::app::add_stats_command(app);
+  jetimg::app::add_evaluate_command(app);
+  jetimg::app::add_train_command(app);
   jetimg::app::add_demo_command(app);
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace jetimg::app {
 
@@ -13,6 +14,8 @@ class Progress {
   // total < 0: not known in advance (a streamed text or HepMC file).
   Progress(std::string label, int64_t total, std::string unit = "events");
   void advance(int64_t n);
+  // Replaces the text before the bar (e.g. "epoch 3/20 loss 0.412").
+  void set_label(std::string label) { label_ = std::move(label); }
   // Clears the bar (terminal) or prints a final line (otherwise).
   void done();
 

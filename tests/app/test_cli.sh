@@ -60,6 +60,48 @@ if [ "$(head -c 8 "$work/w.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a
   echo "FAIL: show did not write a PNG"; failures=$((failures + 1))
 fi
 
+# Training: the shipped W-tagging network on W against QCD images.
+expect_ok "generate qcd" "$jetimg" generate --process qcd --events 300 --seed 4 -o "$work/qcd.h5"
+expect_ok "cluster qcd" "$jetimg" cluster "$work/qcd.h5" -o "$work/qcd_jets.h5"
+expect_ok "preprocess qcd" "$jetimg" preprocess "$work/qcd_jets.h5" -o "$work/qcd_images.h5" --config w --device cpu
+net="$source_dir/configs/nets/w_maxout.json"
+echo '{"epochs": 2, "batch_size": 50, "patience": 0, "weights": "flat_pt"}' >"$work/train.json"
+train() { "$jetimg" train --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --device cpu "$@"; }
+expect_ok "train" train --network "$net" --config "$work/train.json" -o "$work/run1"
+for f in best.h5 last.h5 log.csv; do
+  [ -s "$work/run1/$f" ] || { echo "FAIL: train did not write $f"; failures=$((failures + 1)); }
+done
+[ "$(wc -l <"$work/run1/log.csv")" -eq 3 ] || { echo "FAIL: log.csv should have a header and 2 epochs"; failures=$((failures + 1)); }
+expect_ok "train again, same seed" train --network "$net" --config "$work/train.json" -o "$work/run2"
+if [ "$(cut -d, -f1-4 "$work/run1/log.csv")" != "$(cut -d, -f1-4 "$work/run2/log.csv")" ]; then
+  echo "FAIL: the same seed gave different loss curves"; failures=$((failures + 1))
+fi
+expect_ok "resume" train --resume "$work/run1/last.h5" --epochs 3 -o "$work/run1"
+[ "$(wc -l <"$work/run1/log.csv")" -eq 4 ] || { echo "FAIL: resume did not add an epoch"; failures=$((failures + 1)); }
+
+cp "$work/run1/best.h5" "$work/best_before.h5"
+echo '{"epochs": 5, "lr": 1e30}' >"$work/wild.json"
+expect_fail "diverging loss" "the training loss is not finite" train --resume "$work/run1/last.h5" --config "$work/wild.json" -o "$work/run1"
+cmp -s "$work/run1/best.h5" "$work/best_before.h5" || { echo "FAIL: a diverged run changed best.h5"; failures=$((failures + 1)); }
+echo '{"input_shape": [40, 40], "layers": [{"type": "flatten"}, {"type": "dense", "units": 1}]}' >"$work/net40.json"
+expect_fail "images do not fit the network" "are (25, 25) but the network expects input_shape (40, 40)" train --network "$work/net40.json" -o "$work/bad"
+expect_fail "signal and background of different sizes" "are (25, 25) but those in" "$jetimg" train --signal "$work/w_top.h5" --background "$work/qcd_images.h5" --network "$net" -o "$work/bad"
+expect_fail "one class only" "holds only signal (label 1) images" "$jetimg" train --input "$work/w_images.h5" --network "$net" -o "$work/bad"
+echo '{"jets": {"pt_min": 100000, "pt_max": 200000}}' >"$work/nojets.json"
+"$jetimg" cluster "$work/w.h5" -o "$work/no_jets.h5" --config "$work/nojets.json" >/dev/null 2>&1
+"$jetimg" preprocess "$work/no_jets.h5" -o "$work/no_images.h5" --device cpu >/dev/null 2>&1
+expect_fail "empty images file" "no_images.h5' holds no images" "$jetimg" train --signal "$work/no_images.h5" --background "$work/qcd_images.h5" --network "$net" -o "$work/bad"
+echo '{"input_shape": [25, 25], "layers": [{"type": "flatten"}, {"type": "dense", "unit": 3}]}' >"$work/typo_net.json"
+expect_fail "network key typo" "typo_net.json: unknown key 'layers[1].unit'" train --network "$work/typo_net.json" -o "$work/bad"
+echo '{"input_shape": [25, 25], "layers": [{"type": "conv9"}]}' >"$work/type_net.json"
+expect_fail "unknown layer type" "'layers[0].type' is 'conv9', not a layer type" train --network "$work/type_net.json" -o "$work/bad"
+echo '{"epoch": 3}' >"$work/typo_train.json"
+expect_fail "training config key typo" "typo_train.json: unknown key 'epoch'" train --network "$net" --config "$work/typo_train.json" -o "$work/bad"
+expect_fail "resume from a missing checkpoint" "none.h5': no such file" train --resume "$work/none.h5" -o "$work/bad"
+expect_fail "resume from an images file" "is not a jetimg checkpoint" train --resume "$work/w_images.h5" -o "$work/bad"
+expect_fail "resume into another network" "was written for a different network" train --resume "$work/run1/last.h5" --network "$work/net40.json" -o "$work/bad"
+expect_fail "no inputs" "give either --signal and --background" "$jetimg" train --network "$net" -o "$work/bad"
+
 # Bad input.
 expect_fail "zero events" "--events" "$jetimg" generate --process w --events 0 -o "$work/x.h5"
 expect_fail "negative events" "--events" "$jetimg" generate --process w --events -5 -o "$work/x.h5"
