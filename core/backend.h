@@ -12,6 +12,8 @@ int device_count(std::string* reason);
 void set_device(int index);
 void* allocate(size_t bytes, int device);
 void release(void* ptr, int device) noexcept;
+void* allocate_pinned(size_t bytes);
+void release_pinned(void* ptr) noexcept;
 // Copies between any two of host/device memory (cudaMemcpyDefault), synchronously.
 void copy(void* dst, const void* src, size_t bytes);
 void memset_zero(void* ptr, size_t bytes);

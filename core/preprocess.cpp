@@ -39,6 +39,11 @@ JetBatch JetBatch::to(Device device) const {
           jets.to(device)};
 }
 
+JetBatch JetBatch::to_pinned() const {
+  return {constituents.to_pinned(), n_constituents.to_pinned(), subjets.to_pinned(), n_subjets.to_pinned(),
+          jets.to_pinned()};
+}
+
 JetBatch JetBatch::slice(int64_t begin, int64_t end) const {
   return {constituents.slice(begin, end), n_constituents.slice(begin, end), subjets.slice(begin, end),
           n_subjets.slice(begin, end), jets.slice(begin, end)};
@@ -131,6 +136,24 @@ void preprocess(Context& ctx, const JetBatch& batch, const PreprocessConfig& con
   pixelate(ctx, batch, frames, canvas, translated, /*translation_only=*/true);
   resample_images(ctx, translated, frames, config.pixels, images);
   normalise_images(ctx, images, config.normalisation);
+}
+
+}  // namespace jetimg
+
+namespace jetimg {
+
+void preprocess_from_host(Context& ctx, const JetBatch& host_batch, const PreprocessConfig& config,
+                          Tensor& host_images, int64_t chunk) {
+  config.validate();
+  if (config.rotation_space != RotationSpace::Constituents)
+    fail("preprocess_from_host: only constituent-space rotation streams from host memory");
+  if (chunk < 1) fail("preprocess_from_host: chunk must be >= 1, got ", chunk);
+  Context host_view(Device::cpu(), ctx.seed());
+  check_batch(host_view, host_batch);
+  check_images(host_images, host_batch.size(), config.pixels, "preprocess_from_host");
+  if (host_images.device() != Device::cpu()) fail("preprocess_from_host: images must be in host memory");
+  if (host_batch.size() == 0) return;
+  JI_DISPATCH(ctx.device(), preprocess_from_host, ctx, host_batch, config, host_images, chunk);
 }
 
 }  // namespace jetimg

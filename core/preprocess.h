@@ -41,6 +41,7 @@ struct JetBatch {
 
   int64_t size() const { return constituents.defined() ? constituents.dim(0) : 0; }
   JetBatch to(Device device) const;
+  JetBatch to_pinned() const;  // page-locked host copies, for preprocess_from_host
   JetBatch slice(int64_t begin, int64_t end) const;
 };
 
@@ -65,6 +66,14 @@ struct PreprocessConfig {
 // Images of a batch in one pass. images: (N, C, H, W) on the batch's device.
 void preprocess(Context& ctx, const JetBatch& batch, const PreprocessConfig& config, Tensor& images);
 
+// Host memory in, host memory out, through the context's device. On CUDA the
+// batch is cut into chunks whose copy in, kernel and copy out overlap on two
+// streams; pin `host_batch` and `host_images` (Tensor::empty_pinned) so the
+// copies run asynchronously. Constituent-space rotation only. On the CPU it
+// is `preprocess`.
+void preprocess_from_host(Context& ctx, const JetBatch& host_batch, const PreprocessConfig& config,
+                          Tensor& host_images, int64_t chunk);
+
 // --- single steps -------------------------------------------------------------
 // frames: (N, kFrameFloats), one JetFrame per jet.
 void compute_frames(Context& ctx, const JetBatch& batch, const FrameSettings& settings,
@@ -86,6 +95,7 @@ void pixelate(Context&, const JetBatch&, const Tensor&, const PixelSettings&, Te
 void normalise_images(Context&, Tensor&, Normalisation);
 void resample_images(Context&, const Tensor&, const Tensor&, const PixelSettings&, Tensor&);
 void preprocess_fused(Context&, const JetBatch&, const PreprocessConfig&, Tensor&);
+void preprocess_from_host(Context&, const JetBatch&, const PreprocessConfig&, Tensor&, int64_t chunk);
 }  // namespace host
 namespace cuda {
 void compute_frames(Context&, const JetBatch&, const FrameSettings&, const PixelSettings&, Tensor&);
@@ -93,6 +103,7 @@ void pixelate(Context&, const JetBatch&, const Tensor&, const PixelSettings&, Te
 void normalise_images(Context&, Tensor&, Normalisation);
 void resample_images(Context&, const Tensor&, const Tensor&, const PixelSettings&, Tensor&);
 void preprocess_fused(Context&, const JetBatch&, const PreprocessConfig&, Tensor&);
+void preprocess_from_host(Context&, const JetBatch&, const PreprocessConfig&, Tensor&, int64_t chunk);
 }  // namespace cuda
 
 }  // namespace jetimg

@@ -62,6 +62,18 @@ JI_HD double constituent_intensity(float pt, float eta, float energy, Intensity 
   return intensity == Intensity::Pt ? static_cast<double>(pt) : static_cast<double>(energy) / cosh(static_cast<double>(eta));
 }
 
+// Calls visit(intensity, η, φ) for this lane's share of the constituents at
+// or above the intensity threshold.
+template <typename Visit>
+JI_HD void for_each_visible(const float* constituents, int n, const PixelSettings& ps, int lane, int stride,
+                            Visit visit) {
+  for (int i = lane; i < n; i += stride) {
+    const float* k = constituents + 4 * i;
+    const double v = constituent_intensity(k[0], k[1], k[3], ps.intensity);
+    if (v >= ps.threshold) visit(v, k[1], k[2]);
+  }
+}
+
 // Translation only (the frame's centre), in double.
 JI_HD void translate(const JetFrame& f, float eta, float phi, double* dx, double* dy) {
   *dx = static_cast<double>(eta) - f.eta0;
@@ -128,12 +140,9 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
     centre_phi = subjets[2];
   } else if (fs.centre != Centre::JetAxis) {  // centroid (also the fallback without subjets)
     double w = 0, w_eta = 0, w_dphi = 0;
-    for (int i = lane; i < n; i += stride) {
-      const float* c = constituents + 4 * i;
-      const double v = constituent_intensity(c[0], c[1], c[3], ps.intensity);
-      if (v < ps.threshold) continue;
-      w += v, w_eta += v * c[1], w_dphi += v * wrap_phi(c[2] - phi_ref);
-    }
+    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi) {
+      w += v, w_eta += v * eta, w_dphi += v * wrap_phi(phi - phi_ref);
+    });
     w = reduce(w), w_eta = reduce(w_eta), w_dphi = reduce(w_dphi);
     if (w > 0) centre_eta = w_eta / w, centre_phi = wrap_phi(phi_ref + w_dphi / w);
   }
@@ -154,14 +163,11 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
   }
   if (!rotated && fs.rotation != Rotation::None) {
     double sxx = 0, syy = 0, sxy = 0;
-    for (int i = lane; i < n; i += stride) {
-      const float* k = constituents + 4 * i;
-      const double v = constituent_intensity(k[0], k[1], k[3], ps.intensity);
-      if (v < ps.threshold) continue;
+    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi) {
       double dx, dy;
-      translate(f, k[1], k[2], &dx, &dy);
+      translate(f, eta, phi, &dx, &dy);
       sxx += v * dx * dx, syy += v * dy * dy, sxy += v * dx * dy;
-    }
+    });
     sxx = reduce(sxx), syy = reduce(syy), sxy = reduce(sxy);
     double vx, vy;
     principal_axis(sxx, syy, sxy, &vx, &vy);
@@ -178,17 +184,14 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
     if (x < 0) f.flip_x = -1;
   } else if (fs.flip != Flip::None) {
     double left = 0, right = 0, below = 0, above = 0;
-    for (int i = lane; i < n; i += stride) {
-      const float* k = constituents + 4 * i;
-      const double v = constituent_intensity(k[0], k[1], k[3], ps.intensity);
-      if (v < ps.threshold) continue;
+    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi) {
       double x, y;
-      to_plane(f, k[1], k[2], &x, &y);
+      to_plane(f, eta, phi, &x, &y);
       if (x < 0) left += v;
       if (x > 0) right += v;
       if (y < 0) below += v;
       if (y > 0) above += v;
-    }
+    });
     left = reduce(left), right = reduce(right), below = reduce(below), above = reduce(above);
     if (left > right) f.flip_x = -1;
     if (fs.flip == Flip::Quadrant && below > above) f.flip_y = -1;
@@ -207,17 +210,14 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
 template <typename Add>
 JI_HD void pixelate_jet(const float* constituents, int n, const JetFrame& f, const PixelSettings& ps, int lane,
                         int stride, Add add) {
-  for (int i = lane; i < n; i += stride) {
-    const float* k = constituents + 4 * i;
-    const double v = constituent_intensity(k[0], k[1], k[3], ps.intensity);
-    if (v < ps.threshold) continue;
+  for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi) {
     double x, y;
-    to_plane(f, k[1], k[2], &x, &y);
+    to_plane(f, eta, phi, &x, &y);
     const int pixel = pixel_of(ps, x, y);
-    if (pixel < 0) continue;
+    if (pixel < 0) return;
     add(pixel, 0, static_cast<float>(v));
     if (ps.channels > 1) add(pixel, 1, 1.0f);
-  }
+  });
 }
 
 // The factor that normalises one channel image of `pixels` values.

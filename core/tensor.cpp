@@ -67,9 +67,17 @@ bool Shape::operator==(const Shape& o) const {
   return true;
 }
 
-Storage::Storage(int64_t n, Device dev) : size(n), device(dev) {
+Storage::Storage(int64_t n, Device dev, bool pin) : size(n), device(dev) {
   if (n == 0) return;
   if (dev.is_cpu()) {
+#if JETIMG_WITH_CUDA
+    if (pin && cuda_device_count() > 0) {
+      data = static_cast<float*>(cuda::allocate_pinned(static_cast<size_t>(n) * sizeof(float)));
+      pinned = true;
+      return;
+    }
+#endif
+    (void)pin;
     data = new float[static_cast<size_t>(n)];
     return;
   }
@@ -82,6 +90,12 @@ Storage::Storage(int64_t n, Device dev) : size(n), device(dev) {
 
 Storage::~Storage() {
   if (!data) return;
+#if JETIMG_WITH_CUDA
+  if (pinned) {
+    cuda::release_pinned(data);
+    return;
+  }
+#endif
   if (device.is_cpu()) {
     delete[] data;
     return;
@@ -94,6 +108,13 @@ Storage::~Storage() {
 Tensor Tensor::empty(const Shape& shape, Device device) {
   Tensor t;
   t.storage_ = std::make_shared<Storage>(shape.numel(), device);
+  t.shape_ = shape;
+  return t;
+}
+
+Tensor Tensor::empty_pinned(const Shape& shape) {
+  Tensor t;
+  t.storage_ = std::make_shared<Storage>(shape.numel(), Device::cpu(), true);
   t.shape_ = shape;
   return t;
 }
@@ -142,6 +163,12 @@ Tensor Tensor::slice(int64_t begin, int64_t end) const {
 
 Tensor Tensor::to(Device device) const {
   Tensor t = empty(shape_, device);
+  t.copy_from(*this);
+  return t;
+}
+
+Tensor Tensor::to_pinned() const {
+  Tensor t = empty_pinned(shape_);
   t.copy_from(*this);
   return t;
 }

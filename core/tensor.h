@@ -35,11 +35,14 @@ class Shape {
 };
 
 // Owns one allocation on one device; frees it on the device it came from.
+// `pinned` host memory (page-locked, from the CUDA runtime) lets copies to
+// and from a GPU run asynchronously at full bus speed.
 struct Storage {
   float* data = nullptr;
   int64_t size = 0;
   Device device;
-  Storage(int64_t size, Device device);
+  bool pinned = false;
+  Storage(int64_t size, Device device, bool pinned = false);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -51,6 +54,8 @@ class Tensor {
   // Uninitialised memory.
   static Tensor empty(const Shape& shape, Device device = Device::cpu());
   static Tensor zeros(const Shape& shape, Device device = Device::cpu());
+  // Uninitialised page-locked host memory (ordinary host memory without CUDA).
+  static Tensor empty_pinned(const Shape& shape);
   // A CPU tensor holding `values`; their count must match the shape.
   static Tensor from_vector(const std::vector<float>& values, const Shape& shape);
 
@@ -60,6 +65,7 @@ class Tensor {
   int64_t numel() const { return shape_.numel(); }
   Device device() const { return storage_ ? storage_->device : Device::cpu(); }
   bool defined() const { return storage_ != nullptr; }
+  bool pinned() const { return storage_ && storage_->pinned; }
 
   float* data() { return storage_ ? storage_->data + offset_ : nullptr; }
   const float* data() const { return storage_ ? storage_->data + offset_ : nullptr; }
@@ -71,6 +77,8 @@ class Tensor {
   // A copy on `device` (always a copy, even on the same device).
   Tensor to(Device device) const;
   Tensor clone() const { return to(device()); }
+  // A copy in page-locked host memory (see empty_pinned).
+  Tensor to_pinned() const;
   // Copies `src` (same shape, any device) into this tensor.
   void copy_from(const Tensor& src);
   std::vector<float> to_vector() const;

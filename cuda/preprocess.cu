@@ -179,14 +179,59 @@ WarpLaunch warp_launch(int64_t jets, int image_floats) {
 
 cudaStream_t stream_of(Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
 
+void launch_fused(const JetBatch& batch, const PreprocessConfig& config, float* images, cudaStream_t stream) {
+  const PixelSettings& p = config.pixels;
+  const WarpLaunch l = warp_launch(batch.size(), p.channels * p.height * p.width);
+  preprocess_fused_kernel<<<l.blocks, l.warps_per_block * kWarp, l.shared_bytes, stream>>>(
+      pointers_of(batch), config.frame, p, config.normalisation, images, l.use_shared);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+// Copies rows [first, first + count) of a host tensor into the start of a device tensor, asynchronously.
+void copy_rows_in(const Tensor& host, int64_t first, int64_t count, Tensor& device, cudaStream_t stream) {
+  const Tensor rows = host.slice(first, first + count);
+  JI_CUDA_CHECK(cudaMemcpyAsync(device.data(), rows.data(), rows.numel() * sizeof(float), cudaMemcpyHostToDevice, stream));
+}
+
 }  // namespace
 
 void preprocess_fused(Context& ctx, const JetBatch& batch, const PreprocessConfig& config, Tensor& images) {
-  const PixelSettings& p = config.pixels;
-  const WarpLaunch l = warp_launch(batch.size(), p.channels * p.height * p.width);
-  preprocess_fused_kernel<<<l.blocks, l.warps_per_block * kWarp, l.shared_bytes, stream_of(ctx)>>>(
-      pointers_of(batch), config.frame, p, config.normalisation, images.data(), l.use_shared);
-  JI_CUDA_CHECK_LAUNCH();
+  launch_fused(batch, config, images.data(), stream_of(ctx));
+}
+
+void preprocess_from_host(Context& ctx, const JetBatch& host, const PreprocessConfig& config, Tensor& host_images,
+                          int64_t chunk) {
+  const Device device = ctx.device();
+  chunk = std::min(chunk, host.size());
+  const int64_t image_floats = host_images.numel() / host.size();
+  // Two streams, each with its own device buffers: while one copies in, the
+  // other computes or copies out.
+  cudaStream_t streams[2];
+  JetBatch buffers[2];
+  Tensor images[2];
+  for (int s = 0; s < 2; ++s) {
+    JI_CUDA_CHECK(cudaStreamCreateWithFlags(&streams[s], cudaStreamNonBlocking));
+    buffers[s] = host.slice(0, chunk).to(device);  // shapes of one chunk (contents overwritten)
+    images[s] = Tensor::empty({chunk, image_floats}, device);
+  }
+  ctx.synchronize();
+  for (int64_t first = 0, i = 0; first < host.size(); first += chunk, ++i) {
+    const int s = static_cast<int>(i % 2);
+    const int64_t count = std::min(chunk, host.size() - first);
+    JetBatch& b = buffers[s];
+    copy_rows_in(host.constituents, first, count, b.constituents, streams[s]);
+    copy_rows_in(host.n_constituents, first, count, b.n_constituents, streams[s]);
+    copy_rows_in(host.subjets, first, count, b.subjets, streams[s]);
+    copy_rows_in(host.n_subjets, first, count, b.n_subjets, streams[s]);
+    copy_rows_in(host.jets, first, count, b.jets, streams[s]);
+    launch_fused(b.slice(0, count), config, images[s].data(), streams[s]);
+    JI_CUDA_CHECK(cudaMemcpyAsync(host_images.slice(first, first + count).data(), images[s].data(),
+                                  count * image_floats * sizeof(float), cudaMemcpyDeviceToHost, streams[s]));
+  }
+  for (cudaStream_t stream : streams) {
+    JI_CUDA_CHECK(cudaStreamSynchronize(stream));
+    JI_CUDA_CHECK(cudaStreamDestroy(stream));
+  }
 }
 
 void compute_frames(Context& ctx, const JetBatch& batch, const FrameSettings& settings, const PixelSettings& pixels,

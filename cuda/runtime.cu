@@ -35,6 +35,17 @@ void release(void* ptr, int device) noexcept {
   if (status != cudaSuccess) std::fprintf(stderr, "jetimg: warning: cudaFree failed: %s\n", cudaGetErrorString(status));
 }
 
+void* allocate_pinned(size_t bytes) {
+  void* ptr = nullptr;
+  JI_CUDA_CHECK(cudaMallocHost(&ptr, bytes));
+  return ptr;
+}
+
+void release_pinned(void* ptr) noexcept {
+  const cudaError_t status = cudaFreeHost(ptr);
+  if (status != cudaSuccess) std::fprintf(stderr, "jetimg: warning: cudaFreeHost failed: %s\n", cudaGetErrorString(status));
+}
+
 void copy(void* dst, const void* src, size_t bytes) { JI_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault)); }
 
 void memset_zero(void* ptr, size_t bytes) { JI_CUDA_CHECK(cudaMemset(ptr, 0, bytes)); }

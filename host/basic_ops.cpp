@@ -1,4 +1,5 @@
 // CPU reference implementation of the basic ops (core/ops.h), OpenMP-threaded.
+#include <algorithm>
 #include <vector>
 
 #include "core/elementwise.h"
@@ -30,11 +31,21 @@ void axpy(Context&, float alpha, const Tensor& x, Tensor& y) {
 }
 
 double sum(Context&, const Tensor& x) {
+  // Fixed blocks summed in parallel, then the block sums in order: the result
+  // does not depend on the number of threads (losses of a seeded run repeat
+  // to the last bit).
+  constexpr int64_t kBlock = 4096;
   const float* data = x.data();
-  const int64_t n = x.numel();
+  const int64_t n = x.numel(), blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < blocks; ++b) {
+    double acc = 0.0;
+    for (int64_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) acc += data[i];
+    partial[static_cast<size_t>(b)] = acc;
+  }
   double total = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : total)
-  for (int64_t i = 0; i < n; ++i) total += data[i];
+  for (double p : partial) total += p;
   return total;
 }
 

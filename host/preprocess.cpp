@@ -113,4 +113,9 @@ void preprocess_fused(Context&, const JetBatch& batch, const PreprocessConfig& c
   }
 }
 
+void preprocess_from_host(Context& ctx, const JetBatch& batch, const PreprocessConfig& config, Tensor& images,
+                          int64_t) {
+  preprocess_fused(ctx, batch, config, images);
+}
+
 }  // namespace jetimg::host

@@ -105,6 +105,7 @@ template void ConfigSection::optional<std::string>(const std::string&, std::stri
 template void ConfigSection::required<int>(const std::string&, int&);
 template void ConfigSection::required<int64_t>(const std::string&, int64_t&);
 template void ConfigSection::required<double>(const std::string&, double&);
+template void ConfigSection::required<float>(const std::string&, float&);
 template void ConfigSection::required<std::string>(const std::string&, std::string&);
 
 }  // namespace jetimg

@@ -3,6 +3,7 @@
 #include <system_error>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <unistd.h>
@@ -34,6 +35,12 @@ std::string scratch_dir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+
+std::string write_text_file(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << text;
+  return path;
 }
 
 std::string shared_data(const std::string& file) { return std::string(JETIMG_SHARED_DATA_DIR) + "/" + file; }

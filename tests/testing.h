@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/device.h"
+#include "core/error.h"
 #include "core/tensor.h"
 
 namespace jetimg::testing {
@@ -59,6 +60,20 @@ inline ::testing::AssertionResult all_close(const Tensor& got, const Tensor& ref
 
 // A fresh scratch directory for one test, removed at exit of the test binary.
 std::string scratch_dir(const std::string& name);
+
+// Writes `text` to dir/name and returns the path.
+std::string write_text_file(const std::string& dir, const std::string& name, const std::string& text);
+
+// The message of the jetimg::Error that `f` throws, or "" when it throws none.
+template <typename F>
+std::string error_message_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // ../shared/data (real event files) and the fastjet-examples data directory.
 std::string shared_data(const std::string& file);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/error.h"
 #include "core/preprocess.h"
 #include "io/jet_batch.h"
 #include "physics/generator.h"
@@ -365,6 +366,20 @@ TYPED_TEST(PreprocessDevice, MatchesCpuOnRandomBatches) {
       }
     }
   }
+}
+
+TYPED_TEST(PreprocessDevice, StreamingFromPinnedHostMemoryMatchesCpu) {
+  const JetBatch batch = random_batch(777, 21);
+  PreprocessConfig config = PreprocessConfig::top_tagging();
+  const std::vector<float> reference = run(batch, config);
+  // Pinned copies of the batch and of the output, streamed in chunks of 100.
+  const JetBatch host = batch.to_pinned();
+  Tensor images = Tensor::empty_pinned({batch.size(), 1, 40, 40});
+  Context ctx(this->device(), 1);
+  preprocess_from_host(ctx, host, config, images, 100);
+  EXPECT_TRUE(testing::all_close(images.to_vector(), reference, 1e-6, 1e-5));
+  config.rotation_space = RotationSpace::Image;
+  EXPECT_THROW(preprocess_from_host(ctx, host, config, images, 100), Error);
 }
 
 TYPED_TEST(PreprocessDevice, SingleStepsMatchCpu) {

@@ -10,23 +10,6 @@
 namespace jetimg {
 namespace {
 
-std::string write_file(const std::string& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
-// The message of the Error thrown by `f` ("" if none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(RunConfig, DefaultsAndOverrides) {
   const RunConfig defaults = load_run_config("");
   EXPECT_EQ(defaults.jets.pt_min, 250);
@@ -34,7 +17,7 @@ TEST(RunConfig, DefaultsAndOverrides) {
   EXPECT_EQ(generator_config(defaults, Process::Top).pt_min, 520);
 
   const std::string dir = testing::scratch_dir("config");
-  const std::string path = write_file(dir, "run.json", R"({"seed": 5, "generator": {"towers": true, "gluon_fraction": 0.2},
+  const std::string path = testing::write_text_file(dir, "run.json", R"({"seed": 5, "generator": {"towers": true, "gluon_fraction": 0.2},
       "jets": {"R": 0.8, "pt_max": null}})");
   const RunConfig run = load_run_config(path);
   EXPECT_EQ(run.seed, 5u);
@@ -55,7 +38,7 @@ TEST(RunConfig, WrittenConfigReadsBack) {
   Json generator_json = to_json(generator);
   generator_json.erase("process");
   const Json all = {{"jets", to_json(jets)}, {"generator", generator_json}};
-  const RunConfig run = load_run_config(write_file(dir, "back.json", all.dump()));
+  const RunConfig run = load_run_config(testing::write_text_file(dir, "back.json", all.dump()));
   EXPECT_EQ(run.jets.R, 0.4);
   EXPECT_TRUE(std::isinf(run.jets.pt_max));
   EXPECT_EQ(generator_config(run, Process::W).ue_density, 2.5);
@@ -63,31 +46,31 @@ TEST(RunConfig, WrittenConfigReadsBack) {
 
 TEST(RunConfig, ErrorsNameTheFileAndTheKey) {
   const std::string dir = testing::scratch_dir("config");
-  std::string message = error_of([&] { load_run_config(write_file(dir, "a.json", R"({"jets": {"radius": 1}})")); });
+  std::string message = testing::error_message_of([&] { load_run_config(testing::write_text_file(dir, "a.json", R"({"jets": {"radius": 1}})")); });
   EXPECT_NE(message.find("a.json"), std::string::npos) << message;
   EXPECT_NE(message.find("unknown key 'jets.radius'"), std::string::npos) << message;
   EXPECT_NE(message.find("R,"), std::string::npos) << "lists the known keys: " << message;
 
-  message = error_of([&] { load_run_config(write_file(dir, "b.json", R"({"jets": {"R": "wide"}})")); });
+  message = testing::error_message_of([&] { load_run_config(testing::write_text_file(dir, "b.json", R"({"jets": {"R": "wide"}})")); });
   EXPECT_NE(message.find("'jets.R' must be a number, got a string"), std::string::npos) << message;
 
-  message = error_of([&] { load_run_config(write_file(dir, "c.json", R"({"seed": -3})")); });
+  message = testing::error_message_of([&] { load_run_config(testing::write_text_file(dir, "c.json", R"({"seed": -3})")); });
   EXPECT_NE(message.find("'seed' must be a non-negative integer"), std::string::npos) << message;
 
-  message = error_of([&] { load_run_config(write_file(dir, "d.json", R"({"jets": {"R": 1.0,})")); });
+  message = testing::error_message_of([&] { load_run_config(testing::write_text_file(dir, "d.json", R"({"jets": {"R": 1.0,})")); });
   EXPECT_NE(message.find("d.json' is not valid JSON"), std::string::npos) << message;
 
-  message = error_of([&] { load_run_config(dir + "/missing.json"); });
+  message = testing::error_message_of([&] { load_run_config(dir + "/missing.json"); });
   EXPECT_NE(message.find("missing.json': no such file"), std::string::npos) << message;
 
-  message = error_of([&] { load_run_config(dir); });
+  message = testing::error_message_of([&] { load_run_config(dir); });
   EXPECT_NE(message.find("is a directory"), std::string::npos) << message;
 
-  message = error_of([&] { load_run_config(write_file(dir, "e.json", R"({"generator": {"pt_min": 400, "pt_max": 300}})")); });
+  message = testing::error_message_of([&] { load_run_config(testing::write_text_file(dir, "e.json", R"({"generator": {"pt_min": 400, "pt_max": 300}})")); });
   EXPECT_NE(message.find("e.json"), std::string::npos) << message;
   EXPECT_NE(message.find("pt_min < pt_max"), std::string::npos) << message;
 
-  message = error_of([&] { load_run_config(write_file(dir, "f.json", R"({"jets": 3})")); });
+  message = testing::error_message_of([&] { load_run_config(testing::write_text_file(dir, "f.json", R"({"jets": 3})")); });
   EXPECT_NE(message.find("'jets' must be an object"), std::string::npos) << message;
 }
 

@@ -16,16 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(EventsFile, RoundTripInBatches) {
   const std::string path = testing::scratch_dir("events") + "/w.h5";
   const GeneratorConfig config = GeneratorConfig::defaults(Process::W);
@@ -68,18 +58,18 @@ TEST(EventsFile, UnfinishedWriteLeavesTheOldFileAlone) {
 
 TEST(EventsFile, ClearErrorsForBadFiles) {
   const std::string dir = testing::scratch_dir("events");
-  EXPECT_NE(error_of([&] { EventsReader r(dir + "/nope.h5"); }).find("nope.h5': no such file"), std::string::npos);
-  EXPECT_NE(error_of([&] { EventsReader r(dir); }).find("is a directory"), std::string::npos);
+  EXPECT_NE(testing::error_message_of([&] { EventsReader r(dir + "/nope.h5"); }).find("nope.h5': no such file"), std::string::npos);
+  EXPECT_NE(testing::error_message_of([&] { EventsReader r(dir); }).find("is a directory"), std::string::npos);
   std::ofstream(dir + "/text.h5") << "1 2 3 4\n";
-  EXPECT_NE(error_of([&] { EventsReader r(dir + "/text.h5"); }).find("is not an HDF5 file"), std::string::npos);
+  EXPECT_NE(testing::error_message_of([&] { EventsReader r(dir + "/text.h5"); }).find("is not an HDF5 file"), std::string::npos);
   // A jets file is HDF5 but not an events file.
   {
     JetsWriter w(dir + "/jets.h5", 10, 2, Json::object());
     w.finish();
   }
-  EXPECT_NE(error_of([&] { EventsReader r(dir + "/jets.h5"); }).find("not a jetimg events file"), std::string::npos);
-  EXPECT_NE(error_of([&] { AtomicOutput o(dir + "/no/such/dir/x.h5"); }).find("does not exist"), std::string::npos);
-  EXPECT_NE(error_of([&] { AtomicOutput o(dir); }).find("is a directory"), std::string::npos);
+  EXPECT_NE(testing::error_message_of([&] { EventsReader r(dir + "/jets.h5"); }).find("not a jetimg events file"), std::string::npos);
+  EXPECT_NE(testing::error_message_of([&] { AtomicOutput o(dir + "/no/such/dir/x.h5"); }).find("does not exist"), std::string::npos);
+  EXPECT_NE(testing::error_message_of([&] { AtomicOutput o(dir); }).find("is a directory"), std::string::npos);
 }
 
 TEST(EventsFile, NaNMomentumNamesTheEventAndParticle) {
@@ -91,7 +81,7 @@ TEST(EventsFile, NaNMomentumNamesTheEventAndParticle) {
   writer.finish();
   const EventsReader reader(path);
   EXPECT_NO_THROW(reader.read(0, 1));
-  const std::string message = error_of([&] { reader.read(0, 2); });
+  const std::string message = testing::error_message_of([&] { reader.read(0, 2); });
   EXPECT_NE(message.find("event 1, particle 1 has a NaN or infinite momentum"), std::string::npos) << message;
   EXPECT_NE(message.find("nan.h5"), std::string::npos) << message;
 }

@@ -12,19 +12,8 @@
 namespace jetimg {
 namespace {
 
-std::string write_file(const std::string& dir, const std::string& name, const std::string& text) {
-  const std::string path = dir + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
 std::string error_of(const std::string& path) {
-  try {
-    load_imaging_config(path);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return testing::error_message_of([&] { load_imaging_config(path); });
 }
 
 TEST(ImagingConfig, PresetsAndOverrides) {
@@ -37,7 +26,7 @@ TEST(ImagingConfig, PresetsAndOverrides) {
   EXPECT_EQ(top.preprocess.normalisation, Normalisation::Sum);
 
   const std::string dir = testing::scratch_dir("imaging");
-  const ImagingConfig c = load_imaging_config(write_file(dir, "c.json", R"({"convention": "top", "image_size": [32, 48],
+  const ImagingConfig c = load_imaging_config(testing::write_text_file(dir, "c.json", R"({"convention": "top", "image_size": [32, 48],
       "pixel_size": [0.05, 0.04], "channels": ["intensity", "count"], "normalisation": "l2", "rotation": "none"})"));
   EXPECT_EQ(c.preprocess.pixels.height, 32);
   EXPECT_EQ(c.preprocess.pixels.width, 48);
@@ -48,22 +37,28 @@ TEST(ImagingConfig, PresetsAndOverrides) {
   EXPECT_EQ(c.preprocess.frame.centre, Centre::Centroid);  // from the preset
 
   // Written settings read back to the same configuration.
-  const ImagingConfig back = load_imaging_config(write_file(dir, "back.json", to_json(c).dump()));
+  const ImagingConfig back = load_imaging_config(testing::write_text_file(dir, "back.json", to_json(c).dump()));
   EXPECT_EQ(to_json(back), to_json(c));
+}
+
+TEST(ImagingConfig, ShippedConfigsSpellOutThePresets) {
+  EXPECT_EQ(to_json(load_imaging_config(JETIMG_SOURCE_DIR "/configs/preprocess_w.json")), to_json(imaging_preset("w")));
+  EXPECT_EQ(to_json(load_imaging_config(JETIMG_SOURCE_DIR "/configs/preprocess_top.json")),
+            to_json(imaging_preset("top")));
 }
 
 TEST(ImagingConfig, ErrorsNameTheFileAndKey) {
   const std::string dir = testing::scratch_dir("imaging");
-  EXPECT_NE(error_of(write_file(dir, "a.json", R"({"rotatoin": "none"})")).find("unknown key 'rotatoin'"), std::string::npos);
-  EXPECT_NE(error_of(write_file(dir, "b.json", R"({"flip": "sideways"})")).find("'flip' must be one of subjet, brighter_half, quadrant, none, got 'sideways'"),
+  EXPECT_NE(error_of(testing::write_text_file(dir, "a.json", R"({"rotatoin": "none"})")).find("unknown key 'rotatoin'"), std::string::npos);
+  EXPECT_NE(error_of(testing::write_text_file(dir, "b.json", R"({"flip": "sideways"})")).find("'flip' must be one of subjet, brighter_half, quadrant, none, got 'sideways'"),
             std::string::npos);
-  EXPECT_NE(error_of(write_file(dir, "c.json", R"({"image_size": [25]})")).find("'image_size' must be a list of two numbers"),
+  EXPECT_NE(error_of(testing::write_text_file(dir, "c.json", R"({"image_size": [25]})")).find("'image_size' must be a list of two numbers"),
             std::string::npos);
-  EXPECT_NE(error_of(write_file(dir, "d.json", R"({"image_size": [0, 25]})")).find("d.json: preprocessing: image size"),
+  EXPECT_NE(error_of(testing::write_text_file(dir, "d.json", R"({"image_size": [0, 25]})")).find("d.json: preprocessing: image size"),
             std::string::npos);
-  EXPECT_NE(error_of(write_file(dir, "e.json", R"({"convention": "z"})")).find("'convention' must be w or top"),
+  EXPECT_NE(error_of(testing::write_text_file(dir, "e.json", R"({"convention": "z"})")).find("'convention' must be w or top"),
             std::string::npos);
-  EXPECT_NE(error_of(write_file(dir, "f.json", R"({"channels": ["charge"]})")).find("'channels' must be"), std::string::npos);
+  EXPECT_NE(error_of(testing::write_text_file(dir, "f.json", R"({"channels": ["charge"]})")).find("'channels' must be"), std::string::npos);
   EXPECT_NE(error_of(dir + "/none.json").find("is neither an existing file nor a convention"), std::string::npos);
 }
 

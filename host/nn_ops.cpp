@@ -1,0 +1,198 @@
+// CPU reference implementation of the network ops (core/nn_ops.h),
+// OpenMP-threaded loops over the element math of core/nn_math.h. Reductions
+// (bias gradients, batch statistics) run over one channel per thread in a
+// fixed order, so results do not depend on the thread count.
+#include <cmath>
+
+#include "core/nn_math.h"
+#include "core/nn_ops.h"
+
+namespace jetimg::host {
+
+void activation_forward(Context&, ActivationParams p, const Tensor& x, Tensor& y) {
+  const float* in = x.data();
+  float* out = y.data();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) out[i] = activation_value(p, in[i]);
+}
+
+void activation_backward(Context&, ActivationParams p, const Tensor& x, const Tensor& y, const Tensor& dy,
+                         Tensor& dx) {
+  const float *in = x.data(), *out = y.data(), *grad_out = dy.data();
+  float* grad_in = dx.data();
+  const int64_t n = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) grad_in[i] = activation_grad(p, in[i], out[i], grad_out[i]);
+}
+
+void softmax_forward(Context&, const Tensor& x, Tensor& y) {
+  const int64_t classes = x.dim(x.ndim() - 1), rows = x.numel() / classes;
+  const float* in = x.data();
+  float* out = y.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) softmax_row(in + r * classes, out + r * classes, classes);
+}
+
+void softmax_backward(Context&, const Tensor& y, const Tensor& dy, Tensor& dx) {
+  const int64_t classes = y.dim(y.ndim() - 1), rows = y.numel() / classes;
+  const float *out = y.data(), *grad_out = dy.data();
+  float* grad_in = dx.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r)
+    softmax_backward_row(out + r * classes, grad_out + r * classes, grad_in + r * classes, classes);
+}
+
+void bias_add(Context&, Tensor& y, const Tensor& bias) {
+  const int64_t rows = y.dim(0), cols = y.dim(1);
+  float* out = y.data();
+  const float* b = bias.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) out[r * cols + c] += b[c];
+}
+
+void maxout_forward(Context&, const Tensor& z, int64_t pieces, Tensor& y, Tensor& winner) {
+  const int64_t rows = y.dim(0), units = y.dim(1);
+  const float* in = z.data();
+  float *out = y.data(), *win = winner.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t u = 0; u < units; ++u) {
+      int k = 0;
+      maxout_unit(in + r * pieces * units, pieces, units, u, &out[r * units + u], &k);
+      win[r * units + u] = static_cast<float>(k);
+    }
+}
+
+void maxout_backward(Context&, const Tensor& dy, const Tensor& winner, int64_t pieces, Tensor& dz) {
+  const int64_t rows = dy.dim(0), units = dy.dim(1);
+  const float *grad_out = dy.data(), *win = winner.data();
+  float* grad_in = dz.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < pieces; ++k)
+      for (int64_t u = 0; u < units; ++u)
+        grad_in[(r * pieces + k) * units + u] =
+            static_cast<int64_t>(win[r * units + u]) == k ? grad_out[r * units + u] : 0.0f;
+}
+
+void dropout_forward(Context& ctx, const Tensor& x, float rate, uint64_t stream, Tensor& mask, Tensor& y) {
+  const float* in = x.data();
+  float *keep = mask.data(), *out = y.data();
+  const int64_t n = x.numel();
+  const uint64_t seed = ctx.seed();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    keep[i] = dropout_mask_value(seed, stream, static_cast<uint64_t>(i), rate);
+    out[i] = in[i] * keep[i];
+  }
+}
+
+void multiply(Context&, const Tensor& a, const Tensor& b, Tensor& out) {
+  const float *lhs = a.data(), *rhs = b.data();
+  float* result = out.data();
+  const int64_t n = a.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) result[i] = lhs[i] * rhs[i];
+}
+
+void bias_activation_forward(Context&, ActivationParams p, Tensor& z, const Tensor& bias, Tensor& y) {
+  const int64_t rows = z.dim(0), cols = z.dim(1);
+  float *pre = z.data(), *out = y.data();
+  const float* b = bias.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t i = r * cols + c;
+      pre[i] += b[c];
+      out[i] = activation_value(p, pre[i]);
+    }
+}
+
+// Batch normalisation sees x as (N, C, L): L = 1 for dense features, H·W for images.
+namespace {
+struct ChannelLayout {
+  int64_t n, c, l;
+  int64_t index(int64_t sample, int64_t channel, int64_t pos) const { return (sample * c + channel) * l + pos; }
+};
+ChannelLayout layout_of(const Tensor& x) {
+  const int64_t n = x.dim(0), c = x.dim(1);
+  return {n, c, x.numel() / (n * c)};
+}
+}  // namespace
+
+void batchnorm_forward_train(Context&, const Tensor& x, const Tensor& gamma, const Tensor& beta, float momentum,
+                             float eps, Tensor& running_mean, Tensor& running_var, Tensor& y, Tensor& save_mean,
+                             Tensor& save_invstd) {
+  const ChannelLayout s = layout_of(x);
+  const float *in = x.data(), *g = gamma.data(), *b = beta.data();
+  float *out = y.data(), *mean_out = save_mean.data(), *invstd_out = save_invstd.data();
+  float *rmean = running_mean.data(), *rvar = running_var.data();
+  const int64_t count = s.n * s.l;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < s.c; ++c) {
+    double total = 0.0;  // two passes: the mean, then the spread around it
+    for (int64_t n = 0; n < s.n; ++n)
+      for (int64_t l = 0; l < s.l; ++l) total += in[s.index(n, c, l)];
+    const double mean = total / count;
+    double squares = 0.0;
+    for (int64_t n = 0; n < s.n; ++n)
+      for (int64_t l = 0; l < s.l; ++l) {
+        const double d = in[s.index(n, c, l)] - mean;
+        squares += d * d;
+      }
+    const double var = squares / count;
+    const float m = static_cast<float>(mean), invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
+    mean_out[c] = m;
+    invstd_out[c] = invstd;
+    batchnorm_running_update(&rmean[c], &rvar[c], mean, var, count, momentum);
+    for (int64_t n = 0; n < s.n; ++n)
+      for (int64_t l = 0; l < s.l; ++l) {
+        const int64_t i = s.index(n, c, l);
+        out[i] = batchnorm_value(in[i], m, invstd, g[c], b[c]);
+      }
+  }
+}
+
+void batchnorm_forward_inference(Context&, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
+                                 const Tensor& running_mean, const Tensor& running_var, Tensor& y) {
+  const ChannelLayout s = layout_of(x);
+  const float *in = x.data(), *g = gamma.data(), *b = beta.data(), *rmean = running_mean.data(),
+              *rvar = running_var.data();
+  float* out = y.data();
+  const int64_t n_total = x.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n_total; ++i) {
+    const int64_t c = (i / s.l) % s.c;
+    out[i] = batchnorm_value(in[i], rmean[c], 1.0f / std::sqrt(rvar[c] + eps), g[c], b[c]);
+  }
+}
+
+void batchnorm_backward(Context&, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
+                        const Tensor& save_invstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+  const ChannelLayout s = layout_of(x);
+  const float *in = x.data(), *grad_out = dy.data(), *g = gamma.data(), *mean = save_mean.data(),
+              *invstd = save_invstd.data();
+  float *grad_in = dx.data(), *dg = dgamma.data(), *db = dbeta.data();
+  const float inv_count = 1.0f / static_cast<float>(s.n * s.l);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < s.c; ++c) {
+    double sum_dy = 0.0, sum_dy_xhat = 0.0;
+    for (int64_t n = 0; n < s.n; ++n)
+      for (int64_t l = 0; l < s.l; ++l) {
+        const int64_t i = s.index(n, c, l);
+        sum_dy += grad_out[i];
+        sum_dy_xhat += static_cast<double>(grad_out[i]) * ((in[i] - mean[c]) * invstd[c]);
+      }
+    db[c] = static_cast<float>(sum_dy);
+    dg[c] = static_cast<float>(sum_dy_xhat);
+    for (int64_t n = 0; n < s.n; ++n)
+      for (int64_t l = 0; l < s.l; ++l) {
+        const int64_t i = s.index(n, c, l);
+        grad_in[i] = batchnorm_grad(grad_out[i], in[i], mean[c], invstd[c], g[c], db[c], dg[c], inv_count);
+      }
+  }
+}
+
+}  // namespace jetimg::host

@@ -1,0 +1,29 @@
+#include "models/layer.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace jetimg {
+
+Tensor& ensure_tensor(Tensor& t, const Shape& shape, Device device) {
+  if (!t.defined() || t.shape() != shape || t.device() != device) t = Tensor::empty(shape, device);
+  return t;
+}
+
+std::string shape_string(const SampleShape& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
+double config_number(float value) {
+  char text[32];
+  for (int digits = 6; digits <= 9; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(value));
+    const double parsed = std::strtod(text, nullptr);
+    if (static_cast<float>(parsed) == value) return parsed;
+  }
+  return value;
+}
+
+}  // namespace jetimg

@@ -1,0 +1,144 @@
+// Sequential networks from JSON: shapes through the stack, the configuration
+// written back complete, errors that name the file and the key, and a
+// gradient check through a whole network.
+#include "core/error.h"
+#include "core/ops.h"
+#include "models/sequential.h"
+#include "tests/gradcheck.h"
+#include "tests/testing.h"
+
+namespace jetimg {
+namespace {
+
+std::string error_of(const std::string& json, const std::string& name = "net.json") {
+  const std::string dir = testing::scratch_dir("nets");
+  const std::string path = testing::write_text_file(dir, name, json);
+  return testing::error_message_of([&] {
+    Context ctx(Device::cpu(), 1);
+    load_sequential(ctx, path);
+  });
+}
+
+TEST(Sequential, BuildsFromJsonAndWritesItsConfigBackComplete) {
+  Context ctx(Device::cpu(), 1);
+  const Json layers = Json::parse(R"([{"type": "flatten"},
+      {"type": "maxout_dense", "units": 6, "pieces": 3},
+      {"type": "dense", "units": 4, "init": "he_uniform"}, {"type": "leaky_relu"},
+      {"type": "dropout", "rate": 0.25}, {"type": "dense", "units": 1}])");
+  Sequential net(ctx, layers, {5, 5});
+  EXPECT_EQ(net.size(), 6u);
+  EXPECT_EQ(net.output_shape(), SampleShape{1});
+  const Json config = net.config();
+  EXPECT_EQ(config[1]["init"], "glorot_uniform");  // the default, written out
+  EXPECT_EQ(config[3]["slope"], 0.2);
+  EXPECT_EQ(config[5],
+            Json::parse(R"({"type": "dense", "units": 1, "init": "glorot_uniform", "activation": "linear"})"));
+  // The written config rebuilds the same network.
+  Sequential again(ctx, config, {5, 5});
+  EXPECT_EQ(again.config(), config);
+  // Parameters are named by position, as PyTorch's nn.Sequential names them.
+  std::vector<std::string> names;
+  for (const NamedTensor& p : net.parameters()) names.push_back(p.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"1.weight", "1.bias", "2.weight", "2.bias", "5.weight", "5.bias"}));
+  EXPECT_EQ(net.parameters()[0].tensor->shape(), (Shape{25, 18}));
+
+  Tensor x = Tensor::empty({3, 5, 5});
+  random_normal(ctx, x, 0, 1);
+  EXPECT_EQ(net.forward(ctx, x).shape(), (Shape{3, 1}));
+  EXPECT_EQ(net.backward(ctx, Tensor::zeros({3, 1})).shape(), (Shape{3, 5, 5}));
+  EXPECT_NE(testing::error_message_of([&] { net.forward(ctx, Tensor::empty({3, 4, 5})); }).find("expected input"),
+            std::string::npos);
+}
+
+TEST(Sequential, ImageLayersChainShapes) {
+  Context ctx(Device::cpu(), 2);
+  Sequential net(ctx, Json::parse(R"([{"type": "reshape", "shape": [1, 4, -1]}, {"type": "batch_norm"},
+      {"type": "flatten"}, {"type": "dense", "units": 3, "activation": "leaky_relu", "slope": 0.1},
+      {"type": "batch_norm", "momentum": 0.01}, {"type": "dense", "units": 2}, {"type": "softmax"}])"),
+                 {16});
+  EXPECT_EQ(net.layer(0).output_shape({16}), (SampleShape{1, 4, 4}));
+  EXPECT_EQ(net.output_shape(), SampleShape{2});
+  EXPECT_EQ(net.config()[1], Json::parse(R"({"type": "batch_norm", "momentum": 0.1, "epsilon": 1e-5})"));
+  EXPECT_EQ(net.config()[3]["slope"], 0.1);
+  Sequential again(ctx, net.config(), {16});
+  EXPECT_EQ(again.config(), net.config());
+  EXPECT_EQ(net.buffers().size(), 4u);
+  EXPECT_EQ(net.buffers()[0].name, "1.running_mean");
+  Tensor x = Tensor::empty({5, 16});
+  random_normal(ctx, x, 0, 1);
+  EXPECT_EQ(net.forward(ctx, x).shape(), (Shape{5, 2}));
+}
+
+TEST(Sequential, BadConfigsNameTheFileAndTheKey) {
+  const std::string head = R"({"input_shape": [4], "layers": [{"type": "dense", "units": 3}, )";
+  EXPECT_NE(error_of(head + R"({"type": "conv9"}]})").find("net.json: 'layers[1].type' is 'conv9', not a layer type"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 2, "activaton": "relu"}]})")
+                .find("net.json: unknown key 'layers[1].activaton'"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense"}]})").find("net.json: required key 'layers[1].units' is missing"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 0}]})").find("'layers[1].units' must be at least 1"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": "many"}]})").find("'layers[1].units' must be an integer"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dropout", "rate": 1.5}]})").find("'layers[1].rate' must be in [0, 1)"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 2, "init": "ones"}]})")
+                .find("'layers[1].init': unknown initialiser 'ones'"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 2, "activation": "swish"}]})")
+                .find("net.json: 'layers[1].activation': unknown activation 'swish'"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 2, "slope": 0.1}]})").find("unknown key 'layers[1].slope'"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "reshape", "shape": [2, 2]}]})")
+                .find("net.json: 'layers[1]': reshape: cannot make (3)"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + R"({"type": "batch_norm", "momentum": 2}]})").find("'layers[1].momentum' must be in [0, 1]"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"input_shape": [4, 4], "layers": [{"type": "batch_norm"}]})")
+                .find("'layers[0]' (batch_norm) needs inputs (F) or (C, H, W)"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"input_shape": [4, 4], "layers": [{"type": "dense", "units": 3}]})")
+                .find("'layers[0]' (dense) needs flat inputs"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"input_shape": [4], "layers": [], "optimiser": {}})").find("unknown key 'optimiser'"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"layers": []})").find("needs 'input_shape'"), std::string::npos);
+  EXPECT_NE(error_of(R"({"input_shape": [0], "layers": []})").find("'input_shape' must be positive"),
+            std::string::npos);
+}
+
+// A layer that wraps a whole network, so the layer gradient check can run
+// through the stack (dx and every parameter of every layer).
+class NetworkAsLayer : public Layer {
+ public:
+  explicit NetworkAsLayer(Sequential& net) : net_(net) {}
+  std::string type() const override { return "network"; }
+  Tensor forward(Context& ctx, const Tensor& x) override { return net_.forward(ctx, x); }
+  Tensor backward(Context& ctx, const Tensor& dy) override { return net_.backward(ctx, dy); }
+  std::vector<NamedTensor> parameters() override { return net_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return net_.gradients(); }
+  Json config() const override { return net_.config(); }
+
+ private:
+  Sequential& net_;
+};
+
+TEST(Sequential, GradientsThroughTheStackMatchCentralDifferences) {
+  Context ctx(Device::cpu(), 8);
+  // Smooth activations only, so no kink can sit near the checked point.
+  Sequential net(ctx, Json::parse(R"([{"type": "flatten"}, {"type": "dense", "units": 6},
+      {"type": "tanh"}, {"type": "batch_norm"}, {"type": "dense", "units": 5, "activation": "sigmoid"},
+      {"type": "dense", "units": 2}, {"type": "softmax"}])"),
+                 {3, 3});
+  Tensor x = Tensor::empty({4, 3, 3});
+  random_normal(ctx, x, 0, 1);
+  NetworkAsLayer layer(net);
+  for (const auto& [name, check] : testing::check_layer_gradients(layer, x, 81))
+    EXPECT_LT(check.relative_error(), 2e-3) << name << ": " << check.str();
+}
+
+}  // namespace
+}  // namespace jetimg
