@@ -94,6 +94,20 @@ struct Plan {
   size_t forward_bytes = 0, backward_data_bytes = 0, backward_filter_bytes = 0;
 
   Plan(cudnnHandle_t handle, const CudnnShape& s, int out_h, int out_w) {
+    try {
+      describe(handle, s, out_h, out_w);
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+
+  ~Plan() { release(); }
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+
+ private:
+  void describe(cudnnHandle_t handle, const CudnnShape& s, int out_h, int out_w) {
     JI_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
     JI_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
     JI_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
@@ -112,16 +126,13 @@ struct Plan {
     choose_algorithms(handle);
   }
 
-  ~Plan() {
-    cudnnDestroyConvolutionDescriptor(conv);
-    cudnnDestroyFilterDescriptor(w);
-    cudnnDestroyTensorDescriptor(y);
-    cudnnDestroyTensorDescriptor(x);
+  void release() noexcept {
+    if (conv) cudnnDestroyConvolutionDescriptor(conv);
+    if (w) cudnnDestroyFilterDescriptor(w);
+    if (y) cudnnDestroyTensorDescriptor(y);
+    if (x) cudnnDestroyTensorDescriptor(x);
   }
-  Plan(const Plan&) = delete;
-  Plan& operator=(const Plan&) = delete;
 
- private:
   void choose_algorithms(cudnnHandle_t handle) {
     int max = 0, count = 0;
     JI_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(handle, &max));
