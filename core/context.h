@@ -22,6 +22,8 @@ class Context {
   uint64_t seed() const { return seed_; }
   // The next random stream number (0, 1, 2, ...).
   uint64_t next_random_stream() { return random_stream_++; }
+  // Moves the counter, so that a resumed run draws what an uninterrupted one would.
+  void set_next_random_stream(uint64_t stream) { random_stream_ = stream; }
 
   void* stream();   // cudaStream_t; nullptr on the CPU
   void* cublas();   // cublasHandle_t, created on first use

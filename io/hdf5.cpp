@@ -15,6 +15,7 @@ herr_t close_space(hid_t id) { return H5Sclose(id); }
 herr_t close_plist(hid_t id) { return H5Pclose(id); }
 herr_t close_attr(hid_t id) { return H5Aclose(id); }
 herr_t close_type(hid_t id) { return H5Tclose(id); }
+herr_t close_group(hid_t id) { return H5Gclose(id); }
 
 }  // namespace
 
@@ -81,6 +82,32 @@ void File::write_attribute(const std::string& name, int64_t value) {
   Handle attr(H5Acreate2(id(), name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT), close_attr);
   if (attr.id() < 0 || H5Awrite(attr.id(), H5T_NATIVE_INT64, &value) < 0)
     fail("'", path_, "': cannot write attribute '", name, "'");
+}
+
+int64_t File::read_int_attribute(const std::string& name) const {
+  if (!has_attribute(name)) fail("'", path_, "': attribute '", name, "' is missing");
+  Handle attr(H5Aopen(id(), name.c_str(), H5P_DEFAULT), close_attr);
+  Handle type(H5Aget_type(attr.id()), close_type);
+  int64_t value = 0;
+  if (H5Tget_class(type.id()) != H5T_INTEGER || H5Aread(attr.id(), H5T_NATIVE_INT64, &value) < 0)
+    fail("'", path_, "': attribute '", name, "' is not an integer");
+  return value;
+}
+
+void File::create_group(const std::string& name) {
+  Handle group(H5Gcreate2(id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), close_group);
+  if (group.id() < 0) fail("'", path_, "': cannot create group '", name, "'");
+}
+
+void File::write_dataset(const std::string& name, const std::vector<hsize_t>& dims, const float* data) {
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               close_space);
+  Handle dataset(H5Dcreate2(id(), name.c_str(), H5T_IEEE_F32LE, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 close_dataset);
+  if (dataset.id() < 0) fail("'", path_, "': cannot create dataset '", name, "'");
+  if (H5Dwrite(dataset.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    fail("'", path_, "': cannot write dataset '", name, "' (disk full?)");
 }
 
 bool File::has_attribute(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }

@@ -67,7 +67,15 @@ class File {
   void write_attribute(const std::string& name, const std::string& value);
   void write_attribute(const std::string& name, int64_t value);
   std::string read_string_attribute(const std::string& name) const;
+  int64_t read_int_attribute(const std::string& name) const;
   bool has_attribute(const std::string& name) const;
+
+  // A group (folder) `name`, e.g. "layer_01_dense"; datasets inside it are
+  // named with a slash: "layer_01_dense/weight".
+  void create_group(const std::string& name);
+  // A whole dataset of shape `dims` at once (contiguous, for small arrays
+  // such as network weights).
+  void write_dataset(const std::string& name, const std::vector<hsize_t>& dims, const float* data);
 
   // Rows [begin, begin + count) of dataset `name` into `out` (whose element
   // type must match the stored class and size; the trailing dimensions are

@@ -172,7 +172,10 @@ void Sequential::set_training(bool training) {
 }
 
 Sequential load_sequential(Context& ctx, const std::string& path) {
-  const Json json = load_json_file(path);
+  return sequential_from_json(ctx, load_json_file(path), path);
+}
+
+Sequential sequential_from_json(Context& ctx, const Json& json, const std::string& path) {
   ConfigSection top(json, path, "");
   top.accept("input_shape");
   top.accept("layers");

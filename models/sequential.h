@@ -65,6 +65,8 @@ class Sequential {
 
 // A network file: {"input_shape": [25, 25], "layers": [...]}.
 Sequential load_sequential(Context& ctx, const std::string& path);
+// The same from its parsed JSON; `file` names it in errors.
+Sequential sequential_from_json(Context& ctx, const Json& json, const std::string& file);
 // The JSON of a network file for `net`.
 Json network_json(const Sequential& net);
 

@@ -1,0 +1,44 @@
+// Inference over an images file: a trained network (from a checkpoint, or
+// in memory) run in batches on the context's device. The evaluation command
+// (ROC, AUC, rejection) is built on this.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/sequential.h"
+
+namespace jetimg {
+
+// What the network's outputs are turned into: probabilities for the losses
+// that train on logits, the outputs themselves otherwise.
+enum class ScoreTransform { None, Sigmoid, Softmax };
+// binary_crossentropy -> Sigmoid, categorical_crossentropy -> Softmax, else None.
+ScoreTransform score_transform_for_loss(const std::string& loss);
+
+struct Predictions {
+  std::vector<float> scores;  // (images, outputs), row-major
+  int64_t images = 0, outputs = 0;
+  // For one output: the score of each image; for several, column `c`.
+  float score(int64_t image, int64_t c = 0) const { return scores[static_cast<size_t>(image * outputs + c)]; }
+};
+
+struct PredictOptions {
+  int64_t batch_size = 1024;
+  ScoreTransform transform = ScoreTransform::Sigmoid;
+  std::function<void(int64_t)> on_batch;  // images done in the batch just run
+};
+
+// Runs `net` in inference mode over every image of `images_path` (read in
+// chunks). Error if the images do not fit the network's input or hold a
+// non-finite pixel (naming the file and image).
+Predictions predict(Context& ctx, Sequential& net, const std::string& images_path, const PredictOptions& options);
+
+// The same from a checkpoint: builds its network on ctx's device and takes
+// the transform from the loss it was trained with (sigmoid if unknown).
+Predictions predict(Context& ctx, const std::string& checkpoint_path, const std::string& images_path,
+                    int64_t batch_size = 1024, const std::function<void(int64_t)>& on_batch = {});
+
+}  // namespace jetimg
