@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "io/checkpoint.h"
 #include "models/conv_layers.h"
 #include "models/sequential.h"
 #include "tests/gradcheck.h"
@@ -254,6 +255,27 @@ TEST(ShippedNetworks, LocallyConnectedWTaggerBuildsAndTrainsOneStep) {
   const Tensor dx = net.backward(ctx, Tensor::from_vector({1, 0.5f, -1, 2}, {4, 1}));
   EXPECT_EQ(dx.shape(), (Shape{4, 1, 25, 25}));
   expect_finite_nonzero_gradients(net);
+}
+
+TEST(ShippedNetworks, CheckpointRoundTripGivesTheSamePredictions) {
+  // Both kinds of image weights (conv's and locally connected's) survive a
+  // checkpoint: a network loaded from it predicts exactly as the original.
+  const std::string path = testing::scratch_dir("ckpt") + "/image_net.h5";
+  Context ctx(Device::cpu(), 8);
+  Sequential net = sequential_from_json(
+      ctx, Json::parse(R"({"input_shape": [1, 12, 12], "layers": [
+        {"type": "conv2d", "filters": 3, "kernel_size": 4, "padding": "same", "activation": "relu"},
+        {"type": "locally_connected2d", "filters": 2, "kernel_size": 3, "strides": 2},
+        {"type": "flatten"}, {"type": "dense", "units": 1}]})"),
+      "net.json");
+  for (const NamedTensor& p : net.parameters()) random_normal(ctx, *p.tensor, 0, 0.3f);  // not the initial values
+  net.set_training(false);
+  const Tensor x = random_images(ctx, {4, 1, 12, 12});
+  const Tensor before = net.forward(ctx, x).clone();
+  save_checkpoint(path, net, nullptr, TrainingState{});
+  Sequential loaded = load_network(ctx, path);
+  EXPECT_EQ(loaded.config(), net.config());
+  EXPECT_TRUE(testing::all_close(loaded.forward(ctx, x), before, 0, 0));
 }
 
 // --- CUDA against the CPU -------------------------------------------------------------------
