@@ -17,6 +17,7 @@ Context::Context(Device device, uint64_t seed) : device_(device), seed_(seed) {
 
 Context::~Context() {
 #if JETIMG_WITH_CUDA
+  if (workspace_) cuda::release(workspace_, device_.index);  // cudaFree waits for the device
   if (cudnn_) cuda::destroy_cudnn(cudnn_);
   if (cublas_) cuda::destroy_cublas(cublas_);
   if (stream_) cuda::destroy_stream(stream_);
@@ -37,6 +38,24 @@ void* Context::cudnn() {
   if (!cudnn_ && device_.is_cuda()) cudnn_ = cuda::create_cudnn(stream_);
 #endif
   return cudnn_;
+}
+
+void* Context::workspace(size_t bytes) {
+  if (!device_.is_cuda()) fail("Context::workspace: only CUDA contexts have a device workspace");
+  (void)bytes;
+#if JETIMG_WITH_CUDA
+  if (bytes > workspace_bytes_) {
+    if (workspace_) {
+      cuda::synchronize(stream_);  // queued work may still read the old buffer
+      cuda::release(workspace_, device_.index);
+      workspace_ = nullptr;
+      workspace_bytes_ = 0;
+    }
+    workspace_ = cuda::allocate(bytes, device_.index);
+    workspace_bytes_ = bytes;
+  }
+#endif
+  return workspace_;
 }
 
 void Context::synchronize() {

@@ -4,6 +4,7 @@
 // pure function of its seed on any device.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/device.h"
@@ -27,6 +28,10 @@ class Context {
   void* stream();   // cudaStream_t; nullptr on the CPU
   void* cublas();   // cublasHandle_t, created on first use
   void* cudnn();    // cudnnHandle_t, created on first use
+  // Device scratch memory of at least `bytes` for library calls (cuDNN
+  // workspaces), grown on demand and kept; what an op writes there is dead
+  // once the op's work on the stream is done. CUDA contexts only.
+  void* workspace(size_t bytes);
   void synchronize();
 
  private:
@@ -36,6 +41,8 @@ class Context {
   void* stream_ = nullptr;
   void* cublas_ = nullptr;
   void* cudnn_ = nullptr;
+  void* workspace_ = nullptr;
+  size_t workspace_bytes_ = 0;
 };
 
 }  // namespace jetimg

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "models/batchnorm.h"
+#include "models/conv_layers.h"
 #include "models/dense.h"
 #include "models/init.h"
 #include "models/simple_layers.h"
@@ -122,7 +123,9 @@ std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const Sample
       fail(file, ": '", path, "' (batch_norm) needs inputs (F) or (C, H, W), but gets ", shape_string(input));
     return std::make_unique<BatchNorm>(ctx, input, momentum, eps);
   }
-  fail(file, ": '", path, ".type' is '", type, "', not a layer type (known: ", kLayerTypes, ")");
+  if (auto layer = make_image_layer(ctx, type, s, config, input, file, path)) return layer;
+  fail(file, ": '", path, ".type' is '", type, "', not a layer type (known: ", kLayerTypes, ", ", kImageLayerTypes,
+       ")");
 }
 
 Sequential::Sequential(Context& ctx, const Json& layers, const SampleShape& input_shape, const std::string& file)

@@ -16,6 +16,8 @@
 //   reshape       shape (one sample; one size may be -1)
 //   batch_norm    momentum [0.1] (PyTorch's convention), epsilon [1e-5];
 //                 inputs (F) or (C, H, W)
+//   conv2d, locally_connected2d, max_pool2d, avg_pool2d, up_sampling2d,
+//   zero_padding2d: images (C, H, W), keys in models/conv_layers.h
 // init: he_uniform, glorot_uniform, glorot_normal, zeros (biases start at zero).
 #pragma once
 

@@ -1,0 +1,201 @@
+// CPU convolution and locally connected layers (core/conv_ops.h).
+//
+// Conv2D is im2col + OpenBLAS, one sample per OpenMP iteration: the sample's
+// patches become a (C·KH·KW, OH·OW) matrix `col`, and
+//   y_n  (F, OH·OW)      = weight (F, C·KH·KW) · col
+//   dcol (C·KH·KW, OH·OW) = weightᵀ · dy_n,  scattered back by col2im
+//   dweight              = Σ_n dy_n · colᵀ
+// The weight gradient is summed per thread and the partial sums are added in
+// thread order, so a run is reproducible for a given thread count.
+//
+// LocallyConnected2D is plain loops over core/conv_math.h, the same element
+// functions the CUDA kernels call.
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "core/conv_ops.h"
+
+namespace jetimg::host {
+namespace {
+
+// col: (C·KH·KW, OH·OW) of one sample x: (C, H, W); zeros where the window
+// reaches into the padding.
+void im2col(const Window2d& g, int channels, const float* x, float* col) {
+  const int64_t positions = int64_t{g.out_h} * g.out_w;
+  for (int c = 0; c < channels; ++c)
+    for (int kh = 0; kh < g.kernel_h; ++kh)
+      for (int kw = 0; kw < g.kernel_w; ++kw) {
+        float* row = col + ((int64_t{c} * g.kernel_h + kh) * g.kernel_w + kw) * positions;
+        for (int oh = 0; oh < g.out_h; ++oh)
+          for (int ow = 0; ow < g.out_w; ++ow) {
+            const int64_t source = im2col_source(g, c, kh, kw, oh, ow);
+            row[oh * g.out_w + ow] = source < 0 ? 0.0f : x[source];
+          }
+      }
+}
+
+// The adjoint of im2col: dx (C, H, W) = Σ of the col entries copied from each pixel.
+void col2im(const Window2d& g, int channels, const float* col, float* dx) {
+  const int64_t positions = int64_t{g.out_h} * g.out_w;
+  std::fill(dx, dx + int64_t{channels} * g.in_h * g.in_w, 0.0f);
+  for (int c = 0; c < channels; ++c)
+    for (int kh = 0; kh < g.kernel_h; ++kh)
+      for (int kw = 0; kw < g.kernel_w; ++kw) {
+        const float* row = col + ((int64_t{c} * g.kernel_h + kh) * g.kernel_w + kw) * positions;
+        for (int oh = 0; oh < g.out_h; ++oh)
+          for (int ow = 0; ow < g.out_w; ++ow) {
+            const int64_t source = im2col_source(g, c, kh, kw, oh, ow);
+            if (source >= 0) dx[source] += row[oh * g.out_w + ow];
+          }
+      }
+}
+
+struct ConvSizes {
+  int64_t batch, channels, filters, patch, positions;
+};
+
+ConvSizes sizes_of(const Window2d& g, const Tensor& x_or_dx, int64_t filters) {
+  const int64_t channels = x_or_dx.dim(1);
+  return {x_or_dx.dim(0), channels, filters, channels * g.kernel_h * g.kernel_w, int64_t{g.out_h} * g.out_w};
+}
+
+}  // namespace
+
+void conv2d_forward(Context&, const Window2d& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                    Tensor& y) {
+  const ConvSizes s = sizes_of(g, x, weight.dim(0));
+  const float* b = bias.defined() ? bias.data() : nullptr;
+#pragma omp parallel
+  {
+    std::vector<float> col(s.patch * s.positions);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < s.batch; ++n) {
+      im2col(g, static_cast<int>(s.channels), x.data() + n * s.channels * g.in_h * g.in_w, col.data());
+      float* out = y.data() + n * s.filters * s.positions;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(s.filters),
+                  static_cast<int>(s.positions), static_cast<int>(s.patch), 1.0f, weight.data(),
+                  static_cast<int>(s.patch), col.data(), static_cast<int>(s.positions), 0.0f, out,
+                  static_cast<int>(s.positions));
+      if (b)
+        for (int64_t f = 0; f < s.filters; ++f)
+          for (int64_t i = 0; i < s.positions; ++i) out[f * s.positions + i] += b[f];
+    }
+  }
+}
+
+void conv2d_backward_input(Context&, const Window2d& g, const Tensor& weight, const Tensor& dy, Tensor& dx) {
+  const ConvSizes s = sizes_of(g, dx, weight.dim(0));
+#pragma omp parallel
+  {
+    std::vector<float> col(s.patch * s.positions);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < s.batch; ++n) {
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(s.patch), static_cast<int>(s.positions),
+                  static_cast<int>(s.filters), 1.0f, weight.data(), static_cast<int>(s.patch),
+                  dy.data() + n * s.filters * s.positions, static_cast<int>(s.positions), 0.0f, col.data(),
+                  static_cast<int>(s.positions));
+      col2im(g, static_cast<int>(s.channels), col.data(), dx.data() + n * s.channels * g.in_h * g.in_w);
+    }
+  }
+}
+
+void conv2d_backward_weight(Context&, const Window2d& g, const Tensor& x, const Tensor& dy, Tensor& dweight) {
+  const ConvSizes s = sizes_of(g, x, dweight.dim(0));
+  const int64_t size = s.filters * s.patch;
+  const int threads = omp_get_max_threads();
+  std::vector<float> partial(static_cast<size_t>(threads) * size, 0.0f);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<float> col(s.patch * s.positions);
+    float* mine = partial.data() + omp_get_thread_num() * size;
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < s.batch; ++n) {
+      im2col(g, static_cast<int>(s.channels), x.data() + n * s.channels * g.in_h * g.in_w, col.data());
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(s.filters), static_cast<int>(s.patch),
+                  static_cast<int>(s.positions), 1.0f, dy.data() + n * s.filters * s.positions,
+                  static_cast<int>(s.positions), col.data(), static_cast<int>(s.positions), 1.0f, mine,
+                  static_cast<int>(s.patch));
+    }
+  }
+  float* out = dweight.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < size; ++i) {
+    float acc = 0.0f;
+    for (int t = 0; t < threads; ++t) acc += partial[t * size + i];
+    out[i] = acc;
+  }
+}
+
+void conv2d_backward_bias(Context&, const Tensor& dy, Tensor& dbias) {
+  const int64_t batch = dy.dim(0), filters = dy.dim(1), positions = dy.dim(2) * dy.dim(3);
+  const float* grad = dy.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t f = 0; f < filters; ++f) {
+    double acc = 0.0;
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t i = 0; i < positions; ++i) acc += grad[(n * filters + f) * positions + i];
+    dbias.data()[f] = static_cast<float>(acc);
+  }
+}
+
+// --- LocallyConnected2D --------------------------------------------------------------
+
+void locally_connected2d_forward(Context&, const Window2d& g, const Tensor& x, const Tensor& weight,
+                                 const Tensor& bias, Tensor& y) {
+  const int64_t batch = x.dim(0), positions = int64_t{g.out_h} * g.out_w;
+  const int channels = static_cast<int>(x.dim(1)), filters = static_cast<int>(weight.dim(2));
+  const float* b = bias.defined() ? bias.data() : nullptr;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t n = 0; n < batch; ++n)
+    for (int f = 0; f < filters; ++f) {
+      const float* sample = x.data() + n * channels * g.in_h * g.in_w;
+      float* out = y.data() + (n * filters + f) * positions;
+      for (int oh = 0; oh < g.out_h; ++oh)
+        for (int ow = 0; ow < g.out_w; ++ow)
+          out[oh * g.out_w + ow] =
+              locally_connected_output(sample, weight.data(), b, g, channels, filters, f, oh, ow);
+    }
+}
+
+void locally_connected2d_backward_input(Context&, const Window2d& g, const Tensor& weight, const Tensor& dy,
+                                        Tensor& dx) {
+  const int64_t batch = dx.dim(0), positions = int64_t{g.out_h} * g.out_w;
+  const int channels = static_cast<int>(dx.dim(1)), filters = static_cast<int>(weight.dim(2));
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t n = 0; n < batch; ++n)
+    for (int c = 0; c < channels; ++c) {
+      const float* grad = dy.data() + n * filters * positions;
+      float* out = dx.data() + (n * channels + c) * g.in_h * g.in_w;
+      for (int ih = 0; ih < g.in_h; ++ih)
+        for (int iw = 0; iw < g.in_w; ++iw)
+          out[ih * g.in_w + iw] = locally_connected_input_grad(grad, weight.data(), g, channels, filters, c, ih, iw);
+    }
+}
+
+void locally_connected2d_backward_weight(Context&, const Window2d& g, const Tensor& x, const Tensor& dy,
+                                         Tensor& dweight) {
+  const int64_t batch = x.dim(0), positions = dweight.dim(0), patch = dweight.dim(1);
+  const int channels = static_cast<int>(x.dim(1)), filters = static_cast<int>(dweight.dim(2));
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t p = 0; p < positions; ++p)
+    for (int64_t k = 0; k < patch; ++k)
+      for (int f = 0; f < filters; ++f)
+        dweight.data()[(p * patch + k) * filters + f] =
+            locally_connected_weight_grad(x.data(), dy.data(), batch, g, channels, filters, p, k, f);
+}
+
+void locally_connected2d_backward_bias(Context&, const Tensor& dy, Tensor& dbias) {
+  const int64_t batch = dy.dim(0), filters = dy.dim(1);
+  Window2d g;
+  g.out_h = static_cast<int>(dy.dim(2)), g.out_w = static_cast<int>(dy.dim(3));
+  const int64_t positions = int64_t{g.out_h} * g.out_w;
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < positions; ++p)
+    for (int f = 0; f < static_cast<int>(filters); ++f)
+      dbias.data()[p * filters + f] = locally_connected_bias_grad(dy.data(), batch, g, static_cast<int>(filters), p, f);
+}
+
+}  // namespace jetimg::host
