@@ -1,5 +1,9 @@
 // GEMM against a plain triple loop in double, on every transpose combination,
 // and CUDA (cuBLAS) against the CPU (OpenBLAS).
+#include <omp.h>
+
+#include <utility>
+
 #include "core/error.h"
 #include "core/gemm.h"
 #include "core/ops.h"
@@ -52,6 +56,33 @@ TEST(Gemm, AllTransposesMatchTripleLoop) {
       gemm(ctx, ta, tb, 0.5f, a, b, -1.5f, c);
       EXPECT_TRUE(testing::all_close(c.to_vector(), expected, 1e-5, 1e-5)) << "ta=" << ta << " tb=" << tb;
     }
+}
+
+// Products big enough to be split over threads (by rows when C is tall, by
+// columns when it is wide): right, and the same bits whatever the thread count.
+TEST(Gemm, SplitOverThreadsMatchesTripleLoopAndOneThread) {
+  Context ctx(Device::cpu(), 4);
+  const int saved = omp_get_max_threads();
+  for (const auto& [m, n] : {std::pair<int64_t, int64_t>{203, 37}, {29, 190}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        const int64_t k = 61;
+        Tensor a = Tensor::empty(ta ? Shape{k, m} : Shape{m, k});
+        Tensor b = Tensor::empty(tb ? Shape{n, k} : Shape{k, n});
+        Tensor c = Tensor::empty({m, n});
+        random_normal(ctx, a, 0, 1);
+        random_normal(ctx, b, 0, 1);
+        random_normal(ctx, c, 0, 1);
+        const std::vector<float> expected = reference_gemm(ta, tb, 1.0f, a, b, 0.5f, c);
+        Tensor c1 = c.to(Device::cpu()), c3 = c.to(Device::cpu());
+        omp_set_num_threads(1);
+        gemm(ctx, ta, tb, 1.0f, a, b, 0.5f, c1);
+        omp_set_num_threads(3);
+        gemm(ctx, ta, tb, 1.0f, a, b, 0.5f, c3);
+        omp_set_num_threads(saved);
+        EXPECT_TRUE(testing::all_close(c3.to_vector(), expected, 1e-4, 1e-5)) << m << "x" << n << " ta=" << ta << " tb=" << tb;
+        EXPECT_EQ(c1.to_vector(), c3.to_vector()) << m << "x" << n << " ta=" << ta << " tb=" << tb;
+      }
 }
 
 TEST(Gemm, BetaZeroIgnoresNanInOutput) {
