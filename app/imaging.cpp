@@ -32,7 +32,8 @@ ImagingSummary make_images_file(const std::string& jets_path, const std::string&
     preprocess(ctx, batch.to(device), p, images);
     const Tensor on_host = images.to(Device::cpu());
     summary.device_seconds += seconds_since(device_start);
-    ImageAux aux{table.pt, table.eta, table.phi, table.mass, table.trimmed_mass, table.weight, table.label};
+    ImageAux aux{table.pt,    table.eta,   table.phi,    table.mass, table.trimmed_mass,
+                 table.tau21, table.tau32, table.weight, table.label};
     writer.write(on_host.data(), aux);
     if (show_progress) progress.advance(count);
   }

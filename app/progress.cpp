@@ -37,7 +37,10 @@ void Progress::draw(bool) {
   const double rate = elapsed > 0 ? done_ / elapsed : 0;
   const double eta = rate > 0 ? (total_ - done_) / rate : 0;
   const double fraction = total_ > 0 ? static_cast<double>(done_) / total_ : 1;
-  if (terminal_) {
+  if (total_ < 0) {  // a stream of unknown length: count and rate only
+    std::fprintf(stderr, terminal_ ? "\r\033[K%s: %lld %s, %.0f %s/s" : "jetimg: %s: %lld %s, %.0f %s/s\n",
+                 label_.c_str(), static_cast<long long>(done_), unit_.c_str(), rate, unit_.c_str());
+  } else if (terminal_) {
     const int width = 30, filled = static_cast<int>(fraction * width);
     std::fprintf(stderr, "\r\033[K%s [%.*s%*s] %3.0f%% %.0f %s/s ETA %.0fs", label_.c_str(), filled,
                  "##############################", width - filled, "", 100 * fraction, rate, unit_.c_str(), eta);

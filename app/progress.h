@@ -11,6 +11,7 @@ namespace jetimg::app {
 
 class Progress {
  public:
+  // total < 0: not known in advance (a streamed text or HepMC file).
   Progress(std::string label, int64_t total, std::string unit = "events");
   void advance(int64_t n);
   // Replaces the text before the bar (e.g. "epoch 3/20 loss 0.412").

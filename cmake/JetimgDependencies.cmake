@@ -37,6 +37,11 @@ if(NOT HepMC3_FOUND)
   jetimg_missing("HepMC3" "libhepmc3-dev")
 endif()
 
+find_package(ZLIB QUIET)
+if(NOT ZLIB_FOUND)
+  jetimg_missing("zlib (gzip-compressed event files)" "zlib1g-dev")
+endif()
+
 # FastJet ships neither a CMake config nor a pkg-config file in Debian.
 find_path(FASTJET_INCLUDE_DIR fastjet/ClusterSequence.hh)
 find_library(FASTJET_LIBRARY fastjet)

@@ -139,9 +139,13 @@ void File::read_rows_raw(const std::string& name, hsize_t begin, hsize_t count, 
   Handle dataset(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), close_dataset);
   Handle stored(H5Dget_type(dataset.id()), close_type);
   const H5T_class_t want = H5Tget_class(type), have = H5Tget_class(stored.id());
-  if (want != have || H5Tget_size(stored.id()) != element_size)
+  if (element_size == 0) {  // converting: any number will do
+    if (have != H5T_FLOAT && have != H5T_INTEGER)
+      fail("'", path_, "': dataset '", name, "' does not hold numbers");
+  } else if (want != have || H5Tget_size(stored.id()) != element_size) {
     fail("'", path_, "': dataset '", name, "' has the wrong element type (expected ",
          want == H5T_FLOAT ? "float" : "integer", " of ", element_size, " bytes)");
+  }
   if (d.empty()) {  // scalar
     if (H5Dread(dataset.id(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
       fail("'", path_, "': cannot read dataset '", name, "'");
@@ -160,6 +164,45 @@ void File::read_rows_raw(const std::string& name, hsize_t begin, hsize_t count, 
   if (H5Dread(dataset.id(), type, mem_space.id(), file_space.id(), H5P_DEFAULT, out) < 0)
     fail("'", path_, "': cannot read rows [", begin, ", ", begin + count, ") of dataset '", name,
          "' (file damaged or truncated?)");
+}
+
+H5T_class_t File::type_class(const std::string& name) const {
+  if (!has(name)) fail("'", path_, "': dataset '", name, "' is missing");
+  Handle dataset(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), close_dataset);
+  if (dataset.id() < 0) fail("'", path_, "': '", name, "' is not a dataset");
+  Handle stored(H5Dget_type(dataset.id()), close_type);
+  return H5Tget_class(stored.id());
+}
+
+std::vector<std::string> File::read_strings(const std::string& name) const {
+  const std::vector<hsize_t> d = dims(name);
+  if (d.size() != 1) fail("'", path_, "': dataset '", name, "' must be a 1-D list of strings");
+  Handle dataset(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), close_dataset);
+  Handle stored(H5Dget_type(dataset.id()), close_type);
+  if (H5Tget_class(stored.id()) != H5T_STRING) fail("'", path_, "': dataset '", name, "' does not hold strings");
+  std::vector<std::string> values(static_cast<size_t>(d[0]));
+  if (d[0] == 0) return values;
+  if (H5Tis_variable_str(stored.id()) > 0) {
+    std::vector<char*> text(values.size(), nullptr);
+    Handle mem(H5Tcopy(H5T_C_S1), close_type);
+    H5Tset_size(mem.id(), H5T_VARIABLE);
+    if (H5Dread(dataset.id(), mem.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()) < 0)
+      fail("'", path_, "': cannot read dataset '", name, "'");
+    for (size_t i = 0; i < values.size(); ++i) values[i] = text[i] ? text[i] : "";
+    Handle space(H5Dget_space(dataset.id()), close_space);
+    H5Dvlen_reclaim(mem.id(), space.id(), H5P_DEFAULT, text.data());
+    return values;
+  }
+  const size_t size = H5Tget_size(stored.id());
+  std::vector<char> raw(size * values.size());
+  if (H5Dread(dataset.id(), stored.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
+    fail("'", path_, "': cannot read dataset '", name, "'");
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::string v(raw.data() + i * size, size);
+    while (!v.empty() && v.back() == '\0') v.pop_back();
+    values[i] = v;
+  }
+  return values;
 }
 
 template <typename T>

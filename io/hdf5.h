@@ -84,6 +84,16 @@ class File {
   void read_rows(const std::string& name, hsize_t begin, hsize_t count, T* out) const {
     read_rows_raw(name, begin, count, out, native_type<T>(), sizeof(T));
   }
+  // As read_rows, but converting any stored integer or float type to T
+  // (for files written by other tools, whose element types vary).
+  template <typename T>
+  void read_rows_converted(const std::string& name, hsize_t begin, hsize_t count, T* out) const {
+    read_rows_raw(name, begin, count, out, native_type<T>(), 0);
+  }
+  // A 1-D dataset of fixed- or variable-length strings (trailing NULs removed).
+  std::vector<std::string> read_strings(const std::string& name) const;
+  // The stored element type's class: H5T_FLOAT, H5T_INTEGER, H5T_STRING ...
+  H5T_class_t type_class(const std::string& name) const;
   template <typename T>
   std::vector<T> read_all(const std::string& name) const {
     const std::vector<hsize_t> d = dims(name);

@@ -1,5 +1,7 @@
 #include "io/images_file.h"
 
+#include <cmath>
+
 #include "core/error.h"
 
 namespace jetimg {
@@ -23,10 +25,12 @@ ImagesWriter::ImagesWriter(const std::string& path, int channels, int height, in
       phi_(file_, "phi", {}),
       mass_(file_, "mass", {}),
       trimmed_mass_(file_, "trimmed_mass", {}),
+      tau21_(file_, "tau21", {}),
+      tau32_(file_, "tau32", {}),
       weight_(file_, "weight", {}),
       label_(file_, "label", {}) {
   file_.write_attribute("format", std::string("jetimg-images"));
-  file_.write_attribute("version", int64_t{1});
+  file_.write_attribute("version", int64_t{2});
   file_.write_attribute("preprocessing", preprocessing.dump());
   file_.write_attribute("provenance", provenance.dump());
 }
@@ -34,7 +38,7 @@ ImagesWriter::ImagesWriter(const std::string& path, int channels, int height, in
 void ImagesWriter::write(const float* images, const ImageAux& aux) {
   const size_t n = aux.size();
   if (aux.pt.size() != n || aux.eta.size() != n || aux.phi.size() != n || aux.mass.size() != n ||
-      aux.trimmed_mass.size() != n || aux.weight.size() != n)
+      aux.trimmed_mass.size() != n || aux.tau21.size() != n || aux.tau32.size() != n || aux.weight.size() != n)
     fail("ImagesWriter: the per-jet columns have different lengths");
   images_.append(images, n);
   pt_.append(aux.pt.data(), n);
@@ -42,6 +46,8 @@ void ImagesWriter::write(const float* images, const ImageAux& aux) {
   phi_.append(aux.phi.data(), n);
   mass_.append(aux.mass.data(), n);
   trimmed_mass_.append(aux.trimmed_mass.data(), n);
+  tau21_.append(aux.tau21.data(), n);
+  tau32_.append(aux.tau32.data(), n);
   weight_.append(aux.weight.data(), n);
   label_.append(aux.label.data(), n);
 }
@@ -89,6 +95,14 @@ ImageAux ImagesReader::read_aux(int64_t begin, int64_t count) const {
   column("phi", aux.phi);
   column("mass", aux.mass);
   column("trimmed_mass", aux.trimmed_mass);
+  const auto optional_column = [&](const char* name, std::vector<double>& values) {
+    if (file_.has(name))
+      column(name, values);
+    else
+      values.assign(static_cast<size_t>(count), std::nan(""));  // a version-1 file
+  };
+  optional_column("tau21", aux.tau21);
+  optional_column("tau32", aux.tau32);
   column("weight", aux.weight);
   column("label", aux.label);
   return aux;

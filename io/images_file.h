@@ -3,9 +3,11 @@
 //   images        (N, H, W) float32, or (N, C, H, W) with several channels
 //   pt, eta, phi  (N) float64   of the (trimmed) jet the image was made from
 //   mass, trimmed_mass (N) float64
+//   tau21, tau32  (N) float64   N-subjettiness ratios of the trimmed jet
 //   weight        (N) float32
 //   label         (N) int32     1 signal, 0 background
-//   attributes: format = "jetimg-images", version = 1,
+//   attributes: format = "jetimg-images", version = 2 (version 1 had no tau
+//               columns; they read as NaN),
 //               preprocessing = JSON (every preprocessing setting),
 //               provenance = JSON (the input and its own provenance)
 //
@@ -24,7 +26,7 @@ namespace jetimg {
 
 // The per-jet values stored beside each image.
 struct ImageAux {
-  std::vector<double> pt, eta, phi, mass, trimmed_mass;
+  std::vector<double> pt, eta, phi, mass, trimmed_mass, tau21, tau32;
   std::vector<float> weight;
   std::vector<int32_t> label;
   size_t size() const { return label.size(); }
@@ -44,7 +46,7 @@ class ImagesWriter {
   h5::File file_;
   int channels_;
   h5::Appender<float> images_;
-  h5::Appender<double> pt_, eta_, phi_, mass_, trimmed_mass_;
+  h5::Appender<double> pt_, eta_, phi_, mass_, trimmed_mass_, tau21_, tau32_;
   h5::Appender<float> weight_;
   h5::Appender<int32_t> label_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "io/jets_reader.h"
 
 namespace jetimg {
 namespace {
@@ -28,22 +29,34 @@ JetsWriter::JetsWriter(const std::string& path, int max_constituents, int max_su
       phi_(file_, "phi", {}),
       mass_(file_, "mass", {}),
       trimmed_mass_(file_, "trimmed_mass", {}),
+      tau1_(file_, "tau1", {}),
+      tau2_(file_, "tau2", {}),
+      tau3_(file_, "tau3", {}),
+      tau21_(file_, "tau21", {}),
+      tau32_(file_, "tau32", {}),
       weight_(file_, "weight", {}),
       label_(file_, "label", {}),
       event_index_(file_, "event_index", {}) {
   file_.write_attribute("format", std::string("jetimg-jets"));
-  file_.write_attribute("version", int64_t{1});
+  file_.write_attribute("version", int64_t{2});
   file_.write_attribute("provenance", provenance.dump());
 }
 
 void JetsWriter::write(const std::vector<Jet>& jets, int label, const std::vector<float>& weights,
                        const std::vector<int64_t>& event_indices) {
+  write(jets, std::vector<int32_t>(jets.size(), label), weights, event_indices);
+}
+
+void JetsWriter::write(const std::vector<Jet>& jets, const std::vector<int32_t>& labels,
+                       const std::vector<float>& weights, const std::vector<int64_t>& event_indices) {
   const size_t n = jets.size(), m = static_cast<size_t>(max_constituents_), s = static_cast<size_t>(max_subjets_);
-  if (weights.size() != n || event_indices.size() != n) fail("JetsWriter: weights and event indices must match the jets");
+  if (weights.size() != n || event_indices.size() != n || labels.size() != n)
+    fail("JetsWriter: labels, weights and event indices must match the jets");
   std::vector<float> constituents(n * m * 4, 0.0f);
   std::vector<uint8_t> in_trimmed(n * m, 0);
-  std::vector<int32_t> n_constituents(n), n_subjets(n), labels(n, label);
+  std::vector<int32_t> n_constituents(n), n_subjets(n);
   std::vector<double> jet, trimmed, subjets(n * s * 4, 0.0), pt(n), eta(n), phi(n), mass(n), trimmed_mass(n);
+  std::vector<double> tau1(n), tau2(n), tau3(n), tau21(n), tau32(n);
   for (size_t j = 0; j < n; ++j) {
     const Jet& jt = jets[j];
     const size_t kept = std::min(m, jt.constituents.size());
@@ -66,6 +79,8 @@ void JetsWriter::write(const std::vector<Jet>& jets, int label, const std::vecto
     put(trimmed, jt.trimmed);
     pt[j] = jt.trimmed.pt(), eta[j] = jt.trimmed.eta(), phi[j] = jt.trimmed.phi();
     mass[j] = jt.jet.m(), trimmed_mass[j] = jt.trimmed.m();
+    tau1[j] = jt.tau.tau1, tau2[j] = jt.tau.tau2, tau3[j] = jt.tau.tau3;
+    tau21[j] = jt.tau.tau21, tau32[j] = jt.tau.tau32;
   }
   constituents_.append(constituents.data(), n);
   n_constituents_.append(n_constituents.data(), n);
@@ -79,6 +94,11 @@ void JetsWriter::write(const std::vector<Jet>& jets, int label, const std::vecto
   phi_.append(phi.data(), n);
   mass_.append(mass.data(), n);
   trimmed_mass_.append(trimmed_mass.data(), n);
+  tau1_.append(tau1.data(), n);
+  tau2_.append(tau2.data(), n);
+  tau3_.append(tau3.data(), n);
+  tau21_.append(tau21.data(), n);
+  tau32_.append(tau32.data(), n);
   weight_.append(weights.data(), n);
   label_.append(labels.data(), n);
   event_index_.append(event_indices.data(), n);
@@ -90,52 +110,8 @@ void JetsWriter::finish() {
 }
 
 JetsTable read_jets(const std::string& path) {
-  const h5::File file = h5::File::open(path);
-  if (!file.has_attribute("format") || file.read_string_attribute("format") != "jetimg-jets")
-    fail("'", path, "' is not a jetimg jets file (attribute format = \"jetimg-jets\" is missing)");
-  JetsTable t;
-  const auto dims = file.dims("constituents");
-  if (dims.size() != 3 || dims[2] != 4) fail("'", path, "': dataset 'constituents' must have shape (N, M, 4)");
-  t.size = static_cast<int64_t>(dims[0]);
-  t.max_constituents = static_cast<int>(dims[1]);
-  const auto subjet_dims = file.dims("subjets");
-  if (subjet_dims.size() != 3 || subjet_dims[0] != dims[0] || subjet_dims[2] != 4)
-    fail("'", path, "': dataset 'subjets' must have shape (", dims[0], ", S, 4)");
-  t.max_subjets = static_cast<int>(subjet_dims[1]);
-  const auto rows = [&](const char* name) {
-    const auto d = file.dims(name);
-    if (d.empty() || d[0] != dims[0]) fail("'", path, "': dataset '", name, "' must have ", dims[0], " rows");
-  };
-  for (const char* name : {"n_constituents", "constituent_in_trimmed", "jet", "trimmed_jet", "n_subjets", "pt", "eta",
-                           "phi", "mass", "trimmed_mass", "weight", "label", "event_index"})
-    rows(name);
-  t.constituents = file.read_all<float>("constituents");
-  t.n_constituents = file.read_all<int32_t>("n_constituents");
-  t.constituent_in_trimmed = file.read_all<uint8_t>("constituent_in_trimmed");
-  t.jet = file.read_all<double>("jet");
-  t.trimmed_jet = file.read_all<double>("trimmed_jet");
-  t.subjets = file.read_all<double>("subjets");
-  t.n_subjets = file.read_all<int32_t>("n_subjets");
-  t.pt = file.read_all<double>("pt");
-  t.eta = file.read_all<double>("eta");
-  t.phi = file.read_all<double>("phi");
-  t.mass = file.read_all<double>("mass");
-  t.trimmed_mass = file.read_all<double>("trimmed_mass");
-  t.weight = file.read_all<float>("weight");
-  t.label = file.read_all<int32_t>("label");
-  t.event_index = file.read_all<int64_t>("event_index");
-  for (int64_t j = 0; j < t.size; ++j) {
-    if (t.n_constituents[j] < 0 || t.n_constituents[j] > t.max_constituents)
-      fail("'", path, "': jet ", j, " has n_constituents = ", t.n_constituents[j], " (expected 0..", t.max_constituents, ")");
-    if (t.n_subjets[j] < 0 || t.n_subjets[j] > t.max_subjets)
-      fail("'", path, "': jet ", j, " has n_subjets = ", t.n_subjets[j], " (expected 0..", t.max_subjets, ")");
-  }
-  try {
-    t.provenance = Json::parse(file.read_string_attribute("provenance"));
-  } catch (const Json::parse_error&) {
-    fail("'", path, "': attribute 'provenance' is not valid JSON");
-  }
-  return t;
+  const JetsReader reader(path);
+  return reader.read(0, reader.size());
 }
 
 }  // namespace jetimg

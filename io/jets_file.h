@@ -10,10 +10,13 @@
 //   n_subjets               (N)       int32    subjets stored (<= S)
 //   pt, eta, phi            (N)       float64  of the trimmed jet
 //   mass, trimmed_mass      (N)       float64  of the jet and of the trimmed jet
+//   tau1, tau2, tau3        (N)       float64  N-subjettiness of the trimmed jet (β = 1, WTA kT axes, unnormalised, GeV)
+//   tau21, tau32            (N)       float64  τ2/τ1 and τ3/τ2 (0 where the denominator is 0)
 //   weight                  (N)       float32  event weight (1 for built-in events)
 //   label                   (N)       int32    1 signal (W, top), 0 background (QCD)
 //   event_index             (N)       int64    row of the event in the input
-//   attributes: format = "jetimg-jets", version = 1, provenance = JSON
+//   attributes: format = "jetimg-jets", version = 2, provenance = JSON
+//   (version 1 had no tau columns)
 #pragma once
 
 #include <string>
@@ -32,6 +35,9 @@ class JetsWriter {
   // Appends jets with their label, weight and input event number.
   void write(const std::vector<Jet>& jets, int label, const std::vector<float>& weights,
              const std::vector<int64_t>& event_indices);
+  // The same with one label per jet (inputs that label each event).
+  void write(const std::vector<Jet>& jets, const std::vector<int32_t>& labels, const std::vector<float>& weights,
+             const std::vector<int64_t>& event_indices);
   void finish();
   int64_t jets_written() const { return label_.rows(); }
 
@@ -45,6 +51,7 @@ class JetsWriter {
   h5::Appender<double> jet_, trimmed_, subjets_;
   h5::Appender<int32_t> n_subjets_;
   h5::Appender<double> pt_, eta_, phi_, mass_, trimmed_mass_;
+  h5::Appender<double> tau1_, tau2_, tau3_, tau21_, tau32_;
   h5::Appender<float> weight_;
   h5::Appender<int32_t> label_;
   h5::Appender<int64_t> event_index_;
@@ -58,6 +65,7 @@ struct JetsTable {
   std::vector<int32_t> n_constituents, n_subjets, label;
   std::vector<uint8_t> constituent_in_trimmed;
   std::vector<double> jet, trimmed_jet, subjets, pt, eta, phi, mass, trimmed_mass;
+  std::vector<double> tau1, tau2, tau3, tau21, tau32;
   std::vector<float> weight;
   std::vector<int64_t> event_index;
   Json provenance;

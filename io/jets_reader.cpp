@@ -16,7 +16,12 @@ JetsReader::JetsReader(const std::string& path) : file_(h5::File::open(path)) {
     fail("'", path, "': dataset 'subjets' must have shape (", dims[0], ", S, 4)");
   max_subjets_ = static_cast<int>(subjet_dims[1]);
   for (const char* name : {"n_constituents", "constituent_in_trimmed", "jet", "trimmed_jet", "n_subjets", "pt", "eta",
-                           "phi", "mass", "trimmed_mass", "weight", "label", "event_index"}) {
+                           "phi", "mass", "trimmed_mass", "tau1", "tau2", "tau3", "tau21", "tau32", "weight", "label",
+                           "event_index"}) {
+    if (!file_.has(name))
+      fail("'", path, "': dataset '", name, "' is missing", std::string(name).rfind("tau", 0) == 0
+                                                                 ? " (a jets file of version 1? run jetimg cluster again)"
+                                                                 : "");
     const auto d = file_.dims(name);
     if (d.empty() || d[0] != dims[0]) fail("'", path, "': dataset '", name, "' must have ", dims[0], " rows");
   }
@@ -51,6 +56,11 @@ JetsTable JetsReader::read(int64_t begin, int64_t count) const {
   column("phi", t.phi, 1);
   column("mass", t.mass, 1);
   column("trimmed_mass", t.trimmed_mass, 1);
+  column("tau1", t.tau1, 1);
+  column("tau2", t.tau2, 1);
+  column("tau3", t.tau3, 1);
+  column("tau21", t.tau21, 1);
+  column("tau32", t.tau32, 1);
   column("weight", t.weight, 1);
   column("label", t.label, 1);
   column("event_index", t.event_index, 1);

@@ -161,4 +161,109 @@ void write_heatmap_png(const std::string& path, const std::vector<double>& image
   output.commit();
 }
 
+void write_roc_png(const std::string& path, const std::vector<RocSeries>& series, const std::string& title) {
+  if (series.empty()) fail("ROC plot '", path, "': no curves to draw");
+  // The y range: from 1 up to the next decade above the largest finite rejection.
+  double top = 10;
+  for (const RocSeries& s : series) {
+    if (s.signal_efficiency.size() != s.background_efficiency.size())
+      fail("ROC plot '", path, "': curve '", s.label, "' has unequal ε_S and ε_B lists");
+    for (double eb : s.background_efficiency)
+      if (eb > 0) top = std::max(top, 1 / eb);
+  }
+  const double decades = std::min(6.0, std::ceil(std::log10(top)));
+  AtomicOutput output(path);
+  constexpr int kCanvasW = 700, kCanvasH = 560;
+  constexpr double kPlotX = 90, kPlotY = 60, kPlotW = 560, kPlotH = 420;
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, kCanvasW, kCanvasH);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  const auto px = [&](double es) { return kPlotX + es * kPlotW; };
+  const auto py = [&](double rejection) {
+    return kPlotY + kPlotH * (1 - std::clamp(std::log10(rejection), 0.0, decades) / decades);
+  };
+  // Grid and axes.
+  cairo_set_line_width(cr, 1);
+  for (int d = 0; d <= decades; ++d) {
+    for (int m = 1; m < 10 && d + std::log10(m) <= decades; ++m) {
+      const double y = py(m * std::pow(10.0, d));
+      cairo_set_source_rgb(cr, m == 1 ? 0.8 : 0.93, m == 1 ? 0.8 : 0.93, m == 1 ? 0.8 : 0.93);
+      cairo_move_to(cr, kPlotX, y);
+      cairo_line_to(cr, kPlotX + kPlotW, y);
+      cairo_stroke(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, kPlotX - 10, py(std::pow(10.0, d)), format(std::pow(10.0, d)), 1.0);
+  }
+  for (int i = 0; i <= 10; ++i) {
+    const double x = px(i / 10.0);
+    cairo_set_source_rgb(cr, 0.93, 0.93, 0.93);
+    cairo_move_to(cr, x, kPlotY);
+    cairo_line_to(cr, x, kPlotY + kPlotH);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    if (i % 2 == 0) text(cr, x, kPlotY + kPlotH + 16, format(i / 10.0));
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_rectangle(cr, kPlotX, kPlotY, kPlotW, kPlotH);
+  cairo_stroke(cr);
+  text(cr, kPlotX + kPlotW / 2, 30, title, 0.5, 15);
+  text(cr, kPlotX + kPlotW / 2, kPlotY + kPlotH + 42, "signal efficiency  ε_S");
+  text(cr, 28, kPlotY + kPlotH / 2, "background rejection  1/ε_B", 0.5, 13, -M_PI / 2);
+
+  cairo_save(cr);
+  cairo_rectangle(cr, kPlotX, kPlotY, kPlotW, kPlotH);
+  cairo_clip(cr);
+  // A random tagger: ε_B = ε_S.
+  const double dash[] = {6, 4};
+  cairo_set_dash(cr, dash, 2, 0);
+  cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+  for (int i = 1; i <= 100; ++i) {
+    const double es = i / 100.0;
+    if (i == 1)
+      cairo_move_to(cr, px(es), py(1 / es));
+    else
+      cairo_line_to(cr, px(es), py(1 / es));
+  }
+  cairo_stroke(cr);
+  cairo_set_dash(cr, nullptr, 0, 0);
+  constexpr std::array<Rgb, 4> kLines = {{{0.85, 0.33, 0.10}, {0.00, 0.45, 0.74}, {0.47, 0.67, 0.19}, {0.49, 0.18, 0.56}}};
+  cairo_set_line_width(cr, 2.2);
+  for (size_t k = 0; k < series.size(); ++k) {
+    const Rgb c = kLines[k % kLines.size()];
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    bool drawing = false;
+    for (size_t i = 0; i < series[k].signal_efficiency.size(); ++i) {
+      const double es = series[k].signal_efficiency[i], eb = series[k].background_efficiency[i];
+      if (!(eb > 0) || !(es > 0)) continue;
+      if (drawing)
+        cairo_line_to(cr, px(es), py(1 / eb));
+      else
+        cairo_move_to(cr, px(es), py(1 / eb));
+      drawing = true;
+    }
+    cairo_stroke(cr);
+  }
+  cairo_restore(cr);
+  // Legend, top right.
+  for (size_t k = 0; k < series.size(); ++k) {
+    const Rgb c = kLines[k % kLines.size()];
+    const double y = kPlotY + 20 + 20 * k;
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_set_line_width(cr, 2.2);
+    cairo_move_to(cr, kPlotX + kPlotW - 300, y);
+    cairo_line_to(cr, kPlotX + kPlotW - 270, y);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, kPlotX + kPlotW - 262, y, series[k].label, 0.0, 12);
+  }
+  cairo_destroy(cr);
+  const cairo_status_t status = cairo_surface_write_to_png(surface, output.temp_path().c_str());
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) fail("cannot write PNG '", path, "': ", cairo_status_to_string(status));
+  output.commit();
+}
+
 }  // namespace jetimg

@@ -1,6 +1,7 @@
-// Heat maps of images as PNG files (cairo): a jet image or an average image
-// with axes in the image plane (η′, φ′), a colour bar, and a log or a
-// diverging linear colour scale.
+// Plots as PNG files (cairo): heat maps of images (a jet image or an average
+// image with axes in the image plane (η′, φ′), a colour bar, and a log or a
+// diverging linear colour scale), and ROC curves in the form taggers are
+// compared in (background rejection 1/ε_B on a log axis against ε_S).
 #pragma once
 
 #include <string>
@@ -22,5 +23,14 @@ struct HeatmapSpec {
 
 // Writes `image` (height × width, row 0 at the top) to `path`, atomically.
 void write_heatmap_png(const std::string& path, const std::vector<double>& image, const HeatmapSpec& spec);
+
+struct RocSeries {
+  std::string label;  // legend entry, e.g. "maxout network (AUC 0.953)"
+  std::vector<double> signal_efficiency, background_efficiency;
+};
+
+// Writes 1/ε_B against ε_S for each series (points with ε_B = 0 are left
+// out), with a legend and a dashed line for a random tagger, atomically.
+void write_roc_png(const std::string& path, const std::vector<RocSeries>& series, const std::string& title);
 
 }  // namespace jetimg

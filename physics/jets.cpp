@@ -82,7 +82,12 @@ std::optional<Jet> leading_jet(const Event& event, const JetConfig& config, JetS
   for (const fastjet::PseudoJet& piece : fastjet::sorted_by_pt(trimmed.pieces()))
     jet.subjets.push_back(to_four_vector(piece));
   std::vector<bool> kept(event.size(), false);
-  for (const fastjet::PseudoJet& c : trimmed.constituents()) kept[static_cast<size_t>(c.user_index())] = true;
+  std::vector<FourVector> trimmed_constituents;
+  for (const fastjet::PseudoJet& c : trimmed.constituents()) {
+    kept[static_cast<size_t>(c.user_index())] = true;
+    trimmed_constituents.push_back(to_four_vector(c));
+  }
+  jet.tau = nsubjettiness_123(trimmed_constituents);
   for (const fastjet::PseudoJet& c : fastjet::sorted_by_pt(leading.constituents())) {
     jet.constituents.push_back(to_four_vector(c));
     jet.in_trimmed.push_back(kept[static_cast<size_t>(c.user_index())] ? 1 : 0);

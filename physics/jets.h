@@ -1,5 +1,6 @@
 // Jets with FastJet: anti-kT clustering, trimming, and the leading jet of each
-// event inside pT / |η| / mass windows, with its subjets and constituents.
+// event inside pT / |η| / mass windows, with its subjets, constituents and
+// N-subjettiness.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "physics/event.h"
+#include "physics/nsubjettiness.h"
 
 namespace jetimg {
 
@@ -32,6 +34,7 @@ struct Jet {
   std::vector<FourVector> subjets;       // trimmed subjets, pT-ordered (all of them)
   std::vector<FourVector> constituents;  // of the untrimmed jet, pT-ordered (all of them)
   std::vector<uint8_t> in_trimmed;       // per constituent: survives trimming
+  NSubjettiness tau;                     // τ1..τ3 (β = 1, WTA kT axes) of the trimmed jet's constituents
 };
 
 // Why events were dropped, for the summary.

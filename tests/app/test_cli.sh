@@ -133,6 +133,36 @@ expect_fail "stats of a missing file" "no such file" "$jetimg" stats "$work/none
 expect_fail "bad device" "unknown device 'gpu'" "$jetimg" demo --events 10 --device gpu --output-dir "$work"
 expect_fail "unknown subcommand" "" "$jetimg" frobnicate
 
+# Other inputs: FastJet text, HepMC, and damaged or foreign files.
+examples=/usr/share/doc/fastjet-examples/examples
+echo '{"jets": {"pt_min": 0, "pt_max": null, "eta_max": 5}}' >"$work/open.json"
+expect_ok "cluster FastJet text" "$jetimg" cluster "$examples/Pythia-PtMin1000-LHC-10ev.dat" -o "$work/text_jets.h5" --label 0 --config "$work/open.json"
+grep -q "input (text): read 10 events, skipped 0" "$work/out.txt" || { echo "FAIL: text summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+printf '1 0 0 2\n0 1 0 2\n#END\n1 2 abc 4\n#END\n0 0 1 nan\n#END\n' >"$work/bad_line.dat"
+expect_ok "text with bad lines" "$jetimg" cluster "$work/bad_line.dat" -o "$work/bad_line_jets.h5" --label 0 --config "$work/open.json"
+grep -q "read 1 events, skipped 2 (first: '$work/bad_line.dat', event 1, line 4: expected four numbers" "$work/out.txt" ||
+  { echo "FAIL: skipped-records summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+expect_fail "text without a label" "give --label 0 or 1" "$jetimg" cluster "$work/bad_line.dat" -o "$work/j.h5"
+printf 'hello world\n' >"$work/junk.txt"
+expect_fail "unknown format" "cannot tell its format" "$jetimg" cluster "$work/junk.txt" -o "$work/j.h5" --label 0
+expect_fail "text given as HepMC" "is not a HepMC ASCII file" "$jetimg" cluster "$work/bad_line.dat" -o "$work/j.h5" --format hepmc --label 0
+expect_fail "text given as toptag" "is not an HDF5 file" "$jetimg" cluster "$work/bad_line.dat" -o "$work/j.h5" --format toptag
+expect_fail "unknown --format" "--format" "$jetimg" cluster "$work/bad_line.dat" -o "$work/j.h5" --format pythia
+expect_fail "jetimg events as toptag" "is not a top-tagging dataset file" "$jetimg" cluster "$work/w.h5" -o "$work/j.h5" --format toptag
+printf '1 0 0 nan\n#END\n1 0 0 -5\n' >"$work/all_bad.dat"
+expect_fail "no usable events" "has no usable events (read 0 events, skipped 2" "$jetimg" cluster "$work/all_bad.dat" -o "$work/j.h5" --label 0
+damaged="$source_dir/tests/data/fuzz/hepmc3_vertex_lists_missing_particle.hepmc"
+expect_ok "damaged HepMC3 event skipped" "$jetimg" cluster "$damaged" -o "$work/damaged_jets.h5" --label 1 --config "$work/open.json"
+grep -q "input (hepmc3): read 1 events, skipped 1 (first: '$damaged', event 0 (line 3): vertex -999 lists particle '999999'" "$work/out.txt" ||
+  { echo "FAIL: damaged HepMC summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+# The header and the first lines of the file's second (whole) event, gzipped.
+{ head -2 "$damaged"; sed -n '/^E 1 /,$p' "$damaged" | head -8; } | gzip >"$work/truncated.hepmc.gz"
+expect_fail "truncated gzip HepMC" "truncated or damaged" "$jetimg" cluster "$work/truncated.hepmc.gz" -o "$work/j.h5" --label 1
+printf 'HepMC::Version 2.06.09\nHepMC::IO_GenEvent-START_EVENT_LISTING\nHepMC::IO_GenEvent-END_EVENT_LISTING\n' >"$work/empty.hepmc"
+expect_fail "HepMC without events" "has no usable events (read 0 events, skipped 0)" "$jetimg" cluster "$work/empty.hepmc" -o "$work/j.h5" --label 1
+head -c 100 /dev/urandom >"$work/random.bin"
+expect_fail "binary junk" "" "$jetimg" cluster "$work/random.bin" -o "$work/j.h5" --label 1 --format text
+
 # A failing run never damages an existing output.
 echo "keep me" >"$work/existing.h5"
 expect_fail "failed run keeps the old file" "unknown key" "$jetimg" cluster "$work/w.h5" -o "$work/existing.h5" --config "$work/unknown.json"

@@ -96,7 +96,9 @@ TEST(JetsFile, RoundTripWithPaddingAndTruncation) {
     a.constituents.push_back({10.0 - i, 9.0 - i, 1, 1});
     a.in_trimmed.push_back(i % 2);
   }
+  a.tau = {12.0, 6.0, 1.5, 0.5, 0.25};
   Jet b = a;
+  b.tau = {3.0, 0.0, 0.0, 0.0, 0.0};
   b.constituents.resize(2);
   b.in_trimmed.resize(2);
   b.subjets.resize(1);
@@ -120,7 +122,25 @@ TEST(JetsFile, RoundTripWithPaddingAndTruncation) {
   EXPECT_EQ(t.weight[1], 0.5f);
   EXPECT_EQ(t.label, (std::vector<int32_t>{1, 1}));
   EXPECT_EQ(t.event_index, (std::vector<int64_t>{3, 8}));
+  EXPECT_EQ(t.tau1, (std::vector<double>{12.0, 3.0}));
+  EXPECT_EQ(t.tau2, (std::vector<double>{6.0, 0.0}));
+  EXPECT_EQ(t.tau3, (std::vector<double>{1.5, 0.0}));
+  EXPECT_EQ(t.tau21, (std::vector<double>{0.5, 0.0}));
+  EXPECT_EQ(t.tau32, (std::vector<double>{0.25, 0.0}));
   EXPECT_EQ(t.provenance["note"], "test");
+}
+
+TEST(JetsFile, PerJetLabels) {
+  const std::string path = testing::scratch_dir("labels") + "/jets.h5";
+  Jet a;
+  a.jet = a.trimmed = {100, 50, 0, 0};
+  {
+    JetsWriter writer(path, 2, 1, Json::object());
+    writer.write({a, a, a}, std::vector<int32_t>{1, 0, 1}, {1.0f, 1.0f, 1.0f}, {0, 1, 2});
+    EXPECT_THROW(writer.write({a}, std::vector<int32_t>{1, 0}, {1.0f}, {0}), Error);
+    writer.finish();
+  }
+  EXPECT_EQ(read_jets(path).label, (std::vector<int32_t>{1, 0, 1}));
 }
 
 }  // namespace

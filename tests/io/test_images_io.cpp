@@ -66,7 +66,8 @@ TEST(ImagesFile, RoundTrip) {
   const std::string path = testing::scratch_dir("images") + "/images.h5";
   std::vector<float> images(3 * 2 * 4 * 5);
   for (size_t i = 0; i < images.size(); ++i) images[i] = static_cast<float>(i) * 0.5f;
-  ImageAux aux{{300, 310, 320}, {0.1, 0.2, 0.3}, {1, 2, 3}, {80, 81, 82}, {79, 80, 81}, {1, 1, 0.5f}, {1, 0, 1}};
+  ImageAux aux{{300, 310, 320}, {0.1, 0.2, 0.3}, {1, 2, 3},    {80, 81, 82}, {79, 80, 81},
+               {0.3, 0.5, 0.7},  {0.6, 0.7, 0.8}, {1, 1, 0.5f}, {1, 0, 1}};
   {
     ImagesWriter writer(path, 2, 4, 5, Json{{"convention", "w"}}, Json::object());
     writer.write(images.data(), aux);
@@ -83,6 +84,9 @@ TEST(ImagesFile, RoundTrip) {
   EXPECT_EQ(back, std::vector<float>(images.begin() + 40, images.end()));
   const ImageAux aux_back = reader.read_aux(0, 3);
   EXPECT_EQ(aux_back.pt, aux.pt);
+  EXPECT_EQ(aux_back.trimmed_mass, aux.trimmed_mass);
+  EXPECT_EQ(aux_back.tau21, aux.tau21);
+  EXPECT_EQ(aux_back.tau32, aux.tau32);
   EXPECT_EQ(aux_back.label, aux.label);
   EXPECT_EQ(aux_back.weight, aux.weight);
 }

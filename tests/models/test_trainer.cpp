@@ -44,6 +44,7 @@ std::string write_toy_images(const std::string& dir, const std::string& name, co
     if (i == o.nan_at) images[static_cast<size_t>(i * pixels + 3)] = std::nanf("");
     aux.pt.push_back(pt.to_vector()[static_cast<size_t>(i)]);
     aux.eta.push_back(0), aux.phi.push_back(0), aux.mass.push_back(80), aux.trimmed_mass.push_back(80);
+    aux.tau21.push_back(0.5), aux.tau32.push_back(0.5);
     aux.weight.push_back(1);
     aux.label.push_back(o.stored_label >= 0 ? o.stored_label : label);
   }

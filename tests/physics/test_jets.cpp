@@ -28,6 +28,15 @@ TEST(Jets, AntiKtCollectsTheHardProngsAndTrimmingDropsSoftWideParticles) {
   ASSERT_EQ(jet->subjets.size(), 3u);
   EXPECT_NEAR(jet->subjets[0].pt(), 150, 1e-9);  // pT-ordered
   EXPECT_NEAR(jet->subjets[1].pt(), 100, 1e-9);
+  // N-subjettiness is that of the trimmed jet's constituents.
+  std::vector<FourVector> trimmed_constituents;
+  for (size_t i = 0; i < jet->constituents.size(); ++i)
+    if (jet->in_trimmed[i]) trimmed_constituents.push_back(jet->constituents[i]);
+  const NSubjettiness expected_tau = nsubjettiness_123(trimmed_constituents);
+  EXPECT_NEAR(jet->tau.tau1, expected_tau.tau1, 1e-9);
+  EXPECT_NEAR(jet->tau.tau2, expected_tau.tau2, 1e-9);
+  EXPECT_GT(jet->tau.tau1, jet->tau.tau2);
+  EXPECT_NEAR(jet->tau.tau21, jet->tau.tau2 / jet->tau.tau1, 1e-12);
   // Constituents are pT-ordered.
   for (size_t i = 1; i < jet->constituents.size(); ++i)
     EXPECT_GE(jet->constituents[i - 1].pt(), jet->constituents[i].pt());

@@ -1,0 +1,150 @@
+#include "io/pythia_source.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+extern char** environ;
+
+namespace jetimg {
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+// The last `lines` lines of a text file (the child's messages).
+std::string tail_of(const std::string& path, int lines) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) all.push_back(line);
+  std::string out;
+  for (size_t i = all.size() > size_t(lines) ? all.size() - lines : 0; i < all.size(); ++i) out += "\n  " + all[i];
+  return out;
+}
+
+}  // namespace
+
+std::string pythia_python() { return env_or("JETIMG_PYTHON", std::string(JETIMG_SOURCE_DIR) + "/.venv/bin/python"); }
+std::string pythia_script() {
+  return env_or("JETIMG_PYTHIA_SCRIPT", std::string(JETIMG_SOURCE_DIR) + "/python/pythia_events.py");
+}
+
+PythiaSource::PythiaSource(const PythiaRun& run) : run_(run) {
+  const std::string python = pythia_python(), script = pythia_script();
+  if (::access(python.c_str(), X_OK) != 0)
+    fail("Pythia 8 runs in the project's Python environment, but '", python,
+         "' is missing; ./run build sets it up (or set JETIMG_PYTHON)");
+  if (::access(script.c_str(), R_OK) != 0) fail("the Pythia driver '", script, "' is missing");
+  for (const std::string& s : run.settings)
+    if (::access(s.c_str(), R_OK) != 0) fail("Pythia settings file '", s, "' cannot be read");
+
+  std::vector<std::string> args = {python,
+                                   script,
+                                   "--process",
+                                   run.process,
+                                   "--events",
+                                   std::to_string(run.events),
+                                   "--seed",
+                                   std::to_string(run.seed),
+                                   "--workers",
+                                   std::to_string(run.workers),
+                                   "--block",
+                                   std::to_string(run.block)};
+  for (const std::string& s : run.settings) args.insert(args.end(), {"--settings", s});
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  char log_template[] = "/tmp/jetimg-pythia-XXXXXX";
+  const int log_fd = ::mkstemp(log_template);
+  if (log_fd < 0) fail("cannot create a log file for Pythia in /tmp: ", std::strerror(errno));
+  log_path_ = log_template;
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    ::close(log_fd);
+    fail("cannot create a pipe for Pythia: ", std::strerror(errno));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  const int rc = ::posix_spawn(&child_, python.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  ::close(log_fd);
+  if (rc != 0) {
+    ::close(fds[0]);
+    child_ = -1;
+    fail("cannot start '", python, "': ", std::strerror(rc));
+  }
+  pipe_ = fds[0];
+  try {
+    hepmc_ = std::make_unique<HepMCSource>("/dev/fd/" + std::to_string(pipe_), 3, FinalStateSelection{});
+  } catch (const Error&) {
+    finish();  // the child's own message says more than the reader's
+    throw;
+  }
+}
+
+PythiaSource::~PythiaSource() {
+  hepmc_.reset();
+  if (pipe_ >= 0) ::close(pipe_);
+  if (child_ > 0) {
+    ::kill(child_, SIGTERM);
+    int status = 0;
+    ::waitpid(child_, &status, 0);
+  }
+  if (!log_path_.empty()) ::unlink(log_path_.c_str());
+}
+
+EventBatch PythiaSource::read_batch(int64_t n) {
+  if (finished_) return {};
+  EventBatch batch = hepmc_->read_batch(n);
+  counts_ = hepmc_->counts();
+  delivered_ += static_cast<int64_t>(batch.size());
+  if (batch.empty()) finish();
+  return batch;
+}
+
+void PythiaSource::finish() {
+  finished_ = true;
+  if (child_ <= 0) return;
+  int status = 0;
+  while (::waitpid(child_, &status, 0) < 0 && errno == EINTR) {
+  }
+  child_ = -1;
+  const std::string messages = tail_of(log_path_, 8);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const std::string how = WIFEXITED(status) ? "exited with code " + std::to_string(WEXITSTATUS(status))
+                                              : "was killed by signal " + std::to_string(WTERMSIG(status));
+    fail("Pythia (", pythia_script(), ") ", how, messages.empty() ? "" : ":", messages);
+  }
+  if (delivered_ + counts_.skipped < run_.events)
+    fail("Pythia stopped after ", delivered_, " of ", run_.events, " events", messages);
+}
+
+Json PythiaSource::provenance() const {
+  return {{"process", run_.process},
+          {"generator", "pythia8"},
+          {"seed", run_.seed},
+          {"events", run_.events},
+          {"block", run_.block},
+          {"settings_files", run_.settings},
+          {"driver", pythia_script()}};
+}
+
+}  // namespace jetimg

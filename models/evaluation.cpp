@@ -1,0 +1,128 @@
+#include "models/evaluation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "core/error.h"
+#include "io/atomic_output.h"
+#include "io/plot_png.h"
+#include "models/likelihood_baseline.h"
+#include "physics/random.h"
+
+namespace jetimg {
+
+std::vector<float> baseline_scores_two_fold(const ScoredJets& jets, const BaselineBinning& b, uint64_t seed) {
+  const size_t n = jets.size();
+  if (jets.trimmed_mass.size() != n || jets.tau21.size() != n)
+    fail("baseline: need the trimmed mass and τ21 of every jet");
+  std::vector<int> fold(n);
+  Random rng(seed, 0x5eed);
+  for (size_t i = 0; i < n; ++i) fold[i] = rng.uniform() < 0.5 ? 0 : 1;
+  std::vector<float> scores(n, 0.5f);
+  for (int f = 0; f < 2; ++f) {
+    std::vector<double> fit_m, fit_t, score_m, score_t;
+    std::vector<int32_t> fit_l;
+    std::vector<float> fit_w;
+    std::vector<size_t> scored;
+    for (size_t i = 0; i < n; ++i) {
+      if (fold[i] != f) {
+        fit_m.push_back(jets.trimmed_mass[i]), fit_t.push_back(jets.tau21[i]);
+        fit_l.push_back(jets.labels[i]), fit_w.push_back(jets.weights.empty() ? 1.0f : jets.weights[i]);
+      } else {
+        score_m.push_back(jets.trimmed_mass[i]), score_t.push_back(jets.tau21[i]);
+        scored.push_back(i);
+      }
+    }
+    LikelihoodBaseline baseline({b.mass_bins, b.mass_min, b.mass_max}, {b.tau21_bins, b.tau21_min, b.tau21_max});
+    baseline.fit(fit_m, fit_t, fit_l, fit_w);
+    const std::vector<float> s = baseline.score(score_m, score_t);
+    for (size_t k = 0; k < scored.size(); ++k) scores[scored[k]] = s[k];
+  }
+  return scores;
+}
+
+Json to_json(const TaggerEvaluation& e, size_t max_points) {
+  const auto finite_or_null = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
+  Json curve = {{"signal_efficiency", Json::array()}, {"background_efficiency", Json::array()}};
+  const size_t n = e.roc.signal_efficiency.size();
+  const size_t step = n > max_points ? (n + max_points - 1) / max_points : 1;
+  for (size_t i = 0; i < n; i += step) {
+    curve["signal_efficiency"].push_back(e.roc.signal_efficiency[i]);
+    curve["background_efficiency"].push_back(e.roc.background_efficiency[i]);
+  }
+  if (n > 0 && (n - 1) % step != 0) {  // keep the end point (1, 1)
+    curve["signal_efficiency"].push_back(e.roc.signal_efficiency.back());
+    curve["background_efficiency"].push_back(e.roc.background_efficiency.back());
+  }
+  const TaggerSummary& s = e.summary;
+  return {{"name", e.name},
+          {"auc", s.auc},
+          {"auc_error", s.auc_error},
+          {"rejection_at_eff_s_0.3", finite_or_null(s.rejection_30)},
+          {"rejection_at_eff_s_0.3_error", finite_or_null(s.rejection_30_error)},
+          {"rejection_at_eff_s_0.5", finite_or_null(s.rejection_50)},
+          {"rejection_at_eff_s_0.5_error", finite_or_null(s.rejection_50_error)},
+          {"roc", curve}};
+}
+
+std::vector<TaggerEvaluation> evaluate_against_baseline(const ScoredJets& jets, const std::string& tagger_name,
+                                                        const BaselineBinning& binning, int bootstrap, uint64_t seed,
+                                                        const std::string& json_path, const std::string& png_path,
+                                                        const Json& extra) {
+  std::vector<TaggerEvaluation> out(2);
+  out[0].name = tagger_name;
+  out[0].roc = roc_curve(jets.scores, jets.labels, jets.weights);
+  out[0].summary = summarise_tagger(jets.scores, jets.labels, jets.weights, bootstrap, seed);
+  const std::vector<float> baseline = baseline_scores_two_fold(jets, binning, seed);
+  out[1].name = "trimmed mass + tau21 likelihood";
+  out[1].roc = roc_curve(baseline, jets.labels, jets.weights);
+  out[1].summary = summarise_tagger(baseline, jets.labels, jets.weights, bootstrap, seed);
+
+  Json report = extra;
+  report["taggers"] = Json::array();
+  for (const TaggerEvaluation& e : out) report["taggers"].push_back(to_json(e));
+  report["baseline_binning"] = {{"mass_bins", binning.mass_bins},   {"mass_min", binning.mass_min},
+                                {"mass_max", binning.mass_max},     {"tau21_bins", binning.tau21_bins},
+                                {"tau21_min", binning.tau21_min},   {"tau21_max", binning.tau21_max},
+                                {"fit", "two-fold: each half scored with histograms from the other"}};
+  report["bootstrap"] = bootstrap;
+  report["jets"] = {{"signal", std::count(jets.labels.begin(), jets.labels.end(), 1)},
+                    {"background", std::count(jets.labels.begin(), jets.labels.end(), 0)}};
+  if (!json_path.empty()) {
+    AtomicOutput output(json_path);
+    {
+      std::ofstream f(output.temp_path());
+      f << report.dump(2) << "\n";
+      if (!f) fail("cannot write '", json_path, "'");
+    }
+    output.commit();
+  }
+  if (!png_path.empty()) {
+    std::vector<RocSeries> series;
+    for (const TaggerEvaluation& e : out) {
+      char label[160];
+      std::snprintf(label, sizeof label, "%s (AUC %.3f)", e.name.c_str(), e.summary.auc);
+      series.push_back({label, e.roc.signal_efficiency, e.roc.background_efficiency});
+    }
+    write_roc_png(png_path, series, "ROC: signal efficiency against background rejection");
+  }
+  return out;
+}
+
+std::string evaluation_table(const std::vector<TaggerEvaluation>& evaluations) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-36s %17s %21s %21s\n", "tagger", "AUC", "1/eps_B @ eps_S=0.3",
+                "1/eps_B @ eps_S=0.5");
+  std::string out = line;
+  for (const TaggerEvaluation& e : evaluations) {
+    const TaggerSummary& s = e.summary;
+    std::snprintf(line, sizeof line, "%-36s %8.4f ± %-6.4f %12.1f ± %-6.1f %12.1f ± %-6.1f\n", e.name.c_str(), s.auc,
+                  s.auc_error, s.rejection_30, s.rejection_30_error, s.rejection_50, s.rejection_50_error);
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace jetimg

@@ -1,0 +1,58 @@
+// A tagger's evaluation on test jets, beside the physics baseline on the same
+// jets: ROC curve, AUC and background rejection at ε_S = 0.3 and 0.5 with
+// bootstrap uncertainties, as JSON and as a ROC plot.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/config.h"
+#include "models/metrics.h"
+
+namespace jetimg {
+
+// Test jets with one score each (larger = more signal-like) and the
+// substructure variables of the baseline.
+struct ScoredJets {
+  std::vector<float> scores;
+  std::vector<int32_t> labels;  // 1 signal, 0 background
+  std::vector<float> weights;   // per-jet weights (event weights)
+  std::vector<double> trimmed_mass, tau21;
+  size_t size() const { return labels.size(); }
+};
+
+struct BaselineBinning {
+  int mass_bins = 40;
+  double mass_min = 0, mass_max = 200;  // GeV
+  int tau21_bins = 25;
+  double tau21_min = 0, tau21_max = 1;
+};
+
+// The mass+τ21 likelihood-ratio baseline scored out of sample: the jets are
+// split in two halves at random (seeded); each half is scored with the
+// histograms filled from the other half.
+std::vector<float> baseline_scores_two_fold(const ScoredJets& jets, const BaselineBinning& binning, uint64_t seed);
+
+struct TaggerEvaluation {
+  std::string name;
+  TaggerSummary summary;
+  RocCurve roc;
+};
+
+// The JSON of one evaluation: figures with errors and the ROC curve thinned
+// to at most `max_points` points.
+Json to_json(const TaggerEvaluation& e, size_t max_points = 400);
+
+// Evaluates the tagger's scores and the baseline on `jets`, writes
+// `json_path` (both taggers' figures and curves, plus `extra`) and `png_path`
+// (their ROC curves), and returns the evaluations (tagger first).
+std::vector<TaggerEvaluation> evaluate_against_baseline(const ScoredJets& jets, const std::string& tagger_name,
+                                                        const BaselineBinning& binning, int bootstrap, uint64_t seed,
+                                                        const std::string& json_path, const std::string& png_path,
+                                                        const Json& extra);
+
+// A table of the figures, one tagger a line, for the terminal.
+std::string evaluation_table(const std::vector<TaggerEvaluation>& evaluations);
+
+}  // namespace jetimg
