@@ -150,6 +150,41 @@ TEST(Trainer, SameSeedSameLossCurveAndResumeContinuesIt) {
   EXPECT_EQ(read_training_state(dir + "/d/last.h5").epoch, 4);
 }
 
+TEST(Predict, ScoresEveryImageInBatchesAndChecksItsInput) {
+  const std::string dir = testing::scratch_dir("predict");
+  const std::string images = write_toy_images(dir, "mixed.h5", {70, -1});
+  Context ctx(Device::cpu(), 3);
+  Sequential net = sequential_from_json(ctx, Json::parse(kToyNetwork), "toy_net.json");
+  PredictOptions raw;
+  raw.transform = ScoreTransform::None;
+  raw.batch_size = 16;  // 70 images: four full batches and one of 6
+  const Predictions logits = predict(ctx, net, images, raw);
+  PredictOptions sigmoid = raw;
+  sigmoid.transform = ScoreTransform::Sigmoid;
+  sigmoid.batch_size = 1000;
+  const Predictions p = predict(ctx, net, images, sigmoid);
+  ASSERT_EQ(logits.images, 70);
+  for (int64_t i = 0; i < 70; ++i)
+    EXPECT_NEAR(p.score(i), 1 / (1 + std::exp(-double(logits.score(i)))), 1e-6) << i;
+  // The same images through forward directly, all at once.
+  const ImagesReader reader(images);
+  std::vector<float> all(static_cast<size_t>(70 * 25));
+  reader.read_images(0, 70, all.data());
+  const std::vector<float> direct = net.forward(ctx, Tensor::from_vector(all, {70, 5, 5})).to_vector();
+  EXPECT_TRUE(testing::all_close(logits.scores, direct, 1e-6, 1e-5));
+  EXPECT_EQ(score_transform_for_loss("categorical_crossentropy"), ScoreTransform::Softmax);
+  EXPECT_EQ(score_transform_for_loss("mse"), ScoreTransform::None);
+
+  const std::string big = write_toy_images(dir, "big.h5", {10, 1, -1, 7});
+  EXPECT_NE(testing::error_message_of([&] { predict(ctx, net, big, raw); })
+                .find("big.h5' are (7, 7) but the network expects input_shape (5, 5)"),
+            std::string::npos);
+  const std::string nan = write_toy_images(dir, "nan.h5", {10, 1, -1, 5, 4});
+  EXPECT_NE(testing::error_message_of([&] { predict(ctx, net, nan, raw); })
+                .find("nan.h5': image 4 has a non-finite pixel"),
+            std::string::npos);
+}
+
 TEST(Trainer, FlatPtWeightsByHand) {
   // Signal pT: 1, 1, 1, 9 (bins [1, 5) and [5, 9] of 2): 3 in the first bin, 1 in the last.
   // Background pT: 1, 9: one in each.
