@@ -1,7 +1,6 @@
 // `jetimg evaluate`: a trained tagger's scores on test images, its ROC curve,
 // AUC and background rejection with bootstrap errors, beside the trimmed-mass
 // + τ21 likelihood baseline on the same jets; JSON and a ROC plot.
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -12,7 +11,6 @@
 #include "core/error.h"
 #include "io/images_file.h"
 #include "models/evaluation.h"
-#include "models/predict.h"
 
 namespace jetimg::app {
 namespace {
@@ -25,33 +23,14 @@ struct EvaluateOptions {
   int threads = 0;
 };
 
-// Appends a test file's jets with the checkpoint's scores, labelled `label`.
-void add_file(Context& ctx, const EvaluateOptions& o, const std::string& path, int32_t label, ScoredJets& jets) {
-  const ImagesReader reader(path);
-  if (reader.size() == 0) fail("'", path, "' holds no images");
-  Progress progress("score " + std::filesystem::path(path).filename().string(), reader.size(), "images");
-  const Predictions p = predict(ctx, o.checkpoint, path, o.batch, [&](int64_t n) { progress.advance(n); });
-  progress.done();
-  if (p.images != reader.size()) fail("'", path, "': scored ", p.images, " of ", reader.size(), " images");
-  const ImageAux aux = reader.read_aux(0, reader.size());
-  for (int64_t i = 0; i < p.images; ++i) {
-    // One output: its score. Several (one per class): the signal class's (1).
-    const float score = p.outputs == 1 ? p.score(i) : p.score(i, 1);
-    if (!std::isfinite(score)) fail("'", path, "', image ", i, ": the network's score is not finite (", score, ")");
-    jets.scores.push_back(score);
-    jets.labels.push_back(label);
-    jets.weights.push_back(aux.weight[static_cast<size_t>(i)]);
-    jets.trimmed_mass.push_back(aux.trimmed_mass[static_cast<size_t>(i)]);
-    jets.tau21.push_back(aux.tau21[static_cast<size_t>(i)]);
-  }
-}
-
 void run_evaluate(const EvaluateOptions& o) {
   apply_threads(o.threads);
   Context ctx(resolve_device(o.device), o.seed);
-  ScoredJets jets;
-  add_file(ctx, o, o.signal, 1, jets);
-  add_file(ctx, o, o.background, 0, jets);
+  const int64_t total = ImagesReader(o.signal).size() + ImagesReader(o.background).size();
+  Progress progress("score", total, "images");
+  const ScoredJets jets =
+      score_test_images(ctx, o.checkpoint, o.signal, o.background, o.batch, [&](int64_t n) { progress.advance(n); });
+  progress.done();
   std::filesystem::create_directories(o.output_dir);
   const Json extra = {{"checkpoint", o.checkpoint},
                       {"signal", o.signal},

@@ -4,14 +4,41 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <utility>
 
 #include "core/error.h"
 #include "io/atomic_output.h"
+#include "io/images_file.h"
 #include "io/plot_png.h"
 #include "models/likelihood_baseline.h"
+#include "models/predict.h"
 #include "physics/random.h"
 
 namespace jetimg {
+
+ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const std::string& signal,
+                             const std::string& background, int64_t batch,
+                             const std::function<void(int64_t)>& on_batch) {
+  ScoredJets jets;
+  for (const auto& [path, label] : {std::pair<std::string, int32_t>{signal, 1}, {background, 0}}) {
+    const ImagesReader reader(path);
+    if (reader.size() == 0) fail("'", path, "' holds no images");
+    const Predictions p = predict(ctx, checkpoint, path, batch, on_batch);
+    if (p.images != reader.size()) fail("'", path, "': scored ", p.images, " of ", reader.size(), " images");
+    const ImageAux aux = reader.read_aux(0, reader.size());
+    for (int64_t i = 0; i < p.images; ++i) {
+      const float score = p.outputs == 1 ? p.score(i) : p.score(i, 1);
+      if (!std::isfinite(score)) fail("'", path, "', image ", i, ": the network's score is not finite (", score, ")");
+      const size_t k = static_cast<size_t>(i);
+      jets.scores.push_back(score);
+      jets.labels.push_back(label);
+      jets.weights.push_back(aux.weight[k]);
+      jets.trimmed_mass.push_back(aux.trimmed_mass[k]);
+      jets.tau21.push_back(aux.tau21[k]);
+    }
+  }
+  return jets;
+}
 
 std::vector<float> baseline_scores_two_fold(const ScoredJets& jets, const BaselineBinning& b, uint64_t seed) {
   const size_t n = jets.size();

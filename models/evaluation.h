@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,16 @@ struct ScoredJets {
   std::vector<double> trimmed_mass, tau21;
   size_t size() const { return labels.size(); }
 };
+
+class Context;
+
+// Scores the signal (label 1) and background (label 0) test images files
+// with a checkpoint, and reads each jet's weight, trimmed mass and τ21 beside
+// them. A network with one output gives its score; with one per class, the
+// signal class's. Error naming the file and image for a non-finite score.
+ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const std::string& signal,
+                             const std::string& background, int64_t batch,
+                             const std::function<void(int64_t)>& on_batch = {});
 
 struct BaselineBinning {
   int mass_bins = 40;

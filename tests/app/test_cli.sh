@@ -170,6 +170,22 @@ if [ "$(cat "$work/existing.h5")" != "keep me" ]; then echo "FAIL: existing outp
 leftovers=$(find "$work" -name '*.tmp-*' | wc -l)
 if [ "$leftovers" -ne 0 ]; then echo "FAIL: temporary files left behind"; failures=$((failures + 1)); fi
 
+# The demo end to end on a small sample: jets, images, training, evaluation.
+if "$jetimg" demo --events 1500 --output-dir "$work/demo" >"$work/demo.txt" 2>&1 &&
+   grep -q "^maxout network " "$work/demo.txt" && grep -q "^trimmed mass + tau21 likelihood " "$work/demo.txt" &&
+   [ -s "$work/demo/roc.png" ] && [ -s "$work/demo/train/best.h5" ] &&
+   grep -q '"rejection_at_eff_s_0.5"' "$work/demo/evaluation.json"; then
+  passes=$((passes + 1))
+else
+  echo "FAIL: demo end to end"; tail -20 "$work/demo.txt"; failures=$((failures + 1))
+fi
+expect_fail "evaluate with a missing checkpoint" "absent.h5" "$jetimg" evaluate "$work/absent.h5" \
+  --signal "$work/demo/w_test_images.h5" --background "$work/demo/qcd_test_images.h5"
+"$jetimg" preprocess "$work/demo/w_test_jets.h5" -o "$work/w40.h5" --config top >/dev/null 2>&1
+expect_fail "evaluate 40x40 images with a 25x25 network" "w40.h5" "$jetimg" evaluate "$work/demo/train/best.h5" \
+  --signal "$work/w40.h5" --background "$work/demo/qcd_test_images.h5" --output-dir "$work/ev"
+[ -e "$work/ev/evaluation.json" ] && { echo "FAIL: a failed evaluation wrote its report"; failures=$((failures + 1)); }
+
 # Ctrl-C in the middle of a long run leaves nothing half-written.
 "$jetimg" generate --process qcd --events 3000000 --batch 20000 -o "$work/big.h5" >/dev/null 2>&1 &
 pid=$!
