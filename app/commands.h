@@ -15,6 +15,8 @@ void add_preprocess_command(CLI::App& app);
 void add_show_command(CLI::App& app);
 void add_stats_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
+void add_export_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 
 // Adds --device (auto|cpu|cuda[:N]) to a subcommand.

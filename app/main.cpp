@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   jetimg::app::add_show_command(app);
   jetimg::app::add_stats_command(app);
   jetimg::app::add_evaluate_command(app);
+  jetimg::app::add_predict_command(app);
+  jetimg::app::add_export_command(app);
   jetimg::app::add_train_command(app);
   jetimg::app::add_demo_command(app);
   try {

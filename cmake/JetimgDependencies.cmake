@@ -32,6 +32,13 @@ if(NOT HDF5_FOUND)
   jetimg_missing("HDF5 (C library)" "libhdf5-dev")
 endif()
 
+# ONNX export (models/onnx_export.cpp): the onnx library and its protobuf.
+find_package(Protobuf QUIET)
+find_package(ONNX QUIET CONFIG)
+if(NOT ONNX_FOUND OR NOT TARGET onnx)
+  jetimg_missing("the ONNX library (for ONNX export)" "libonnx-dev libprotobuf-dev")
+endif()
+
 find_package(HepMC3 QUIET CONFIG)
 if(NOT HepMC3_FOUND)
   jetimg_missing("HepMC3" "libhepmc3-dev")

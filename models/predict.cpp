@@ -63,16 +63,19 @@ Predictions predict(Context& ctx, Sequential& net, const std::string& images_pat
   return result;
 }
 
+ScoreTransform checkpoint_score_transform(const std::string& checkpoint_path) {
+  const Json config = read_training_state(checkpoint_path).train_config;
+  return score_transform_for_loss(config.is_object() ? config.value("loss", std::string("binary_crossentropy"))
+                                                     : "binary_crossentropy");
+}
+
 Predictions predict(Context& ctx, const std::string& checkpoint_path, const std::string& images_path,
                     int64_t batch_size, const std::function<void(int64_t)>& on_batch) {
   Sequential net = load_network(ctx, checkpoint_path);
-  const TrainingState state = read_training_state(checkpoint_path);
   PredictOptions options;
   options.batch_size = batch_size;
   options.on_batch = on_batch;
-  const Json& config = state.train_config;
-  options.transform = score_transform_for_loss(
-      config.is_object() ? config.value("loss", std::string("binary_crossentropy")) : "binary_crossentropy");
+  options.transform = checkpoint_score_transform(checkpoint_path);
   return predict(ctx, net, images_path, options);
 }
 

@@ -36,6 +36,10 @@ struct PredictOptions {
 // non-finite pixel (naming the file and image).
 Predictions predict(Context& ctx, Sequential& net, const std::string& images_path, const PredictOptions& options);
 
+// The transform for a checkpoint's network: from the loss it was trained
+// with (sigmoid if unknown).
+ScoreTransform checkpoint_score_transform(const std::string& checkpoint_path);
+
 // The same from a checkpoint: builds its network on ctx's device and takes
 // the transform from the loss it was trained with (sigmoid if unknown).
 Predictions predict(Context& ctx, const std::string& checkpoint_path, const std::string& images_path,

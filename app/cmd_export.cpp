@@ -1,0 +1,100 @@
+// `jetimg export`: a checkpoint's network as ONNX, and `jetimg predict`: a
+// checkpoint's scores for an images file, as HDF5 (score and the jets' label,
+// weight, pT, trimmed mass, tau21 in file order).
+#include <cstdio>
+
+#include "app/commands.h"
+#include "app/progress.h"
+#include "core/context.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "io/atomic_output.h"
+#include "io/checkpoint.h"
+#include "io/hdf5.h"
+#include "io/images_file.h"
+#include "models/onnx_export.h"
+#include "models/predict.h"
+
+namespace jetimg::app {
+namespace {
+
+struct ExportOptions {
+  std::string checkpoint, onnx;
+};
+
+void run_export(const ExportOptions& o) {
+  Context ctx(Device::cpu(), 0);
+  Sequential net = load_network(ctx, o.checkpoint);
+  const ScoreTransform transform = checkpoint_score_transform(o.checkpoint);
+  export_onnx(net, transform, o.onnx, "exported by jetimg from " + o.checkpoint);
+  std::printf("exported %s -> %s (input 'images' (N, %s), output 'score'%s)\n", o.checkpoint.c_str(), o.onnx.c_str(),
+              shape_string(net.input_shape()).c_str(),
+              transform == ScoreTransform::Sigmoid   ? ", sigmoid of the logit"
+              : transform == ScoreTransform::Softmax ? ", softmax"
+                                                     : "");
+}
+
+struct PredictCommandOptions {
+  std::string checkpoint, images, output, device = "auto";
+  int64_t batch = 1024;
+  int threads = 0;
+};
+
+void run_predict(const PredictCommandOptions& o) {
+  apply_threads(o.threads);
+  Context ctx(resolve_device(o.device), 0);
+  const ImagesReader reader(o.images);
+  Progress progress("predict", reader.size(), "images");
+  const Predictions p = predict(ctx, o.checkpoint, o.images, o.batch, [&](int64_t n) { progress.advance(n); });
+  progress.done();
+  const ImageAux aux = reader.read_aux(0, reader.size());
+  AtomicOutput output(o.output);
+  {
+    h5::File file = h5::File::create(output.temp_path());
+    h5::Appender<float> score(file, "score", {static_cast<hsize_t>(p.outputs)});
+    score.append(p.scores.data(), static_cast<size_t>(p.images));
+    h5::Appender<int32_t> label(file, "label", {});
+    label.append(aux.label.data(), aux.size());
+    h5::Appender<float> weight(file, "weight", {});
+    weight.append(aux.weight.data(), aux.size());
+    for (const auto& [name, values] : {std::pair<const char*, const std::vector<double>*>{"pt", &aux.pt},
+                                       {"trimmed_mass", &aux.trimmed_mass},
+                                       {"tau21", &aux.tau21}}) {
+      h5::Appender<double> column(file, name, {});
+      column.append(values->data(), values->size());
+    }
+    file.write_attribute("format", std::string("jetimg-scores"));
+    file.write_attribute("checkpoint", o.checkpoint);
+    file.write_attribute("images", o.images);
+    file.close();
+  }
+  output.commit();
+  std::printf("scored %lld images (%lld outputs each) on %s -> %s\n", static_cast<long long>(p.images),
+              static_cast<long long>(p.outputs), ctx.device().str().c_str(), o.output.c_str());
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app) {
+  static ExportOptions o;
+  auto* command = app.add_subcommand("export", "Write a checkpoint's network as ONNX (for ONNX Runtime, CMSSW, Athena)");
+  command->add_option("checkpoint", o.checkpoint, "checkpoint written by jetimg train")->required()->check(
+      CLI::ExistingFile);
+  command->add_option("--onnx", o.onnx, "ONNX file to write")->required();
+  command->callback([] { run_export(o); });
+}
+
+void add_predict_command(CLI::App& app) {
+  static PredictCommandOptions o;
+  auto* command = app.add_subcommand("predict", "Score an images file with a checkpoint, into an HDF5 scores file");
+  command->add_option("checkpoint", o.checkpoint, "checkpoint written by jetimg train")->required()->check(
+      CLI::ExistingFile);
+  command->add_option("images", o.images, "images file")->required()->check(CLI::ExistingFile);
+  command->add_option("-o,--output", o.output, "scores file to write (HDF5)")->required();
+  command->add_option("--batch", o.batch, "images per batch")->check(kPositiveCount)->capture_default_str();
+  add_device_option(*command, o.device);
+  add_threads_option(*command, o.threads);
+  command->callback([] { run_predict(o); });
+}
+
+}  // namespace jetimg::app
