@@ -5,23 +5,10 @@
 
 #include "core/dispatch.h"
 #include "core/error.h"
+#include "core/op_checks.h"
 #include "core/ops.h"
 
 namespace jetimg {
-namespace {
-
-void check_device(const Context& ctx, const Tensor& t, const char* op, const char* name) {
-  if (!t.defined()) fail(op, ": tensor '", name, "' is empty");
-  if (t.device() != ctx.device())
-    fail(op, ": tensor '", name, "' is on ", t.device().str(), " but the context runs on ", ctx.device().str());
-}
-
-void check_same_shape(const Tensor& a, const Tensor& b, const char* op, const char* name_a, const char* name_b) {
-  if (a.shape() != b.shape())
-    fail(op, ": '", name_a, "' has shape ", a.shape().str(), " but '", name_b, "' has ", b.shape().str());
-}
-
-}  // namespace
 
 void activation_forward(Context& ctx, ActivationParams p, const Tensor& x, Tensor& y) {
   check_device(ctx, x, "activation_forward", "x");

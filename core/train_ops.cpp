@@ -5,21 +5,11 @@
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "core/nn_math.h"
+#include "core/op_checks.h"
 #include "core/ops.h"
 
 namespace jetimg {
 namespace {
-
-void check_device(const Context& ctx, const Tensor& t, const char* op, const char* name) {
-  if (!t.defined()) fail(op, ": tensor '", name, "' is empty");
-  if (t.device() != ctx.device())
-    fail(op, ": tensor '", name, "' is on ", t.device().str(), " but the context runs on ", ctx.device().str());
-}
-
-void check_same_shape(const Tensor& a, const Tensor& b, const char* op, const char* name_a, const char* name_b) {
-  if (a.shape() != b.shape())
-    fail(op, ": '", name_a, "' has shape ", a.shape().str(), " but '", name_b, "' has ", b.shape().str());
-}
 
 // Checks the per-sample weights (if given) against N samples.
 const float* weights_of(const Context& ctx, const Tensor& weights, int64_t n, const char* op) {
