@@ -134,6 +134,9 @@ JI_HD float regression_grad(RegressionLoss kind, float p, float t) {
   return d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : 0.0f);
 }
 
+// 1/sqrt(var + eps) of a channel's running variance (inference).
+JI_HD float batchnorm_invstd(float var, float eps) { return 1.0f / sqrtf(var + eps); }
+
 // Batch normalisation of one element with its channel's mean and 1/sqrt(var + eps).
 JI_HD float batchnorm_value(float x, float mean, float invstd, float gamma, float beta) {
   return gamma * ((x - mean) * invstd) + beta;

@@ -126,7 +126,7 @@ __global__ void batchnorm_inference_kernel(const float* x, const float* gamma, c
                                            int64_t n, int64_t channels, int64_t l) {
   JI_GRID_LOOP(i, n) {
     const int64_t c = (i / l) % channels;
-    y[i] = batchnorm_value(x[i], running_mean[c], 1.0f / sqrtf(running_var[c] + eps), gamma[c], beta[c]);
+    y[i] = batchnorm_value(x[i], running_mean[c], batchnorm_invstd(running_var[c], eps), gamma[c], beta[c]);
   }
 }
 

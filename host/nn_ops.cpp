@@ -165,7 +165,7 @@ void batchnorm_forward_inference(Context&, const Tensor& x, const Tensor& gamma,
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n_total; ++i) {
     const int64_t c = (i / s.l) % s.c;
-    out[i] = batchnorm_value(in[i], rmean[c], 1.0f / std::sqrt(rvar[c] + eps), g[c], b[c]);
+    out[i] = batchnorm_value(in[i], rmean[c], batchnorm_invstd(rvar[c], eps), g[c], b[c]);
   }
 }
 

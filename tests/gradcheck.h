@@ -14,6 +14,8 @@
 // step can move them) and say so.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -24,6 +26,7 @@
 #include "core/ops.h"
 #include "core/tensor.h"
 #include "models/layer.h"
+#include "models/sequential.h"
 
 namespace jetimg::testing {
 
@@ -89,5 +92,27 @@ inline std::vector<std::pair<std::string, GradCheck>> check_layer_gradients(Laye
     checks.emplace_back(params[i].name, directional_check(loss, *params[i].tensor, grads[i], seed + 2 + i));
   return checks;
 }
+
+// Every check of check_layer_gradients below `tolerance` (relative error).
+inline void expect_gradients_match(Layer& layer, const Tensor& x, uint64_t seed, double tolerance = 2e-3) {
+  for (const auto& [name, check] : check_layer_gradients(layer, x, seed))
+    EXPECT_LT(check.relative_error(), tolerance) << layer.type() << " d/d" << name << ": " << check.str();
+}
+
+// A whole network as one layer, so the layer gradient check runs through the
+// stack (dx and every parameter of every layer).
+class NetworkAsLayer : public Layer {
+ public:
+  explicit NetworkAsLayer(Sequential& net) : net_(net) {}
+  std::string type() const override { return "network"; }
+  Tensor forward(Context& ctx, const Tensor& x) override { return net_.forward(ctx, x); }
+  Tensor backward(Context& ctx, const Tensor& dy) override { return net_.backward(ctx, dy); }
+  std::vector<NamedTensor> parameters() override { return net_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return net_.gradients(); }
+  Json config() const override { return net_.config(); }
+
+ private:
+  Sequential& net_;
+};
 
 }  // namespace jetimg::testing

@@ -17,11 +17,6 @@ namespace {
 
 void set(Tensor* t, const std::vector<float>& values) { t->copy_from(Tensor::from_vector(values, t->shape())); }
 
-void expect_gradients_match(Layer& layer, const Tensor& x, uint64_t seed, double tolerance = 2e-3) {
-  for (const auto& [name, check] : testing::check_layer_gradients(layer, x, seed))
-    EXPECT_LT(check.relative_error(), tolerance) << layer.type() << " d/d" << name << ": " << check.str();
-}
-
 Tensor random_images(Context& ctx, const Shape& shape) {
   Tensor x = Tensor::empty(shape);
   random_normal(ctx, x, 0, 1);
@@ -111,37 +106,23 @@ TEST(ImageLayers, GradientsMatchCentralDifferences) {
   const Tensor x = random_images(ctx, {2, 3, 7, 6});
   Conv2D conv(ctx, {3, 7, 6}, 4, 4, 3, {2, 1, Padding::Same}, {ActivationKind::Tanh, 0});
   random_normal(ctx, *conv.parameters()[1].tensor, 0, 1);
-  expect_gradients_match(conv, x, 31);
+  testing::expect_gradients_match(conv, x, 31);
   LocallyConnected2D lc(ctx, {3, 7, 6}, 2, {3, 2, 2, 2}, {ActivationKind::Sigmoid, 0});
   random_normal(ctx, *lc.parameters()[1].tensor, 0, 1);
-  expect_gradients_match(lc, x, 32);
+  testing::expect_gradients_match(lc, x, 32);
   Pool2D avg_pool(Pool2D::Kind::Average, {3, 2, 2, 1});
-  expect_gradients_match(avg_pool, x, 33);
+  testing::expect_gradients_match(avg_pool, x, 33);
   UpSampling2D up({2, 3});
-  expect_gradients_match(up, x, 34);
+  testing::expect_gradients_match(up, x, 34);
   ZeroPadding2D pad({2, 0, 1, 3});
-  expect_gradients_match(pad, x, 35);
+  testing::expect_gradients_match(pad, x, 35);
   // Max pooling away from ties: values 0.05 apart, far more than the check's step moves them.
   std::vector<float> spaced(x.numel());
   for (size_t i = 0; i < spaced.size(); ++i) spaced[i] = 0.05f * static_cast<float>((i * 37) % spaced.size());
   Pool2D max_pool(Pool2D::Kind::Max, {2, 2, 1, 2});
-  expect_gradients_match(max_pool, Tensor::from_vector(spaced, x.shape()), 36);
+  testing::expect_gradients_match(max_pool, Tensor::from_vector(spaced, x.shape()), 36);
 }
 
-// A whole network as one layer, so the check runs through the stack.
-class NetworkAsLayer : public Layer {
- public:
-  explicit NetworkAsLayer(Sequential& net) : net_(net) {}
-  std::string type() const override { return "network"; }
-  Tensor forward(Context& ctx, const Tensor& x) override { return net_.forward(ctx, x); }
-  Tensor backward(Context& ctx, const Tensor& dy) override { return net_.backward(ctx, dy); }
-  std::vector<NamedTensor> parameters() override { return net_.parameters(); }
-  std::vector<NamedTensor> gradients() override { return net_.gradients(); }
-  Json config() const override { return net_.config(); }
-
- private:
-  Sequential& net_;
-};
 
 const char* kEveryImageLayer = R"([
     {"type": "zero_padding2d", "padding": [[1, 0], [0, 1]]},
@@ -177,7 +158,7 @@ TEST(ImageNetwork, BuildsFromJsonAndWritesItsConfigBackComplete) {
 TEST(ImageNetwork, GradientsThroughTheStackMatchCentralDifferences) {
   Context ctx(Device::cpu(), 5);
   Sequential net(ctx, Json::parse(kEveryImageLayer), {2, 9, 8});
-  NetworkAsLayer layer(net);
+  testing::NetworkAsLayer layer(net);
   for (const auto& [name, check] : testing::check_layer_gradients(layer, random_images(ctx, {3, 2, 9, 8}), 55))
     EXPECT_LT(check.relative_error(), 2e-3) << name << ": " << check.str();
 }

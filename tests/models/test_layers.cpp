@@ -17,11 +17,6 @@ namespace {
 
 void set(Tensor* t, const std::vector<float>& values) { t->copy_from(Tensor::from_vector(values, t->shape())); }
 
-void expect_gradients_match(Layer& layer, const Tensor& x, uint64_t seed, double tolerance = 2e-3) {
-  for (const auto& [name, check] : testing::check_layer_gradients(layer, x, seed))
-    EXPECT_LT(check.relative_error(), tolerance) << layer.type() << " d/d" << name << ": " << check.str();
-}
-
 TEST(DenseLayer, ForwardAndBackwardByHand) {
   Context ctx(Device::cpu(), 1);
   Dense dense(ctx, 3, 2);
@@ -80,7 +75,7 @@ TEST(DenseLayer, GradientsMatchCentralDifferences) {
   random_normal(ctx, *dense.parameters()[1].tensor, 0, 1);  // a non-zero bias
   Tensor x = Tensor::empty({4, 7});
   random_normal(ctx, x, 0, 1);
-  expect_gradients_match(dense, x, 20);
+  testing::expect_gradients_match(dense, x, 20);
 }
 
 TEST(DenseLayer, FusedActivationGradientsMatchCentralDifferences) {
@@ -92,7 +87,7 @@ TEST(DenseLayer, FusedActivationGradientsMatchCentralDifferences) {
     set(dense.parameters()[1].tensor, {1, -1, 1, -1});
     Tensor x = Tensor::empty({3, 5});
     random_uniform(ctx, x, -0.1f, 0.1f);
-    expect_gradients_match(dense, x, 22);
+    testing::expect_gradients_match(dense, x, 22);
   }
 }
 
@@ -108,7 +103,7 @@ TEST(MaxoutDenseLayer, GradientsMatchCentralDifferencesAwayFromTies) {
   for (int k = 0; k < 3; ++k)
     for (int u = 0; u < 4; ++u) bias[static_cast<size_t>(k * 4 + u)] = float((k + u) % 3);
   set(maxout.parameters()[1].tensor, bias);
-  expect_gradients_match(maxout, x, 30);
+  testing::expect_gradients_match(maxout, x, 30);
 }
 
 TEST(ActivationLayers, GradientsMatchCentralDifferences) {
@@ -121,10 +116,10 @@ TEST(ActivationLayers, GradientsMatchCentralDifferences) {
   for (ActivationKind kind :
        {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid, ActivationKind::Tanh}) {
     ActivationLayer layer({kind, 0.3f});
-    expect_gradients_match(layer, x, 40);
+    testing::expect_gradients_match(layer, x, 40);
   }
   SoftmaxLayer softmax;
-  expect_gradients_match(softmax, x, 41);
+  testing::expect_gradients_match(softmax, x, 41);
 }
 
 TEST(DropoutLayer, TrainingMasksAndInferenceIsIdentity) {
@@ -190,7 +185,7 @@ TEST(BatchNormLayer, GradientsMatchCentralDifferences) {
     dims.insert(dims.end(), sample.begin(), sample.end());
     Tensor x = Tensor::empty(Shape(dims));
     random_normal(ctx, x, 2, 3);
-    expect_gradients_match(bn, x, 50);
+    testing::expect_gradients_match(bn, x, 50);
   }
 }
 
