@@ -1,0 +1,88 @@
+// Calorimeter showers in memory and on disk.
+//
+// In memory a ShowerBatch holds N showers: the incident energy in GeV and, per
+// calorimeter layer, an image of deposited energies in MeV. The CaloGAN
+// calorimeter (a three-layer lead/liquid-argon sampling calorimeter) has
+// layers of 3×96, 12×12 and 12×6 cells; other geometries are allowed (a
+// CaloChallenge file reads as one layer of 1 × voxels).
+//
+// On disk, the CaloGAN HDF5 layout (readable by the published CaloGAN code):
+//   energy    (N, 1)      float32, incident energy in GeV
+//   layer_0   (N, 3, 96)  float32, MeV
+//   layer_1   (N, 12, 12) float32, MeV
+//   layer_2   (N, 12, 6)  float32, MeV
+//   overflow  (N, 3)      float32, MeV deposited outside the cells, per layer
+// and, read only, the CaloChallenge layout:
+//   incident_energies (N, 1) MeV, showers (N, voxels) MeV.
+// jetimg's own files add the attributes format = "jetimg-showers",
+// version = 1 and provenance = JSON (who made the showers, and how).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "io/config.h"
+
+namespace jetimg {
+
+// The CaloGAN calorimeter's cell grid per layer (rows = η-like, cols = φ-like
+// as the published data lays them out: layer_0 is (3, 96)).
+struct LayerGeometry {
+  int rows = 0, cols = 0;
+  int64_t cells() const { return int64_t(rows) * cols; }
+};
+std::vector<LayerGeometry> calogan_geometry();  // {3,96}, {12,12}, {12,6}
+
+struct ShowerBatch {
+  Tensor energy;              // (N, 1) incident energy, GeV
+  std::vector<Tensor> layers;  // per layer (N, rows, cols), MeV
+  Tensor overflow;            // (N, layers) MeV (zeros when the source has none)
+  int64_t size() const { return energy.defined() ? energy.dim(0) : 0; }
+  std::vector<LayerGeometry> geometry() const;
+};
+
+// Reads showers [begin, begin + count) of a CaloGAN or CaloChallenge file
+// (the layout is detected; count < 0: to the end). Errors name the file and
+// the dataset, and what was expected (missing datasets, wrong shapes,
+// datasets of different lengths, NaN or negative energies: the first bad
+// record is named).
+class ShowersReader {
+ public:
+  explicit ShowersReader(const std::string& path);
+  int64_t size() const { return size_; }
+  const std::vector<LayerGeometry>& geometry() const { return geometry_; }
+  const std::string& path() const { return path_; }
+  // "calogan" or "calochallenge".
+  const std::string& layout() const { return layout_; }
+  Json provenance() const;  // {} when the file has none
+  ShowerBatch read(int64_t begin, int64_t count) const;
+
+ private:
+  std::string path_, layout_;
+  int64_t size_ = 0;
+  std::vector<LayerGeometry> geometry_;
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+ShowerBatch read_showers(const std::string& path, int64_t begin = 0, int64_t count = -1);
+
+// Streams batches into a CaloGAN-layout file, written atomically: nothing
+// appears at `path` until finish(), and an existing file is only replaced by
+// a complete one.
+class ShowersWriter {
+ public:
+  ShowersWriter(const std::string& path, const std::vector<LayerGeometry>& geometry, const Json& provenance);
+  ~ShowersWriter();
+  void write(const ShowerBatch& batch);  // CPU or device tensors
+  void finish();
+  int64_t showers_written() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jetimg
