@@ -1,6 +1,10 @@
 // The image layers from their JSON configs (keys in models/conv_layers.h),
 // read as strictly as every other layer type: unknown keys, wrong types and
 // impossible values are errors naming the file and the key.
+#include <cmath>
+#include <limits>
+#include <utility>
+
 #include "core/error.h"
 #include "models/conv_layers.h"
 #include "models/simple_layers.h"
@@ -75,6 +79,29 @@ class ImageLayerConfig {
     return p;
   }
 
+  // use_bias [true] and bias_init [0]: a number, or a list of one number
+  // per filter (the count is checked against the filters when the layer is made).
+  BiasConfig bias() {
+    BiasConfig b;
+    s_.optional("use_bias", b.use);
+    s_.accept("bias_init");
+    if (!config_.contains("bias_init")) return b;
+    const Json& v = config_["bias_init"];
+    const std::string expected = "a number or a list of numbers (one per filter), each finite as a float";
+    const auto value = [&](const Json& e) {
+      if (!e.is_number() || !(std::fabs(e.get<double>()) <= std::numeric_limits<float>::max()))
+        bad("bias_init", expected);
+      return static_cast<float>(e.get<double>());
+    };
+    if (v.is_array() && !v.empty()) {
+      for (const Json& e : v) b.init.push_back(value(e));
+    } else {
+      b.init.push_back(value(v));
+    }
+    if (!b.use) fail(file_, ": '", path_, ".bias_init' is given, but '", path_, ".use_bias' is false");
+    return b;
+  }
+
   Init init() {
     std::string name = "glorot_uniform";
     s_.optional("init", name);
@@ -112,8 +139,10 @@ std::unique_ptr<Layer> build(Context& ctx, const std::string& type, ImageLayerCo
     const Conv2dParams params{strides.h, strides.w, c.padding()};
     const ActivationParams activation = c.activation();
     const Init init = c.init();
+    BiasConfig bias = c.bias();
     c.finish();
-    return std::make_unique<Conv2D>(ctx, input, filters, kernel.h, kernel.w, params, activation, init);
+    return std::make_unique<Conv2D>(ctx, input, filters, kernel.h, kernel.w, params, activation, init,
+                                    std::move(bias));
   }
   if (type == "locally_connected2d") {
     const int64_t filters = c.filters();
@@ -121,9 +150,11 @@ std::unique_ptr<Layer> build(Context& ctx, const std::string& type, ImageLayerCo
     const Pair strides = c.pair("strides", {1, 1});
     const ActivationParams activation = c.activation();
     const Init init = c.init();
+    BiasConfig bias = c.bias();
     c.finish();
-    return std::make_unique<LocallyConnected2D>(
-        ctx, input, filters, LocallyConnected2dParams{kernel.h, kernel.w, strides.h, strides.w}, activation, init);
+    return std::make_unique<LocallyConnected2D>(ctx, input, filters,
+                                                LocallyConnected2dParams{kernel.h, kernel.w, strides.h, strides.w},
+                                                activation, init, std::move(bias));
   }
   if (type == "max_pool2d" || type == "avg_pool2d") {
     const Pair pool = c.pair("pool_size", {2, 2});

@@ -1,5 +1,7 @@
 #include "models/conv_layers.h"
 
+#include <utility>
+
 #include "core/error.h"
 #include "core/nn_ops.h"
 #include "models/simple_layers.h"
@@ -61,18 +63,57 @@ void add_activation(Json& c, ActivationParams p) {
   if (p.kind == ActivationKind::LeakyReLU) c["slope"] = config_number(p.slope);
 }
 
+// A bias of `shape` whose last dimension runs over the `filters`, set from
+// `b.init` (one value for all, or one per filter); undefined without a bias.
+Tensor initial_bias(Context& ctx, const BiasConfig& b, const Shape& shape, int64_t filters, const std::string& layer) {
+  if (!b.use) {
+    if (!b.init.empty()) fail(layer, ": bias_init is given but the layer has no bias (use_bias false)");
+    return Tensor();
+  }
+  const size_t given = b.init.size();
+  if (given > 1 && given != static_cast<size_t>(filters))
+    fail(layer, ": bias_init has ", given, " values, but the layer has ", filters, " filters (give one or ", filters,
+         ")");
+  std::vector<float> values(static_cast<size_t>(shape.numel()), 0.0f);
+  if (given > 0)
+    for (size_t i = 0; i < values.size(); ++i) values[i] = b.init[given == 1 ? 0 : i % given];
+  return Tensor::from_vector(values, shape).to(ctx.device());
+}
+
+// use_bias only when false and bias_init only when not all zero: a plain
+// layer's config reads as it did before the two keys existed.
+void add_bias(Json& c, const BiasConfig& b) {
+  if (!b.use) c["use_bias"] = false;
+  bool zero = true;
+  for (float v : b.init) zero = zero && v == 0.0f;
+  if (zero) return;
+  if (b.init.size() == 1) {
+    c["bias_init"] = config_number(b.init[0]);
+  } else {
+    Json list = Json::array();
+    for (float v : b.init) list.push_back(config_number(v));
+    c["bias_init"] = list;
+  }
+}
+
+std::vector<NamedTensor> weight_and_bias(Tensor& weight, Tensor& bias) {
+  if (!bias.defined()) return {{"weight", &weight}};
+  return {{"weight", &weight}, {"bias", &bias}};
+}
+
 }  // namespace
 
 // --- Conv2D ----------------------------------------------------------------------------
 
 Conv2D::Conv2D(Context& ctx, const SampleShape& input, int64_t filters, int kernel_h, int kernel_w,
-               Conv2dParams params, ActivationParams activation, Init init)
+               Conv2dParams params, ActivationParams activation, Init init, BiasConfig bias)
     : filters_(filters),
       kernel_h_(kernel_h),
       kernel_w_(kernel_w),
       params_(params),
       activation_(activation),
-      init_(init) {
+      init_(init),
+      bias_config_(std::move(bias)) {
   const Shape x = image_shape(input, "conv2d");
   channels_ = x[1];
   if (filters < 1 || kernel_h < 1 || kernel_w < 1)
@@ -81,10 +122,13 @@ Conv2D::Conv2D(Context& ctx, const SampleShape& input, int64_t filters, int kern
   conv2d_output_shape(x, w, params);  // fails early when the kernel or strides do not fit
   weight_ = Tensor::empty(w, ctx.device());
   initialise(ctx, weight_, init, channels_ * kernel_h * kernel_w, filters * kernel_h * kernel_w);
-  bias_ = Tensor::zeros({filters}, ctx.device());
+  bias_ = initial_bias(ctx, bias_config_, Shape{filters}, filters, "conv2d");
   dweight_ = Tensor::zeros(w, ctx.device());
-  dbias_ = Tensor::zeros({filters}, ctx.device());
+  if (bias_.defined()) dbias_ = Tensor::zeros({filters}, ctx.device());
 }
+
+std::vector<NamedTensor> Conv2D::parameters() { return weight_and_bias(weight_, bias_); }
+std::vector<NamedTensor> Conv2D::gradients() { return weight_and_bias(dweight_, dbias_); }
 
 Tensor Conv2D::forward(Context& ctx, const Tensor& x) {
   check_images(x, channels_, "conv2d");
@@ -98,7 +142,7 @@ Tensor Conv2D::backward(Context& ctx, const Tensor& dy) {
   check_grad(dy, y_, "conv2d");
   const Tensor dz = activation_grad(ctx, activation_, z_, y_, dy, dz_);
   conv2d_backward_weight(ctx, params_, x_, dz, dweight_);
-  conv2d_backward_bias(ctx, dz, dbias_);
+  if (bias_.defined()) conv2d_backward_bias(ctx, dz, dbias_);
   ensure_tensor(dx_, x_.shape(), ctx.device());
   conv2d_backward_input(ctx, params_, weight_, dz, dx_);
   return dx_;
@@ -112,6 +156,7 @@ Json Conv2D::config() const {
             {"padding", params_.padding == Padding::Same ? "same" : "valid"},
             {"init", init_name(init_)}};
   add_activation(c, activation_);
+  add_bias(c, bias_config_);
   return c;
 }
 
@@ -122,18 +167,27 @@ SampleShape Conv2D::output_shape(const SampleShape& input) const {
 // --- LocallyConnected2D ----------------------------------------------------------------
 
 LocallyConnected2D::LocallyConnected2D(Context& ctx, const SampleShape& input, int64_t filters,
-                                       LocallyConnected2dParams params, ActivationParams activation, Init init)
-    : input_(input), filters_(filters), params_(params), activation_(activation), init_(init) {
+                                       LocallyConnected2dParams params, ActivationParams activation, Init init,
+                                       BiasConfig bias)
+    : input_(input),
+      filters_(filters),
+      params_(params),
+      activation_(activation),
+      init_(init),
+      bias_config_(std::move(bias)) {
   const Shape x = image_shape(input, "locally_connected2d");
   if (filters < 1) fail("locally_connected2d: need filters >= 1, got ", filters);
   const Shape w = locally_connected2d_weight_shape(x, filters, params);
   const Shape b = locally_connected2d_bias_shape(x, filters, params);
   weight_ = Tensor::empty(w, ctx.device());
   initialise(ctx, weight_, init, w[1], filters);
-  bias_ = Tensor::zeros(b, ctx.device());
+  bias_ = initial_bias(ctx, bias_config_, b, filters, "locally_connected2d");
   dweight_ = Tensor::zeros(w, ctx.device());
-  dbias_ = Tensor::zeros(b, ctx.device());
+  if (bias_.defined()) dbias_ = Tensor::zeros(b, ctx.device());
 }
+
+std::vector<NamedTensor> LocallyConnected2D::parameters() { return weight_and_bias(weight_, bias_); }
+std::vector<NamedTensor> LocallyConnected2D::gradients() { return weight_and_bias(dweight_, dbias_); }
 
 Tensor LocallyConnected2D::forward(Context& ctx, const Tensor& x) {
   if (x.ndim() != 4 || x.dim(1) != input_[0] || x.dim(2) != input_[1] || x.dim(3) != input_[2])
@@ -149,7 +203,7 @@ Tensor LocallyConnected2D::backward(Context& ctx, const Tensor& dy) {
   check_grad(dy, y_, "locally_connected2d");
   const Tensor dz = activation_grad(ctx, activation_, z_, y_, dy, dz_);
   locally_connected2d_backward_weight(ctx, params_, x_, dz, dweight_);
-  locally_connected2d_backward_bias(ctx, dz, dbias_);
+  if (bias_.defined()) locally_connected2d_backward_bias(ctx, dz, dbias_);
   ensure_tensor(dx_, x_.shape(), ctx.device());
   locally_connected2d_backward_input(ctx, params_, weight_, dz, dx_);
   return dx_;
@@ -162,6 +216,7 @@ Json LocallyConnected2D::config() const {
             {"strides", pair_json(params_.stride_h, params_.stride_w)},
             {"init", init_name(init_)}};
   add_activation(c, activation_);
+  add_bias(c, bias_config_);
   return c;
 }
 

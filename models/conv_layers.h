@@ -5,9 +5,11 @@
 // Config keys (defaults in brackets; a pair is an integer or [h, w]):
 //   conv2d              filters, kernel_size (pair), strides (pair) [1],
 //                       padding "valid"|"same" [valid], activation [linear],
-//                       slope (leaky_relu) [0.2], init [glorot_uniform]
+//                       slope (leaky_relu) [0.2], init [glorot_uniform],
+//                       use_bias [true], bias_init [0]
 //   locally_connected2d filters, kernel_size, strides [1], activation,
-//                       slope, init (valid padding only, as in Keras)
+//                       slope, init, use_bias, bias_init (valid padding
+//                       only, as in Keras)
 //   max_pool2d,
 //   avg_pool2d          pool_size (pair) [2], strides (pair) [pool_size]
 //   up_sampling2d       size (pair) [2]  (nearest neighbour)
@@ -16,7 +18,17 @@
 // 'same' padding is TensorFlow's: ceil(in / stride) outputs, one more row or
 // column of padding after than before for even kernels.
 //
-// Parameters, named as PyTorch names them (biases start at zero):
+// use_bias false makes a layer without a bias: it has no bias parameter at
+// all, so its parameter list and checkpoint hold the weight alone. bias_init
+// is the bias' starting value: a number for every filter or a list of one
+// number per filter, broadcast over the positions of a locally connected
+// layer (CaloGAN starts its attention layer at [0, -10], so that the image
+// carried over from the previous calorimeter layer is all but ignored at
+// first). config() writes use_bias only when false and bias_init only when
+// not all zero, so the configs of layers with a plain bias read as before.
+//
+// Parameters, named as PyTorch names them (biases start at zero unless
+// bias_init says otherwise):
 //   conv2d              weight (F, C, KH, KW), bias (F). Keras' kernel is
 //                       (KH, KW, C, F): keras[kh, kw, c, f] = weight[f, c, kh, kw].
 //   locally_connected2d weight (OH·OW, KH·KW·C, F), bias (OH, OW, F): Keras'
@@ -29,6 +41,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/conv_ops.h"
 #include "core/nn_math.h"
@@ -37,16 +50,24 @@
 
 namespace jetimg {
 
+// Whether a layer has a bias, and where it starts: `init` empty (zero), one
+// value (every filter) or one value per filter, broadcast over positions.
+struct BiasConfig {
+  bool use = true;
+  std::vector<float> init;
+};
+
 class Conv2D : public Layer {
  public:
   // `input`: one sample's shape (C, H, W).
   Conv2D(Context& ctx, const SampleShape& input, int64_t filters, int kernel_h, int kernel_w, Conv2dParams params,
-         ActivationParams activation = {ActivationKind::Linear, 0.0f}, Init init = Init::GlorotUniform);
+         ActivationParams activation = {ActivationKind::Linear, 0.0f}, Init init = Init::GlorotUniform,
+         BiasConfig bias = {});
   std::string type() const override { return "conv2d"; }
   Tensor forward(Context& ctx, const Tensor& x) override;
   Tensor backward(Context& ctx, const Tensor& dy) override;
-  std::vector<NamedTensor> parameters() override { return {{"weight", &weight_}, {"bias", &bias_}}; }
-  std::vector<NamedTensor> gradients() override { return {{"weight", &dweight_}, {"bias", &dbias_}}; }
+  std::vector<NamedTensor> parameters() override;
+  std::vector<NamedTensor> gradients() override;
   Json config() const override;
   SampleShape output_shape(const SampleShape& input) const override;
 
@@ -56,19 +77,21 @@ class Conv2D : public Layer {
   Conv2dParams params_;
   ActivationParams activation_;
   Init init_;
-  Tensor weight_, bias_, dweight_, dbias_;  // (F, C, KH, KW), (F)
+  BiasConfig bias_config_;
+  Tensor weight_, bias_, dweight_, dbias_;  // (F, C, KH, KW), (F); no bias: undefined
   Tensor x_, z_, y_, dz_, dx_;              // z: before the activation
 };
 
 class LocallyConnected2D : public Layer {
  public:
   LocallyConnected2D(Context& ctx, const SampleShape& input, int64_t filters, LocallyConnected2dParams params,
-                     ActivationParams activation = {ActivationKind::Linear, 0.0f}, Init init = Init::GlorotUniform);
+                     ActivationParams activation = {ActivationKind::Linear, 0.0f}, Init init = Init::GlorotUniform,
+                     BiasConfig bias = {});
   std::string type() const override { return "locally_connected2d"; }
   Tensor forward(Context& ctx, const Tensor& x) override;
   Tensor backward(Context& ctx, const Tensor& dy) override;
-  std::vector<NamedTensor> parameters() override { return {{"weight", &weight_}, {"bias", &bias_}}; }
-  std::vector<NamedTensor> gradients() override { return {{"weight", &dweight_}, {"bias", &dbias_}}; }
+  std::vector<NamedTensor> parameters() override;
+  std::vector<NamedTensor> gradients() override;
   Json config() const override;
   SampleShape output_shape(const SampleShape& input) const override;
 
@@ -78,7 +101,8 @@ class LocallyConnected2D : public Layer {
   LocallyConnected2dParams params_;
   ActivationParams activation_;
   Init init_;
-  Tensor weight_, bias_, dweight_, dbias_;  // (OH·OW, KH·KW·C, F), (OH, OW, F)
+  BiasConfig bias_config_;
+  Tensor weight_, bias_, dweight_, dbias_;  // (OH·OW, KH·KW·C, F), (OH, OW, F); no bias: undefined
   Tensor x_, z_, y_, dz_, dx_;
 };
 

@@ -188,9 +188,11 @@ void export_onnx(Sequential& net, ScoreTransform transform, const std::string& p
       const Window2d g = make_window(static_cast<int>(shape.at(1)), static_cast<int>(shape.at(2)),
                                      static_cast<int>(w.dim(2)), static_cast<int>(w.dim(3)), static_cast<int>(sh),
                                      static_cast<int>(sw), padding);
-      x = b.node("Conv", {x, b.initializer(name + ".weight", w),
-                          b.initializer(name + ".bias", *named(layer.parameters(), "bias", name))},
-                 name + "_conv",
+      // Conv's bias input is optional: a layer without a bias (use_bias false) leaves it out.
+      std::vector<std::string> inputs{x, b.initializer(name + ".weight", w)};
+      if (layer.parameters().size() > 1)
+        inputs.push_back(b.initializer(name + ".bias", *named(layer.parameters(), "bias", name)));
+      x = b.node("Conv", inputs, name + "_conv",
                  {ints("kernel_shape", {w.dim(2), w.dim(3)}), ints("strides", {sh, sw}),
                   ints("pads", {g.pad_top, g.pad_left, g.pad_bottom(), g.pad_right()})});
       x = activation(b, config, x, name);

@@ -6,6 +6,7 @@
 #include "models/batchnorm.h"
 #include "models/conv_layers.h"
 #include "models/dense.h"
+#include "models/gan_layers.h"
 #include "models/init.h"
 #include "models/simple_layers.h"
 
@@ -124,8 +125,9 @@ std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const Sample
     return std::make_unique<BatchNorm>(ctx, input, momentum, eps);
   }
   if (auto layer = make_image_layer(ctx, type, s, config, input, file, path)) return layer;
+  if (auto layer = make_gan_layer(ctx, type, s, config, input, file, path)) return layer;
   fail(file, ": '", path, ".type' is '", type, "', not a layer type (known: ", kLayerTypes, ", ", kImageLayerTypes,
-       ")");
+       ", ", kGanLayerTypes, ")");
 }
 
 Sequential::Sequential(Context& ctx, const Json& layers, const SampleShape& input_shape, const std::string& file)

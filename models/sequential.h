@@ -18,6 +18,8 @@
 //                 inputs (F) or (C, H, W)
 //   conv2d, locally_connected2d, max_pool2d, avg_pool2d, up_sampling2d,
 //   zero_padding2d: images (C, H, W), keys in models/conv_layers.h
+//   minibatch_discrimination (flat inputs), inpainting_attention (images):
+//                 keys in models/gan_layers.h
 // init: he_uniform, glorot_uniform, glorot_normal, zeros (biases start at zero).
 #pragma once
 

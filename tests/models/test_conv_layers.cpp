@@ -207,6 +207,99 @@ TEST(ImageNetwork, BadConfigsNameTheFileAndTheKey) {
   EXPECT_NE(net(R"({"type": "conv3d"})").find("conv2d, locally_connected2d"), std::string::npos);
 }
 
+// --- without a bias, and with a chosen starting bias -----------------------------------------
+
+TEST(ImageLayersBias, WithoutABiasThereIsNoBiasParameter) {
+  Context ctx(Device::cpu(), 9);
+  const Tensor x = random_images(ctx, {2, 3, 7, 6});
+  Conv2D conv(ctx, {3, 7, 6}, 4, 3, 3, {1, 1, Padding::Same}, {ActivationKind::Tanh, 0}, Init::GlorotUniform,
+              BiasConfig{false, {}});
+  ASSERT_EQ(conv.parameters().size(), 1u);
+  EXPECT_EQ(conv.parameters()[0].name, "weight");
+  EXPECT_EQ(conv.gradients().size(), 1u);
+  EXPECT_EQ(conv.config()["use_bias"], false);
+  testing::expect_gradients_match(conv, x, 91);
+  LocallyConnected2D lc(ctx, {3, 7, 6}, 2, {3, 3, 1, 1}, {ActivationKind::Sigmoid, 0}, Init::GlorotUniform,
+                        BiasConfig{false, {}});
+  ASSERT_EQ(lc.parameters().size(), 1u);
+  testing::expect_gradients_match(lc, x, 92);
+  // A zero weight and no bias: every output is sigmoid(0).
+  fill(ctx, *lc.parameters()[0].tensor, 0.0f);
+  for (float v : lc.forward(ctx, x).to_vector()) EXPECT_EQ(v, 0.5f);
+}
+
+TEST(ImageLayersBias, BiasInitPerFilterIsBroadcastOverPositions) {
+  Context ctx(Device::cpu(), 10);
+  LocallyConnected2D lc(ctx, {2, 4, 4}, 2, {3, 3, 1, 1}, {ActivationKind::Linear, 0}, Init::GlorotUniform,
+                        BiasConfig{true, {0, -10}});
+  EXPECT_EQ(lc.parameters()[1].tensor->to_vector(), (std::vector<float>{0, -10, 0, -10, 0, -10, 0, -10}));
+  EXPECT_EQ(lc.config()["bias_init"], Json::parse("[0, -10]"));
+  EXPECT_FALSE(lc.config().contains("use_bias"));
+  Conv2D conv(ctx, {2, 4, 4}, 3, 1, 1, {}, {ActivationKind::Linear, 0}, Init::GlorotUniform, BiasConfig{true, {0.5f}});
+  EXPECT_EQ(conv.parameters()[1].tensor->to_vector(), (std::vector<float>{0.5f, 0.5f, 0.5f}));
+  EXPECT_EQ(conv.config()["bias_init"], 0.5);
+  // The plain layers' configs read as before the keys existed.
+  Conv2D plain(ctx, {2, 4, 4}, 3, 1, 1, {});
+  EXPECT_FALSE(plain.config().contains("use_bias"));
+  EXPECT_FALSE(plain.config().contains("bias_init"));
+  EXPECT_THROW(LocallyConnected2D(ctx, {2, 4, 4}, 2, {3, 3, 1, 1}, {ActivationKind::Linear, 0}, Init::GlorotUniform,
+                                  BiasConfig{true, {1, 2, 3}}),
+               Error);
+}
+
+const char* kWithoutBiases = R"({"input_shape": [2, 8, 8], "layers": [
+    {"type": "conv2d", "filters": 3, "kernel_size": 3, "padding": "same", "activation": "relu", "use_bias": false},
+    {"type": "locally_connected2d", "filters": 2, "kernel_size": 3, "use_bias": false},
+    {"type": "locally_connected2d", "filters": 2, "kernel_size": 3, "bias_init": [0, -10]},
+    {"type": "flatten"}, {"type": "dense", "units": 1}]})";
+
+TEST(ImageLayersBias, ConfigsAndCheckpointsRoundTrip) {
+  Context ctx(Device::cpu(), 11);
+  Sequential net = sequential_from_json(ctx, Json::parse(kWithoutBiases), "net.json");
+  std::vector<std::string> names;
+  for (const NamedTensor& p : net.parameters()) names.push_back(p.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "1.weight", "2.weight", "2.bias", "4.weight", "4.bias"}));
+  const Json config = net.config();
+  EXPECT_EQ(config[0]["use_bias"], false);
+  EXPECT_EQ(config[2]["bias_init"], Json::parse("[0, -10]"));
+  Sequential again(ctx, config, net.input_shape());
+  EXPECT_EQ(again.config(), config);
+  testing::NetworkAsLayer layer(net);
+  for (const auto& [name, check] : testing::check_layer_gradients(layer, random_images(ctx, {2, 2, 8, 8}), 111))
+    EXPECT_LT(check.relative_error(), 2e-3) << name << ": " << check.str();
+
+  const std::string path = testing::scratch_dir("ckpt") + "/no_bias.h5";
+  for (const NamedTensor& p : net.parameters()) random_normal(ctx, *p.tensor, 0, 0.3f);
+  net.set_training(false);
+  const Tensor x = random_images(ctx, {3, 2, 8, 8});
+  const Tensor before = net.forward(ctx, x).clone();
+  save_checkpoint(path, net, nullptr, TrainingState{});
+  Sequential loaded = load_network(ctx, path);
+  EXPECT_EQ(loaded.config(), config);
+  EXPECT_TRUE(testing::all_close(loaded.forward(ctx, x), before, 0, 0));
+}
+
+TEST(ImageLayersBias, BadBiasKeysNameTheKey) {
+  const auto net = [](const std::string& layer) {
+    return error_of(R"({"input_shape": [1, 5, 5], "layers": [)" + layer + "]}");
+  };
+  EXPECT_NE(net(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "use_bias": false, "bias_init": 1})")
+                .find("net.json: 'layers[0].bias_init' is given, but 'layers[0].use_bias' is false"),
+            std::string::npos);
+  EXPECT_NE(net(R"({"type": "locally_connected2d", "filters": 2, "kernel_size": 3, "bias_init": [1, 2, 3]})")
+                .find("'layers[0]' (locally_connected2d): locally_connected2d: bias_init has 3 values, but the layer "
+                      "has 2 filters"),
+            std::string::npos);
+  EXPECT_NE(net(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "bias_init": "zero"})")
+                .find("'layers[0].bias_init' must be a number or a list of numbers"),
+            std::string::npos);
+  EXPECT_NE(net(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "bias_init": [1e39]})")
+                .find("each finite as a float"),
+            std::string::npos);
+  EXPECT_NE(net(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "use_bias": 0})").find("'layers[0].use_bias'"),
+            std::string::npos);
+}
+
 // --- the shipped networks ----------------------------------------------------------------
 
 TEST(ShippedNetworks, TopCnnBuildsAndTrainsOneStep) {

@@ -5,9 +5,10 @@ must give the scores `jetimg predict` gives.
 
 Covers the shipped W maxout network and top CNN, and a small network that
 uses every exportable layer type (conv2d with asymmetric 'same' padding and
-stride, batch normalisation on images and on features, pooling, padding,
-up-sampling, reshape, dropout, each activation). The locally connected
-network must be refused with a message. Exit 77 (skip) without onnxruntime.
+stride, and one without a bias, batch normalisation on images and on
+features, pooling, padding, up-sampling, reshape, dropout, each activation).
+The locally connected network must be refused with a message. Exit 77 (skip)
+without onnxruntime.
 """
 import json
 import os
@@ -36,7 +37,8 @@ EVERY_LAYER = {
          "slope": 0.1},
         {"type": "max_pool2d", "pool_size": 2},
         {"type": "avg_pool2d", "pool_size": [2, 3], "strides": [1, 2]},
-        {"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same", "activation": "tanh"},
+        {"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same", "activation": "tanh",
+         "use_bias": False},
         {"type": "reshape", "shape": [-1]},
         {"type": "dense", "units": 16, "activation": "sigmoid"},
         {"type": "batch_norm"},
