@@ -18,6 +18,7 @@ void add_evaluate_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_simulate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 
 // Adds --device (auto|cpu|cuda[:N]) to a subcommand.

@@ -198,5 +198,55 @@ else
   passes=$((passes + 1))
 fi
 
+# Calorimeter showers from the built-in simulator, in the CaloGAN layout.
+expect_ok "simulate" "$jetimg" simulate --particle e+ --energy 1-100 --n 300 --seed 2 -o "$work/showers.h5"
+grep -q "^simulated 300 e+ showers (1-100 GeV, seed 2)" "$work/out.txt" || { echo "FAIL: simulate summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+expect_ok "simulate again in chunks on one thread" "$jetimg" simulate --particle e+ --energy 1-100 --n 300 --seed 2 --chunk 70 --threads 1 -o "$work/showers_chunks.h5"
+expect_ok "simulate pions at one energy" "$jetimg" simulate --particle pi+ --energy 50 --n 40 -o "$work/pions.h5"
+expect_ok "simulate photons" "$jetimg" simulate --particle gamma --n 40 -o "$work/photons.h5"
+# Read as the published CaloGAN data are read (h5py; skipped without it).
+python="sh $source_dir/tests/python/with_venv.sh"
+$python - "$work" <<'PY' >"$work/h5py.txt" 2>&1
+import json, sys
+try:
+    import h5py, numpy as np
+except ImportError:
+    sys.exit(77)
+work = sys.argv[1]
+f = h5py.File(work + "/showers.h5", "r")
+shapes = {k: f[k].shape for k in f}
+assert shapes == {"energy": (300, 1), "layer_0": (300, 3, 96), "layer_1": (300, 12, 12), "layer_2": (300, 12, 6),
+                  "overflow": (300, 3)}, shapes
+assert all(f[k].dtype == np.float32 for k in f), [f[k].dtype for k in f]
+assert f.attrs["format"] in ("jetimg-showers", b"jetimg-showers") and f.attrs["version"] == 1
+prov = f.attrs["provenance"]
+prov = json.loads(prov.decode() if isinstance(prov, bytes) else prov)
+assert prov["particle"] == "e+" and prov["seed"] == 2, prov
+e = f["energy"][:, 0]
+assert e.min() >= 1 and e.max() <= 100, (e.min(), e.max())
+total = sum(f[f"layer_{i}"][:].sum(axis=(1, 2)) for i in range(3)) + f["overflow"][:].sum(1)
+assert abs(np.mean(total / (1000 * e)) - 1) < 0.02, np.mean(total / (1000 * e))
+g = h5py.File(work + "/showers_chunks.h5", "r")
+for k in f:
+    assert np.array_equal(f[k][:], g[k][:]), k + " differs between chunkings"
+assert np.all(h5py.File(work + "/pions.h5", "r")["energy"][:] == 50)
+PY
+case $? in
+  0) passes=$((passes + 1)) ;;
+  77) echo "skip: h5py is not available for the showers-file check" ;;
+  *) echo "FAIL: showers file as h5py reads it"; cat "$work/h5py.txt"; failures=$((failures + 1)) ;;
+esac
+expect_fail "energy range backwards" "--energy '100-1': the range must go from low to high" "$jetimg" simulate --particle e+ --energy 100-1 --n 5 -o "$work/bad_showers.h5"
+expect_fail "no showers" "--n" "$jetimg" simulate --particle e+ --n 0 -o "$work/bad_showers.h5"
+expect_fail "unknown particle" "unknown particle 'mu-' (expected e+, gamma or pi+)" "$jetimg" simulate --particle mu- --n 5 -o "$work/bad_showers.h5"
+expect_fail "energy not a number" "--energy 'lots': expected a number of GeV" "$jetimg" simulate --particle e+ --energy lots --n 5 -o "$work/bad_showers.h5"
+expect_fail "negative energy" "energies must be positive" "$jetimg" simulate --particle e+ --energy 0-10 --n 5 -o "$work/bad_showers.h5"
+[ -e "$work/bad_showers.h5" ] && { echo "FAIL: a failed simulate wrote its output"; failures=$((failures + 1)); }
+echo "keep me" >"$work/old_showers.h5"
+expect_fail "failed simulate keeps the old file" "unknown particle" "$jetimg" simulate --particle x --n 5 -o "$work/old_showers.h5"
+[ "$(cat "$work/old_showers.h5")" = "keep me" ] || { echo "FAIL: a failed simulate changed the old file"; failures=$((failures + 1)); }
+expect_ok "simulate replaces the old file" "$jetimg" simulate --particle e+ --n 5 -o "$work/old_showers.h5"
+[ "$(head -c 4 "$work/old_showers.h5" | od -An -c | tr -d ' ')" = "211HDF" ] || { echo "FAIL: simulate did not replace the old file"; failures=$((failures + 1)); }
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
