@@ -18,6 +18,8 @@ void add_evaluate_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_simulate_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 // Adds --device (auto|cpu|cuda[:N]) to a subcommand.
 void add_device_option(CLI::App& command, std::string& device_spec);

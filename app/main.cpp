@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
   jetimg::app::add_predict_command(app);
   jetimg::app::add_export_command(app);
   jetimg::app::add_train_command(app);
+  jetimg::app::add_simulate_command(app);
   jetimg::app::add_demo_command(app);
+  jetimg::app::add_compare_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

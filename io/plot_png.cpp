@@ -24,6 +24,9 @@ constexpr std::array<Rgb, 9> kSequential = {{{0.267, 0.005, 0.329}, {0.283, 0.14
 constexpr std::array<Rgb, 5> kDiverging = {
     {{0.129, 0.400, 0.674}, {0.573, 0.773, 0.871}, {0.969, 0.969, 0.969}, {0.957, 0.647, 0.510}, {0.698, 0.094, 0.169}}};
 
+// Line colours of the curves of one plot, in order: orange, blue, green, purple.
+constexpr std::array<Rgb, 4> kLines = {{{0.85, 0.33, 0.10}, {0.00, 0.45, 0.74}, {0.47, 0.67, 0.19}, {0.49, 0.18, 0.56}}};
+
 template <size_t N>
 Rgb colour_at(const std::array<Rgb, N>& map, double t) {
   t = std::clamp(t, 0.0, 1.0) * (N - 1);
@@ -229,7 +232,6 @@ void write_roc_png(const std::string& path, const std::vector<RocSeries>& series
   }
   cairo_stroke(cr);
   cairo_set_dash(cr, nullptr, 0, 0);
-  constexpr std::array<Rgb, 4> kLines = {{{0.85, 0.33, 0.10}, {0.00, 0.45, 0.74}, {0.47, 0.67, 0.19}, {0.49, 0.18, 0.56}}};
   cairo_set_line_width(cr, 2.2);
   for (size_t k = 0; k < series.size(); ++k) {
     const Rgb c = kLines[k % kLines.size()];
@@ -258,6 +260,127 @@ void write_roc_png(const std::string& path, const std::vector<RocSeries>& series
     cairo_stroke(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
     text(cr, kPlotX + kPlotW - 262, y, series[k].label, 0.0, 12);
+  }
+  cairo_destroy(cr);
+  const cairo_status_t status = cairo_surface_write_to_png(surface, output.temp_path().c_str());
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) fail("cannot write PNG '", path, "': ", cairo_status_to_string(status));
+  output.commit();
+}
+
+void write_histograms_png(const std::string& path, const std::vector<HistogramSeries>& series,
+                          const HistogramSpec& spec) {
+  if (series.empty() || series[0].counts.empty()) fail("histogram plot '", path, "': no histograms to draw");
+  if (!(spec.hi > spec.lo) || !std::isfinite(spec.lo) || !std::isfinite(spec.hi))
+    fail("histogram plot '", path, "': the range [", spec.lo, ", ", spec.hi, "] is empty or not finite");
+  const size_t bins = series[0].counts.size();
+  // Bin heights as drawn, and the y range that holds them all.
+  std::vector<std::vector<double>> heights;
+  double top = 0, smallest = INFINITY;
+  for (const HistogramSeries& s : series) {
+    if (s.counts.size() != bins)
+      fail("histogram plot '", path, "': '", s.label, "' has ", s.counts.size(), " bins, expected ", bins);
+    double total = 0;
+    for (double c : s.counts) {
+      if (!(c >= 0) || !std::isfinite(c)) fail("histogram plot '", path, "': '", s.label, "' has a negative or non-finite bin");
+      total += c;
+    }
+    heights.push_back(s.counts);
+    for (double& h : heights.back()) {
+      if (spec.normalise && total > 0) h /= total;
+      top = std::max(top, h);
+      if (h > 0) smallest = std::min(smallest, h);
+    }
+  }
+  if (!(top > 0)) top = 1, smallest = 0.1;
+  // Headroom above the tallest bin for the legend: a third of the height.
+  const double y_hi = spec.log_y ? std::ceil(std::log10(top) + 0.5) : top * 1.35;
+  const double y_lo = spec.log_y ? std::floor(std::log10(smallest)) : 0.0;
+
+  AtomicOutput output(path);
+  constexpr int kCanvasW = 700, kCanvasH = 560;
+  constexpr double kPlotX = 90, kPlotY = 64, kPlotW = 560, kPlotH = 416;
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, kCanvasW, kCanvasH);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  const auto px = [&](double x) { return kPlotX + (x - spec.lo) / (spec.hi - spec.lo) * kPlotW; };
+  const auto py = [&](double h) {
+    const double v = spec.log_y ? (h > 0 ? std::log10(h) : y_lo) : h;
+    return kPlotY + kPlotH * (1 - std::clamp((v - y_lo) / (y_hi - y_lo), 0.0, 1.0));
+  };
+
+  // Grid, ticks and labels.
+  cairo_set_line_width(cr, 1);
+  const double step_x = nice_step(spec.hi - spec.lo, 6);
+  for (double v = std::ceil(spec.lo / step_x) * step_x; v <= spec.hi + 1e-9 * step_x; v += step_x) {
+    cairo_set_source_rgb(cr, 0.93, 0.93, 0.93);
+    cairo_move_to(cr, px(v), kPlotY);
+    cairo_line_to(cr, px(v), kPlotY + kPlotH);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, px(v), kPlotY + kPlotH + 16, format(v));
+  }
+  if (spec.log_y) {
+    for (int d = static_cast<int>(y_lo); d <= y_hi; ++d) {
+      cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+      cairo_move_to(cr, kPlotX, py(std::pow(10.0, d)));
+      cairo_line_to(cr, kPlotX + kPlotW, py(std::pow(10.0, d)));
+      cairo_stroke(cr);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      text(cr, kPlotX - 8, py(std::pow(10.0, d)), "1e" + format(d), 1.0, 12);
+    }
+  } else {
+    const double step_y = nice_step(y_hi, 5);
+    for (double v = 0; v <= y_hi + 1e-9 * step_y; v += step_y) {
+      cairo_set_source_rgb(cr, 0.93, 0.93, 0.93);
+      cairo_move_to(cr, kPlotX, py(v));
+      cairo_line_to(cr, kPlotX + kPlotW, py(v));
+      cairo_stroke(cr);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      text(cr, kPlotX - 8, py(v), format(v), 1.0, 12);
+    }
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_rectangle(cr, kPlotX, kPlotY, kPlotW, kPlotH);
+  cairo_stroke(cr);
+  text(cr, kPlotX + kPlotW / 2, 22, spec.title, 0.5, 15);
+  std::string notes;
+  for (const std::string& note : spec.notes) notes += (notes.empty() ? "" : "     ") + note;
+  text(cr, kPlotX + kPlotW / 2, 46, notes, 0.5, 12);
+  text(cr, kPlotX + kPlotW / 2, kPlotY + kPlotH + 42, spec.x_label, 0.5, 14);
+  text(cr, 24, kPlotY + kPlotH / 2, spec.y_label, 0.5, 13, -M_PI / 2);
+
+  // Step lines: along each bin's top, down to zero at both ends.
+  cairo_save(cr);
+  cairo_rectangle(cr, kPlotX, kPlotY, kPlotW, kPlotH);
+  cairo_clip(cr);
+  cairo_set_line_width(cr, 2);
+  const double bin_width = (spec.hi - spec.lo) / bins;
+  for (size_t k = 0; k < heights.size(); ++k) {
+    const Rgb c = kLines[k % kLines.size()];
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_move_to(cr, px(spec.lo), py(0));
+    for (size_t b = 0; b < bins; ++b) {
+      cairo_line_to(cr, px(spec.lo + b * bin_width), py(heights[k][b]));
+      cairo_line_to(cr, px(spec.lo + (b + 1) * bin_width), py(heights[k][b]));
+    }
+    cairo_line_to(cr, px(spec.hi), py(0));
+    cairo_stroke(cr);
+  }
+  cairo_restore(cr);
+  // Legend, top right.
+  for (size_t k = 0; k < series.size(); ++k) {
+    const Rgb c = kLines[k % kLines.size()];
+    const double y = kPlotY + 20 + 20 * k;
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+    cairo_set_line_width(cr, 2);
+    cairo_move_to(cr, kPlotX + kPlotW - 250, y);
+    cairo_line_to(cr, kPlotX + kPlotW - 220, y);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, kPlotX + kPlotW - 212, y, series[k].label, 0.0, 12);
   }
   cairo_destroy(cr);
   const cairo_status_t status = cairo_surface_write_to_png(surface, output.temp_path().c_str());

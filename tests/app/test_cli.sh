@@ -198,5 +198,96 @@ else
   passes=$((passes + 1))
 fi
 
+# Calorimeter showers from the built-in simulator, in the CaloGAN layout.
+expect_ok "simulate" "$jetimg" simulate --particle e+ --energy 1-100 --n 300 --seed 2 -o "$work/showers.h5"
+grep -q "^simulated 300 e+ showers (1-100 GeV, seed 2)" "$work/out.txt" || { echo "FAIL: simulate summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+expect_ok "simulate again in chunks on one thread" "$jetimg" simulate --particle e+ --energy 1-100 --n 300 --seed 2 --chunk 70 --threads 1 -o "$work/showers_chunks.h5"
+expect_ok "simulate pions at one energy" "$jetimg" simulate --particle pi+ --energy 50 --n 40 -o "$work/pions.h5"
+expect_ok "simulate photons" "$jetimg" simulate --particle gamma --n 40 -o "$work/photons.h5"
+# Read as the published CaloGAN data are read (h5py; skipped without it).
+python="sh $source_dir/tests/python/with_venv.sh"
+$python - "$work" <<'PY' >"$work/h5py.txt" 2>&1
+import json, sys
+try:
+    import h5py, numpy as np
+except ImportError:
+    sys.exit(77)
+work = sys.argv[1]
+f = h5py.File(work + "/showers.h5", "r")
+shapes = {k: f[k].shape for k in f}
+assert shapes == {"energy": (300, 1), "layer_0": (300, 3, 96), "layer_1": (300, 12, 12), "layer_2": (300, 12, 6),
+                  "overflow": (300, 3)}, shapes
+assert all(f[k].dtype == np.float32 for k in f), [f[k].dtype for k in f]
+assert f.attrs["format"] in ("jetimg-showers", b"jetimg-showers") and f.attrs["version"] == 1
+prov = f.attrs["provenance"]
+prov = json.loads(prov.decode() if isinstance(prov, bytes) else prov)
+assert prov["particle"] == "e+" and prov["seed"] == 2, prov
+e = f["energy"][:, 0]
+assert e.min() >= 1 and e.max() <= 100, (e.min(), e.max())
+total = sum(f[f"layer_{i}"][:].sum(axis=(1, 2)) for i in range(3)) + f["overflow"][:].sum(1)
+assert abs(np.mean(total / (1000 * e)) - 1) < 0.02, np.mean(total / (1000 * e))
+g = h5py.File(work + "/showers_chunks.h5", "r")
+for k in f:
+    assert np.array_equal(f[k][:], g[k][:]), k + " differs between chunkings"
+assert np.all(h5py.File(work + "/pions.h5", "r")["energy"][:] == 50)
+PY
+case $? in
+  0) passes=$((passes + 1)) ;;
+  77) echo "skip: h5py is not available for the showers-file check" ;;
+  *) echo "FAIL: showers file as h5py reads it"; cat "$work/h5py.txt"; failures=$((failures + 1)) ;;
+esac
+expect_fail "energy range backwards" "--energy '100-1': the range must go from low to high" "$jetimg" simulate --particle e+ --energy 100-1 --n 5 -o "$work/bad_showers.h5"
+expect_fail "no showers" "--n" "$jetimg" simulate --particle e+ --n 0 -o "$work/bad_showers.h5"
+expect_fail "unknown particle" "unknown particle 'mu-' (expected e+, gamma or pi+)" "$jetimg" simulate --particle mu- --n 5 -o "$work/bad_showers.h5"
+expect_fail "energy not a number" "--energy 'lots': expected a number of GeV" "$jetimg" simulate --particle e+ --energy lots --n 5 -o "$work/bad_showers.h5"
+expect_fail "negative energy" "energies must be positive" "$jetimg" simulate --particle e+ --energy 0-10 --n 5 -o "$work/bad_showers.h5"
+[ -e "$work/bad_showers.h5" ] && { echo "FAIL: a failed simulate wrote its output"; failures=$((failures + 1)); }
+echo "keep me" >"$work/old_showers.h5"
+expect_fail "failed simulate keeps the old file" "unknown particle" "$jetimg" simulate --particle x --n 5 -o "$work/old_showers.h5"
+[ "$(cat "$work/old_showers.h5")" = "keep me" ] || { echo "FAIL: a failed simulate changed the old file"; failures=$((failures + 1)); }
+expect_ok "simulate replaces the old file" "$jetimg" simulate --particle e+ --n 5 -o "$work/old_showers.h5"
+[ "$(head -c 4 "$work/old_showers.h5" | od -An -c | tr -d ' ')" = "211HDF" ] || { echo "FAIL: simulate did not replace the old file"; failures=$((failures + 1)); }
+
+# Comparing showers: shapes, distances, histograms and mean showers of two samples.
+expect_ok "simulate a second e+ sample" "$jetimg" simulate --particle e+ --energy 1-100 --n 200 --seed 5 -o "$work/showers_b.h5"
+mkdir "$work/report" && echo "keep me" >"$work/report/notes.txt"
+expect_ok "compare" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" -o "$work/report" --labels "built-in simulator,seed 5" --max-showers 150
+grep -q "^150 reference (built-in simulator) and 150 generated (seed 5) showers: mean W1/σ over 32 shapes" "$work/out.txt" ||
+  { echo "FAIL: compare summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+for f in energy_total depth width_eta_layer_1 width_phi_layer_0 sparsity_layer_2 e_ratio_layer_0 mean_layer_0_reference mean_layer_2_generated; do
+  [ "$(head -c 8 "$work/report/$f.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] ||
+    { echo "FAIL: compare did not write $f.png"; failures=$((failures + 1)); }
+done
+[ "$(find "$work/report" -name '*.png' | wc -l)" -eq 38 ] || { echo "FAIL: compare should write 32 histograms and 6 maps"; failures=$((failures + 1)); }
+grep -q '"w1_normalised"' "$work/report/report.json" && grep -q '"showers": 150' "$work/report/report.json" ||
+  { echo "FAIL: compare report.json"; failures=$((failures + 1)); }
+[ "$(cat "$work/report/notes.txt")" = "keep me" ] || { echo "FAIL: compare touched a file it does not write"; failures=$((failures + 1)); }
+summary() { sed -n 's/.*mean W1\/σ over 32 shapes \([0-9.]*\)$/\1/p' "$work/out.txt"; }
+e_vs_e=$(summary)
+expect_ok "compare a file with itself" "$jetimg" compare "$work/showers.h5" "$work/showers.h5" -o "$work/report_same"
+[ "$(summary)" = "0.0000" ] || { echo "FAIL: a sample against itself should be at distance 0, got $(summary)"; failures=$((failures + 1)); }
+expect_ok "compare electrons with pions" "$jetimg" compare "$work/showers.h5" "$work/pions.h5" -o "$work/report_pions"
+awk -v a="$e_vs_e" -v b="$(summary)" 'BEGIN { exit !(b > 2 * a) }' ||
+  { echo "FAIL: pions should be further from electrons ($(summary)) than electrons are ($e_vs_e)"; failures=$((failures + 1)); }
+expect_fail "compare with a missing file" "none.h5': no such file" "$jetimg" compare "$work/showers.h5" "$work/none.h5" -o "$work/report_bad"
+expect_fail "compare a jets file" "w_jets.h5' holds no showers" "$jetimg" compare "$work/w_jets.h5" "$work/showers.h5" -o "$work/report_bad"
+expect_fail "compare with bad labels" "expected two names separated by one comma" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" -o "$work/report_bad" --labels "one"
+expect_fail "compare into a file" "exists and is not a directory" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" -o "$work/showers_b.h5"
+$python - "$work" <<'PY' >"$work/h5py.txt" 2>&1
+import sys
+try:
+    import h5py, numpy as np
+except ImportError:
+    sys.exit(77)
+with h5py.File(sys.argv[1] + "/other_calorimeter.h5", "w") as f:
+    f["energy"] = np.ones((4, 1), np.float32)
+    for i, (rows, cols) in enumerate([(3, 96), (12, 12), (12, 12)]):
+        f[f"layer_{i}"] = np.ones((4, rows, cols), np.float32)
+PY
+if [ $? -eq 0 ]; then
+  expect_fail "compare different calorimeters" "other_calorimeter.h5' has layers 3x96, 12x12, 12x12 but" "$jetimg" compare "$work/showers.h5" "$work/other_calorimeter.h5" -o "$work/report_bad"
+fi
+[ -e "$work/report_bad" ] && { echo "FAIL: a failed compare made its report directory"; failures=$((failures + 1)); }
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -80,5 +80,39 @@ TEST(Plots, HeatmapShowsTheBrightPixel) {
   EXPECT_LT(yellow, 700);
 }
 
+TEST(Plots, HistogramsAreOverlaid) {
+  const std::string dir = testing::scratch_dir("plots_hist");
+  HistogramSeries reference{"reference (built-in simulator)", {}}, generated{"generated (CaloGAN)", {}};
+  for (int k = 0; k < 40; ++k) {
+    reference.counts.push_back(std::exp(-0.5 * (k - 15) * (k - 15) / 16.0) * 1000);
+    generated.counts.push_back(std::exp(-0.5 * (k - 22) * (k - 22) / 25.0) * 70);  // other sample size
+  }
+  HistogramSpec spec;
+  spec.title = "lateral width in η, layer 1";
+  spec.x_label = "lateral width in η, layer 1  (mm)";
+  spec.lo = 0, spec.hi = 80;
+  spec.notes = {"W1 = 5.3 mm", "χ²/ndf = 12.1"};
+  write_histograms_png(dir + "/h.png", {reference, generated}, spec);
+  int w = 0, h = 0;
+  const int orange = count_colour(dir + "/h.png", 217, 84, 26, 30, &w, &h);
+  const int blue = count_colour(dir + "/h.png", 0, 115, 189, 30, &w, &h);
+  EXPECT_EQ(w, 700);
+  EXPECT_EQ(h, 560);
+  // Both normalised to the same area: step lines of similar length, far beyond the legend's strokes.
+  EXPECT_GT(orange, 400);
+  EXPECT_GT(blue, 400);
+  spec.log_y = true;
+  write_histograms_png(dir + "/log.png", {reference}, spec);
+  EXPECT_GT(count_colour(dir + "/log.png", 217, 84, 26, 30, &w, &h), 400);
+  EXPECT_LT(count_colour(dir + "/log.png", 0, 115, 189, 30, &w, &h), 5);
+
+  const std::string bad = testing::scratch_dir("plots_hist_bad");
+  EXPECT_THROW(write_histograms_png(bad + "/none.png", {}, spec), Error);
+  EXPECT_THROW(write_histograms_png(bad + "/uneven.png", {reference, HistogramSeries{"x", {1, 2}}}, spec), Error);
+  spec.hi = spec.lo;
+  EXPECT_THROW(write_histograms_png(bad + "/range.png", {reference}, spec), Error);
+  EXPECT_TRUE(std::filesystem::is_empty(bad));
+}
+
 }  // namespace
 }  // namespace jetimg
