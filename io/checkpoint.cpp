@@ -28,23 +28,6 @@ std::string optimiser_dataset(Sequential& net, const std::string& state_name) {
   return "optimiser/" + layer_group(index, net.layer(index).type()) + "/" + state_name.substr(dot + 1);
 }
 
-void write_tensor(h5::File& file, const std::string& name, const Tensor& t) {
-  const Tensor host = t.to(Device::cpu());
-  std::vector<hsize_t> dims;
-  for (int i = 0; i < host.ndim(); ++i) dims.push_back(static_cast<hsize_t>(host.dim(i)));
-  file.write_dataset(name, dims, host.data());
-}
-
-void read_tensor(const h5::File& file, const std::string& name, Tensor& into) {
-  if (!file.has(name)) fail("'", file.path(), "': dataset '", name, "' is missing (damaged checkpoint?)");
-  const std::vector<hsize_t> dims = file.dims(name);
-  std::vector<int64_t> shape(dims.begin(), dims.end());
-  if (Shape(shape) != into.shape())
-    fail("'", file.path(), "': '", name, "' has shape ", Shape(shape).str(), " but the network needs ",
-         into.shape().str());
-  into.copy_from(Tensor::from_vector(file.read_all<float>(name), into.shape()));
-}
-
 h5::File open_checkpoint(const std::string& path) {
   h5::File file = h5::File::open(path);
   if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
@@ -76,6 +59,24 @@ std::string network_difference(const Json& stored, const Json& current) {
 }
 
 }  // namespace
+
+void write_checkpoint_tensor(h5::File& file, const std::string& name, const Tensor& t) {
+  const Tensor host = t.to(Device::cpu());
+  std::vector<hsize_t> dims;
+  for (int i = 0; i < host.ndim(); ++i) dims.push_back(static_cast<hsize_t>(host.dim(i)));
+  file.write_dataset(name, dims, host.data());
+}
+
+void read_checkpoint_tensor(const h5::File& file, const std::string& name, Tensor& into) {
+  if (!file.has(name)) fail("'", file.path(), "': dataset '", name, "' is missing (damaged checkpoint?)");
+  const std::vector<hsize_t> dims = file.dims(name);
+  std::vector<int64_t> shape(dims.begin(), dims.end());
+  if (Shape(shape) != into.shape())
+    fail("'", file.path(), "': '", name, "' has shape ", Shape(shape).str(), " but the network needs ",
+         into.shape().str());
+  into.copy_from(Tensor::from_vector(file.read_all<float>(name), into.shape()));
+}
+
 
 Json TrainingState::to_json() const {
   return {{"epoch", epoch},
@@ -122,13 +123,13 @@ void save_checkpoint(const std::string& path, Sequential& net, Optimiser* optimi
       Layer& layer = net.layer(i);
       const std::string group = layer_group(i, layer.type());
       file.create_group(group);
-      for (const NamedTensor& p : layer.parameters()) write_tensor(file, group + "/" + p.name, *p.tensor);
-      for (const NamedTensor& b : layer.buffers()) write_tensor(file, group + "/" + b.name, *b.tensor);
+      for (const NamedTensor& p : layer.parameters()) write_checkpoint_tensor(file, group + "/" + p.name, *p.tensor);
+      for (const NamedTensor& b : layer.buffers()) write_checkpoint_tensor(file, group + "/" + b.name, *b.tensor);
       if (optimiser && !layer.parameters().empty()) file.create_group("optimiser/" + group);
     }
     if (optimiser)
       for (const NamedTensor& s : optimiser->state(net.parameters()))
-        write_tensor(file, optimiser_dataset(net, s.name), *s.tensor);
+        write_checkpoint_tensor(file, optimiser_dataset(net, s.name), *s.tensor);
     file.close();
   }
   output.commit();
@@ -153,12 +154,12 @@ void load_checkpoint(const std::string& path, Sequential& net, Optimiser* optimi
   for (size_t i = 0; i < net.size(); ++i) {
     Layer& layer = net.layer(i);
     const std::string group = layer_group(i, layer.type());
-    for (const NamedTensor& p : layer.parameters()) read_tensor(file, group + "/" + p.name, *p.tensor);
-    for (const NamedTensor& b : layer.buffers()) read_tensor(file, group + "/" + b.name, *b.tensor);
+    for (const NamedTensor& p : layer.parameters()) read_checkpoint_tensor(file, group + "/" + p.name, *p.tensor);
+    for (const NamedTensor& b : layer.buffers()) read_checkpoint_tensor(file, group + "/" + b.name, *b.tensor);
   }
   if (optimiser)
     for (const NamedTensor& s : optimiser->state(net.parameters()))
-      read_tensor(file, optimiser_dataset(net, s.name), *s.tensor);
+      read_checkpoint_tensor(file, optimiser_dataset(net, s.name), *s.tensor);
   if (optimiser && file.has_attribute("training")) {
     const TrainingState state = TrainingState::from_json(parse_attribute(file, "training"), path);
     optimiser->set_steps(state.optimiser_steps);

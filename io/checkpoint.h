@@ -20,10 +20,12 @@
 #include <string>
 
 #include "io/config.h"
+#include "io/hdf5.h"
 
 namespace jetimg {
 
 class Context;
+class Tensor;
 class Sequential;
 class Optimiser;
 
@@ -58,5 +60,11 @@ void load_checkpoint(const std::string& path, Sequential& net, Optimiser* optimi
 // Builds the checkpoint's network on ctx's device with its trained weights,
 // in inference mode.
 Sequential load_network(Context& ctx, const std::string& path);
+
+// One tensor as a float32 dataset `name` (copied from any device), and back
+// into a tensor of the same shape (Error naming the file and the dataset if
+// it is missing or shaped differently).
+void write_checkpoint_tensor(h5::File& file, const std::string& name, const Tensor& t);
+void read_checkpoint_tensor(const h5::File& file, const std::string& name, Tensor& into);
 
 }  // namespace jetimg

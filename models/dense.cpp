@@ -61,6 +61,7 @@ Tensor Dense::backward(Context& ctx, const Tensor& dy) {
   }
   gemm(ctx, true, false, 1.0f, x_, dz, 0.0f, dweight_);  // dweight = xᵀ · dz
   bias_backward(ctx, dz, dbias_);                        // dbias = Σ_n dz
+  if (!input_gradient_) return Tensor();
   ensure_tensor(dx_, x_.shape(), ctx.device());
   gemm(ctx, false, true, 1.0f, dz, weight_, 0.0f, dx_);  // dx = dz · weightᵀ
   return dx_;

@@ -47,9 +47,14 @@ class Layer {
   // behave differently.
   void set_training(bool training) { training_ = training; }
   bool training() const { return training_; }
+  // Whether backward must return dL/dx (the default). The first layer of a
+  // network fed with data needs none; layers that can skip the work (dense)
+  // then return an undefined tensor.
+  void set_input_gradient(bool needed) { input_gradient_ = needed; }
 
  protected:
   bool training_ = true;
+  bool input_gradient_ = true;
 };
 
 // Makes `t` an (uninitialised) tensor of `shape` on `device`, reusing its

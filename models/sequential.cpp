@@ -154,7 +154,7 @@ Tensor Sequential::forward(Context& ctx, const Tensor& x) {
 
 Tensor Sequential::backward(Context& ctx, const Tensor& dy) {
   Tensor g = dy;
-  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) g = (*it)->backward(ctx, g);
+  for (auto it = layers_.rbegin(); it != layers_.rend() && g.defined(); ++it) g = (*it)->backward(ctx, g);
   return g;
 }
 

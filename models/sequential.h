@@ -44,7 +44,13 @@ class Sequential {
   // x: (N, input_shape...) -> (N, output_shape...).
   Tensor forward(Context& ctx, const Tensor& x);
   // dy: like forward's output -> dx: like its input. Fills every layer's gradients.
+  // After set_input_gradient(false), dx may be left out (an undefined tensor).
   Tensor backward(Context& ctx, const Tensor& dy);
+  // Whether backward must return dx (the default); a network fed with data
+  // needs none, which saves the first dense layer's largest GEMM.
+  void set_input_gradient(bool needed) {
+    if (!layers_.empty()) layers_.front()->set_input_gradient(needed);
+  }
 
   // Named "<layer index>.<name>" ("0.weight", "1.bias"), as PyTorch's
   // nn.Sequential names its state.

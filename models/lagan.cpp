@@ -1,0 +1,417 @@
+#include "models/lagan.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "core/conv_ops.h"
+#include "core/error.h"
+#include "core/gemm.h"
+#include "core/nn_ops.h"
+#include "core/ops.h"
+#include "core/train_ops.h"
+#include "io/atomic_output.h"
+#include "io/checkpoint.h"
+#include "io/hdf5.h"
+#include "models/init.h"
+#include "models/optimiser.h"
+#include "physics/sample_distances.h"
+
+namespace jetimg {
+namespace {
+
+constexpr const char* kFormat = "jetimg-lagan";
+
+Json leaky(float slope) { return {{"type", "leaky_relu"}, {"slope", config_number(slope)}}; }
+
+Json generator_layers(const LaganConfig& c) {
+  const Json bn = {{"type", "batch_norm"}, {"momentum", config_number(c.bn_momentum)}, {"epsilon", config_number(c.bn_epsilon)}};
+  return Json::array({
+      {{"type", "dense"}, {"units", c.dense_channels * 7 * 7}},
+      {{"type", "reshape"}, {"shape", {c.dense_channels, 7, 7}}},
+      {{"type", "conv2d"}, {"filters", c.conv_filters}, {"kernel_size", 5}, {"padding", "same"}, {"init", "he_uniform"}},
+      leaky(c.leaky_slope),
+      bn,
+      {{"type", "up_sampling2d"}, {"size", 2}},
+      {{"type", "zero_padding2d"}, {"padding", 2}},
+      {{"type", "locally_connected2d"}, {"filters", c.lc_filters}, {"kernel_size", 5}, {"init", "he_uniform"}},
+      leaky(c.leaky_slope),
+      bn,
+      {{"type", "up_sampling2d"}, {"size", 2}},
+      {{"type", "locally_connected2d"}, {"filters", c.lc_filters}, {"kernel_size", 3}, {"init", "he_uniform"}},
+      leaky(c.leaky_slope),
+      {{"type", "locally_connected2d"}, {"filters", 1}, {"kernel_size", 2}, {"init", "glorot_normal"}},
+      {{"type", "relu"}},
+  });
+}
+
+Json discriminator_layers(const LaganConfig& c) {
+  const Json bn = {{"type", "batch_norm"}, {"momentum", config_number(c.bn_momentum)}, {"epsilon", config_number(c.bn_epsilon)}};
+  const Json drop = {{"type", "dropout"}, {"rate", config_number(c.dropout)}};
+  const Json pad = {{"type", "zero_padding2d"}, {"padding", 1}};
+  const auto lc = [&](int stride_c) {
+    return Json{{"type", "locally_connected2d"}, {"filters", c.disc_lc_filters}, {"kernel_size", 5}, {"strides", {1, stride_c}}};
+  };
+  return Json::array({{{"type", "conv2d"}, {"filters", c.disc_conv_filters}, {"kernel_size", 5}, {"padding", "same"}},
+                      leaky(c.leaky_slope), drop, pad, lc(2), leaky(c.leaky_slope), bn, drop, pad, lc(1),
+                      leaky(c.leaky_slope), bn, drop, pad, lc(2), leaky(c.leaky_slope), bn, drop,
+                      {{"type", "avg_pool2d"}, {"pool_size", 2}}, {{"type", "flatten"}}});
+}
+
+std::vector<NamedTensor> prefixed(const std::string& prefix, std::vector<NamedTensor> tensors) {
+  for (NamedTensor& t : tensors) t.name = prefix + t.name;
+  return tensors;
+}
+
+Tensor one_hot(const std::vector<int>& classes, int64_t count, Device device) {
+  std::vector<float> v(classes.size() * size_t(count), 0.0f);
+  for (size_t i = 0; i < classes.size(); ++i) v[i * size_t(count) + size_t(classes[i])] = 1.0f;
+  return Tensor::from_vector(v, {int64_t(classes.size()), count}).to(device);
+}
+
+Tensor column(const std::vector<float>& v, Device device) {
+  return Tensor::from_vector(v, {int64_t(v.size()), 1}).to(device);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+// --- config ---------------------------------------------------------------------------
+
+Json LaganConfig::to_json() const {
+  return {{"latent", latent},
+          {"classes", classes},
+          {"dense_channels", dense_channels},
+          {"conv_filters", conv_filters},
+          {"lc_filters", lc_filters},
+          {"disc_conv_filters", disc_conv_filters},
+          {"disc_lc_filters", disc_lc_filters},
+          {"mbd_features", mbd_features},
+          {"mbd_dims", mbd_dims},
+          {"leaky_slope", config_number(leaky_slope)},
+          {"dropout", config_number(dropout)},
+          {"bn_momentum", config_number(bn_momentum)},
+          {"bn_epsilon", config_number(bn_epsilon)},
+          {"epochs", epochs},
+          {"batch_size", batch_size},
+          {"generator_steps", generator_steps},
+          {"steps_per_epoch", steps_per_epoch},
+          {"lr", lr},
+          {"beta1", beta1},
+          {"aux_weight", aux_weight},
+          {"real_label", real_label},
+          {"seed", seed}};
+}
+
+LaganConfig LaganConfig::from_json(const Json& json, const std::string& file) {
+  LaganConfig c;
+  ConfigSection s(json, file, "");
+  s.optional("latent", c.latent);
+  s.optional("classes", c.classes);
+  s.optional("dense_channels", c.dense_channels);
+  s.optional("conv_filters", c.conv_filters);
+  s.optional("lc_filters", c.lc_filters);
+  s.optional("disc_conv_filters", c.disc_conv_filters);
+  s.optional("disc_lc_filters", c.disc_lc_filters);
+  s.optional("mbd_features", c.mbd_features);
+  s.optional("mbd_dims", c.mbd_dims);
+  s.optional("leaky_slope", c.leaky_slope);
+  s.optional("dropout", c.dropout);
+  s.optional("bn_momentum", c.bn_momentum);
+  s.optional("bn_epsilon", c.bn_epsilon);
+  s.optional("epochs", c.epochs);
+  s.optional("batch_size", c.batch_size);
+  s.optional("generator_steps", c.generator_steps);
+  s.optional("steps_per_epoch", c.steps_per_epoch);
+  s.optional("lr", c.lr);
+  s.optional("beta1", c.beta1);
+  s.optional("aux_weight", c.aux_weight);
+  s.optional("real_label", c.real_label);
+  s.optional("seed", c.seed);
+  s.finish();
+  for (const auto& [key, v] : std::vector<std::pair<const char*, int64_t>>{
+           {"latent", c.latent}, {"dense_channels", c.dense_channels}, {"conv_filters", c.conv_filters},
+           {"lc_filters", c.lc_filters}, {"disc_conv_filters", c.disc_conv_filters},
+           {"disc_lc_filters", c.disc_lc_filters}, {"mbd_features", c.mbd_features}, {"mbd_dims", c.mbd_dims},
+           {"epochs", c.epochs}, {"generator_steps", c.generator_steps}})
+    if (v < 1) fail(file, ": '", key, "' must be at least 1, got ", v);
+  if (c.classes != 2) fail(file, ": 'classes' must be 2 (W and QCD), got ", c.classes);
+  if (c.batch_size < 2) fail(file, ": 'batch_size' must be at least 2, got ", c.batch_size);
+  if (!(c.lr > 0)) fail(file, ": 'lr' must be > 0, got ", c.lr);
+  if (!(c.dropout >= 0 && c.dropout < 1)) fail(file, ": 'dropout' must be in [0, 1), got ", c.dropout);
+  return c;
+}
+
+LaganConfig load_lagan_config(const std::string& path) { return LaganConfig::from_json(load_json_file(path), path); }
+
+// --- generator --------------------------------------------------------------------------
+
+LaganGenerator::LaganGenerator(Context& ctx, const LaganConfig& config) : config_(config) {
+  embedding_ = Tensor::empty({config.classes, config.latent}, ctx.device());
+  dembedding_ = Tensor::zeros({config.classes, config.latent}, ctx.device());
+  initialise(ctx, embedding_, Init::GlorotNormal, config.classes, config.latent);
+  net_ = std::make_unique<Sequential>(ctx, generator_layers(config), SampleShape{config.latent}, "LAGAN generator");
+}
+
+Tensor LaganGenerator::forward(Context& ctx, const Tensor& z, const Tensor& one_hot) {
+  z_ = z, one_hot_ = one_hot;
+  ensure_tensor(scale_, z.shape(), ctx.device());
+  ensure_tensor(h_, z.shape(), ctx.device());
+  gemm(ctx, false, false, 1.0f, one_hot, embedding_, 0.0f, scale_);  // embedding[class]
+  multiply(ctx, z, scale_, h_);
+  return net_->forward(ctx, h_);
+}
+
+void LaganGenerator::backward(Context& ctx, const Tensor& dimages) {
+  const Tensor dh = net_->backward(ctx, dimages);
+  ensure_tensor(dscale_, z_.shape(), ctx.device());
+  multiply(ctx, dh, z_, dscale_);
+  gemm(ctx, true, false, 1.0f, one_hot_, dscale_, 0.0f, dembedding_);
+}
+
+std::vector<NamedTensor> LaganGenerator::parameters() {
+  std::vector<NamedTensor> all = {{"embedding", &embedding_}};
+  for (NamedTensor t : prefixed("net.", net_->parameters())) all.push_back(t);
+  return all;
+}
+
+std::vector<NamedTensor> LaganGenerator::gradients() {
+  std::vector<NamedTensor> all = {{"embedding", &dembedding_}};
+  for (NamedTensor t : prefixed("net.", net_->gradients())) all.push_back(t);
+  return all;
+}
+
+std::vector<NamedTensor> LaganGenerator::buffers() { return prefixed("net.", net_->buffers()); }
+
+// --- discriminator ----------------------------------------------------------------------
+
+LaganDiscriminator::LaganDiscriminator(Context& ctx, const LaganConfig& c) {
+  features_ = std::make_unique<Sequential>(ctx, discriminator_layers(c), SampleShape{1, 25, 25}, "LAGAN discriminator");
+  feature_width_ = features_->output_shape().at(0);
+  mbd_ = std::make_unique<Sequential>(
+      ctx, Json::array({{{"type", "minibatch_discrimination"}, {"features", c.mbd_features}, {"dims", c.mbd_dims}}}),
+      SampleShape{feature_width_}, "LAGAN discriminator");
+  const Json unit = Json::array({{{"type", "dense"}, {"units", 1}}});
+  real_head_ = std::make_unique<Sequential>(ctx, unit, SampleShape{feature_width_ + c.mbd_features}, "LAGAN discriminator");
+  class_head_ = std::make_unique<Sequential>(ctx, unit, SampleShape{feature_width_ + c.mbd_features}, "LAGAN discriminator");
+}
+
+LaganDiscriminator::Output LaganDiscriminator::forward(Context& ctx, const Tensor& images) {
+  const int64_t n = images.dim(0);
+  const Tensor f = features_->forward(ctx, images);
+  const Tensor m = mbd_->forward(ctx, f);
+  ensure_tensor(joined_, {n, f.dim(1) + m.dim(1)}, ctx.device());
+  Tensor out = joined_.view({n, joined_.dim(1), 1, 1});
+  concatenate_channels_forward(ctx, {f.view({n, f.dim(1), 1, 1}), m.view({n, m.dim(1), 1, 1})}, out);
+  return {real_head_->forward(ctx, joined_), class_head_->forward(ctx, joined_)};
+}
+
+Tensor LaganDiscriminator::backward(Context& ctx, const Tensor& dreal, const Tensor& dclass) {
+  const int64_t n = dreal.dim(0);
+  ensure_tensor(djoined_, joined_.shape(), ctx.device());
+  djoined_.copy_from(real_head_->backward(ctx, dreal));
+  axpy(ctx, 1.0f, class_head_->backward(ctx, dclass), djoined_);
+  std::vector<Tensor> parts = {Tensor::empty({n, feature_width_, 1, 1}, ctx.device()),
+                               Tensor::empty({n, joined_.dim(1) - feature_width_, 1, 1}, ctx.device())};
+  concatenate_channels_backward(ctx, djoined_.view({n, joined_.dim(1), 1, 1}), parts);
+  Tensor df = parts[0].view({n, feature_width_});
+  axpy(ctx, 1.0f, mbd_->backward(ctx, parts[1].view({n, joined_.dim(1) - feature_width_})), df);
+  return features_->backward(ctx, df);
+}
+
+std::vector<NamedTensor> LaganDiscriminator::parameters() {
+  std::vector<NamedTensor> all = prefixed("features.", features_->parameters());
+  for (auto& [p, net] : {std::pair<const char*, Sequential*>{"mbd.", mbd_.get()}, {"real.", real_head_.get()},
+                         {"class.", class_head_.get()}})
+    for (NamedTensor t : prefixed(p, net->parameters())) all.push_back(t);
+  return all;
+}
+
+std::vector<NamedTensor> LaganDiscriminator::gradients() {
+  std::vector<NamedTensor> all = prefixed("features.", features_->gradients());
+  for (auto& [p, net] : {std::pair<const char*, Sequential*>{"mbd.", mbd_.get()}, {"real.", real_head_.get()},
+                         {"class.", class_head_.get()}})
+    for (NamedTensor t : prefixed(p, net->gradients())) all.push_back(t);
+  return all;
+}
+
+std::vector<NamedTensor> LaganDiscriminator::buffers() { return prefixed("features.", features_->buffers()); }
+
+void LaganDiscriminator::set_training(bool training) {
+  for (Sequential* s : {features_.get(), mbd_.get(), real_head_.get(), class_head_.get()}) s->set_training(training);
+}
+
+// --- sampling and checkpoints -------------------------------------------------------------
+
+Tensor sample_lagan(Context& ctx, LaganGenerator& gen, int64_t count, int cls) {
+  gen.set_training(false);
+  Tensor z = Tensor::empty({count, gen.config().latent}, ctx.device());
+  random_normal(ctx, z, 0.0f, 1.0f);
+  const Tensor images = gen.forward(ctx, z, one_hot(std::vector<int>(size_t(count), cls), gen.config().classes, ctx.device()));
+  return images.to(Device::cpu()).view({count, 25, 25});
+}
+
+void save_lagan(const std::string& path, LaganGenerator& gen, const Json& history) {
+  AtomicOutput out(path);
+  {
+    h5::File file = h5::File::create(out.temp_path());
+    file.write_attribute("format", kFormat);
+    file.write_attribute("version", int64_t{1});
+    file.write_attribute("config", gen.config().to_json().dump());
+    file.write_attribute("history", history.dump());
+    file.create_group("generator");
+    for (const auto& list : {gen.parameters(), gen.buffers()})
+      for (const NamedTensor& t : list) write_checkpoint_tensor(file, "generator/" + t.name, *t.tensor);
+    file.close();
+  }
+  out.commit();
+}
+
+std::unique_ptr<LaganGenerator> load_lagan_generator(Context& ctx, const std::string& path) {
+  h5::File file = h5::File::open(path);
+  if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
+    fail("'", path, "' is not a LAGAN checkpoint (attribute format = \"", kFormat, "\" is missing)");
+  const LaganConfig config = LaganConfig::from_json(Json::parse(file.read_string_attribute("config")), path);
+  auto gen = std::make_unique<LaganGenerator>(ctx, config);
+  for (const auto& list : {gen->parameters(), gen->buffers()})
+    for (const NamedTensor& t : list) read_checkpoint_tensor(file, "generator/" + t.name, *t.tensor);
+  gen->set_training(false);
+  return gen;
+}
+
+// --- training ----------------------------------------------------------------------------------
+
+std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, LaganDiscriminator& disc,
+                                          const LabelledImages& data, const LaganConfig& c,
+                                          const LaganTrainOptions& options) {
+  const int64_t n = data.size(), b = c.batch_size, pixels = 25 * 25;
+  if (data.image_floats != pixels)
+    fail("LAGAN trains on 25x25 single-channel jet images; these are ", shape_string(data.sample_shape));
+  if (n < b) fail("LAGAN training: ", n, " images, fewer than one batch of ", b);
+  if (!options.output_dir.empty()) std::filesystem::create_directories(options.output_dir);
+  Adam adam_g(float(c.lr), float(c.beta1), 0.999f, 1e-7f), adam_d(float(c.lr), float(c.beta1), 0.999f, 1e-7f);
+  const int64_t steps = c.steps_per_epoch > 0 ? c.steps_per_epoch : n / b;
+  std::vector<float> staging(size_t(b * pixels));
+  Tensor z = Tensor::empty({b, c.latent}, ctx.device()), dreal, dclass;
+  std::vector<LaganEpochRecord> history;
+  Json history_json = Json::array();
+  std::ofstream log;
+  if (!options.output_dir.empty()) {
+    log.open(std::filesystem::path(options.output_dir) / "log.csv");
+    log << "epoch,d_loss,g_loss,aux_accuracy,seconds,intensity_w1\n";
+  }
+
+  // Summed intensity of each real image by class, for the per-epoch distance.
+  std::vector<double> real_sum[2];
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int64_t p = 0; p < pixels; ++p) s += data.images[size_t(i * pixels + p)];
+    real_sum[data.labels[size_t(i)] > 0.5f ? 1 : 0].push_back(s);
+  }
+
+  const auto disc_step = [&](const Tensor& images, const Tensor& real_labels, const Tensor& class_labels,
+                             double* correct) {
+    const LaganDiscriminator::Output out = disc.forward(ctx, images);
+    ensure_tensor(dreal, out.real_logit.shape(), ctx.device());
+    ensure_tensor(dclass, out.class_logit.shape(), ctx.device());
+    const double l1 = bce_with_logits(ctx, out.real_logit, real_labels, Tensor(), &dreal);
+    const double l2 = bce_with_logits(ctx, out.class_logit, class_labels, Tensor(), &dclass);
+    scale(ctx, dclass, float(c.aux_weight));
+    disc.backward(ctx, dreal, dclass);
+    adam_d.step(ctx, disc.parameters(), disc.gradients());
+    if (correct) {
+      const std::vector<float> logit = out.class_logit.to_vector(), label = class_labels.to_vector();
+      for (size_t i = 0; i < logit.size(); ++i) *correct += (logit[i] > 0) == (label[i] > 0.5f);
+    }
+    return l1 + c.aux_weight * l2;
+  };
+
+  for (int64_t epoch = 1; epoch <= c.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::vector<int64_t> order = seeded_permutation(n, c.seed, uint64_t(epoch));
+    std::mt19937_64 rng(c.seed * 7919ULL + uint64_t(epoch));
+    gen.set_training(true);
+    disc.set_training(true);
+    double d_loss = 0, g_loss = 0, correct = 0;
+    for (int64_t step = 0; step < steps; ++step) {
+      const int64_t begin = (step * b) % (n - n % b);
+      std::vector<int> real_class(static_cast<size_t>(b)), fake_class(static_cast<size_t>(b));
+      std::vector<float> real_class_f(static_cast<size_t>(b)), fake_class_f(static_cast<size_t>(b));
+      for (int64_t i = 0; i < b; ++i) {
+        const int64_t row = order[size_t(begin + i)];
+        std::copy_n(data.images.data() + row * pixels, pixels, staging.data() + i * pixels);
+        real_class[size_t(i)] = data.labels[size_t(row)] > 0.5f;
+        real_class_f[size_t(i)] = float(real_class[size_t(i)]);
+        fake_class[size_t(i)] = int(rng() % 2);
+        fake_class_f[size_t(i)] = float(fake_class[size_t(i)]);
+      }
+      const Tensor real = Tensor::from_vector(staging, {b, 1, 25, 25}).to(ctx.device());
+      const double lr = disc_step(real, column(std::vector<float>(size_t(b), float(c.real_label)), ctx.device()),
+                                  column(real_class_f, ctx.device()), &correct);
+      random_normal(ctx, z, 0.0f, 1.0f);
+      const Tensor fake = gen.forward(ctx, z, one_hot(fake_class, c.classes, ctx.device())).clone();
+      const double lf = disc_step(fake, column(std::vector<float>(size_t(b), 0.0f), ctx.device()),
+                                  column(fake_class_f, ctx.device()), nullptr);
+      d_loss += (lr + lf) / 2;
+      for (int64_t k = 0; k < c.generator_steps; ++k) {
+        for (int64_t i = 0; i < b; ++i) fake_class[size_t(i)] = int(rng() % 2), fake_class_f[size_t(i)] = float(fake_class[size_t(i)]);
+        random_normal(ctx, z, 0.0f, 1.0f);
+        const Tensor images = gen.forward(ctx, z, one_hot(fake_class, c.classes, ctx.device()));
+        const LaganDiscriminator::Output out = disc.forward(ctx, images);
+        ensure_tensor(dreal, out.real_logit.shape(), ctx.device());
+        ensure_tensor(dclass, out.class_logit.shape(), ctx.device());
+        const double l1 = bce_with_logits(ctx, out.real_logit, column(std::vector<float>(size_t(b), 1.0f), ctx.device()),
+                                          Tensor(), &dreal);
+        const double l2 = bce_with_logits(ctx, out.class_logit, column(fake_class_f, ctx.device()), Tensor(), &dclass);
+        scale(ctx, dclass, float(c.aux_weight));
+        gen.backward(ctx, disc.backward(ctx, dreal, dclass));
+        adam_g.step(ctx, gen.parameters(), gen.gradients());
+        g_loss += (l1 + c.aux_weight * l2) / double(c.generator_steps);
+      }
+      if (!std::isfinite(d_loss) || !std::isfinite(g_loss))
+        fail("LAGAN training: a loss became NaN or infinite at epoch ", epoch, ", step ", step + 1,
+             "; training stopped", options.output_dir.empty() || epoch == 1
+                                       ? std::string(".")
+                                       : "; the last good checkpoint is '" + options.output_dir + "/last.h5'.");
+      if (options.on_batch) options.on_batch(epoch, step + 1, steps, d_loss / double(step + 1), g_loss / double(step + 1));
+    }
+    LaganEpochRecord r;
+    r.epoch = epoch;
+    r.d_loss = d_loss / double(steps);
+    r.g_loss = g_loss / double(steps);
+    r.aux_accuracy = correct / double(steps * b);
+    r.seconds = seconds_since(start);
+    double w1 = 0;
+    for (int cls = 0; cls < 2; ++cls) {
+      const Tensor images = sample_lagan(ctx, gen, std::min<int64_t>(1000, int64_t(real_sum[cls].size()) + 1), cls);
+      std::vector<double> sums;
+      for (int64_t i = 0; i < images.dim(0); ++i) {
+        double s = 0;
+        for (int64_t p = 0; p < pixels; ++p) s += images.data()[i * pixels + p];
+        sums.push_back(s);
+      }
+      w1 += real_sum[cls].empty() ? 0.0 : normalised_wasserstein_1d(real_sum[cls], sums) / 2;
+    }
+    r.intensity_w1 = w1;
+    history.push_back(r);
+    history_json.push_back({{"epoch", r.epoch}, {"d_loss", r.d_loss}, {"g_loss", r.g_loss},
+                            {"aux_accuracy", r.aux_accuracy}, {"intensity_w1", r.intensity_w1}});
+    if (!options.output_dir.empty()) {
+      save_lagan((std::filesystem::path(options.output_dir) / "last.h5").string(), gen, history_json);
+      log << epoch << ',' << r.d_loss << ',' << r.g_loss << ',' << r.aux_accuracy << ',' << r.seconds << ','
+          << r.intensity_w1 << '\n'
+          << std::flush;
+    }
+    if (options.on_epoch) options.on_epoch(r);
+  }
+  gen.set_training(false);
+  return history;
+}
+
+}  // namespace jetimg

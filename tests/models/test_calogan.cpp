@@ -1,0 +1,329 @@
+// CaloGAN: shapes and config, central-difference gradients through the whole
+// generator and discriminator, CUDA against the CPU, checkpoints, and a short
+// training on the built-in simulator that moves the generated shower shapes
+// towards the simulator's.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "core/ops.h"
+#include "models/calogan.h"
+#include "models/gan_training.h"
+#include "physics/calorimeter.h"
+#include "physics/shower_shapes.h"
+#include "tests/gradcheck.h"
+#include "tests/testing.h"
+
+namespace jetimg {
+namespace {
+
+CaloGanConfig tiny() {
+  CaloGanConfig c;
+  c.latent = 8;
+  c.dense_channels = 2;
+  c.gen_conv_filters = 3;
+  c.gen_lc_filters = 2;
+  c.disc_conv_filters = 3;
+  c.disc_lc_filters = {2, 2, 2};
+  c.mbd_features = 3;
+  c.mbd_dims = 2;
+  return c;
+}
+
+// Every check within `tolerance` relative error, or — for gradients that
+// are (nearly) zero, such as a bias in front of batch normalisation, where
+// float rounding of the loss dominates the central difference — within
+// 2e-3 of the largest gradient checked in the same network.
+void expect_network_gradients_match(const std::vector<std::pair<std::string, testing::GradCheck>>& checks,
+                                    double tolerance) {
+  double largest = 0;
+  for (const auto& [name, c] : checks) largest = std::max({largest, std::abs(c.analytic), std::abs(c.numeric)});
+  for (const auto& [name, c] : checks) {
+    const bool close = c.relative_error() < tolerance || std::abs(c.analytic - c.numeric) < 2e-3 * largest;
+    EXPECT_TRUE(close) << "d/d" << name << ": " << c.str() << " (largest gradient " << largest << ")";
+  }
+}
+
+TEST(CaloGan, GeneratorMakesNonNegativeShowersOfEachLayersGrid) {
+  Context ctx(Device::cpu(), 1);
+  CaloGanGenerator gen(ctx, tiny());
+  Tensor z = Tensor::empty({5, 8}), e = Tensor::empty({5, 1});
+  random_normal(ctx, z, 0, 1);
+  random_uniform(ctx, e, 1, 100);
+  const std::vector<Tensor>& images = gen.forward(ctx, z, e);
+  ASSERT_EQ(images.size(), 3u);
+  EXPECT_EQ(images[0].shape(), Shape({5, 1, 3, 96}));
+  EXPECT_EQ(images[1].shape(), Shape({5, 1, 12, 12}));
+  EXPECT_EQ(images[2].shape(), Shape({5, 1, 12, 6}));
+  double total = 0;
+  for (const Tensor& image : images)
+    for (float v : image.to_vector()) {
+      EXPECT_GE(v, 0.0f);
+      total += v;
+    }
+  EXPECT_GT(total, 0.0);
+}
+
+TEST(CaloGan, PublishedSizes) {
+  Context ctx(Device::cpu(), 1);
+  const CaloGanConfig c;  // the published architecture
+  CaloGanGenerator gen(ctx, c);
+  int64_t params = 0;
+  for (const NamedTensor& p : gen.parameters()) params += p.tensor->numel();
+  // Dense layers alone: 1025 · 36 · (5·98 + 14·14 + 14·8) = 27 968 200; the
+  // locally connected layers add about 1.8 million more.
+  EXPECT_GT(params, 27968200);
+  EXPECT_LT(params, 31000000);
+  // About 63 MFLOP per shower (multiply-adds × 2), as the published model.
+  EXPECT_NEAR(2 * gen.macs_per_shower() / 1e6, 63, 6);
+}
+
+TEST(CaloGan, ConfigRoundTripAndErrors) {
+  const CaloGanConfig c = tiny();
+  const CaloGanConfig back = CaloGanConfig::from_json(c.to_json(), "t.json");
+  EXPECT_EQ(back.to_json(), c.to_json());
+  EXPECT_NE(testing::error_message_of([] { CaloGanConfig::from_json({{"latnet", 3}}, "t.json"); }).find("latnet"),
+            std::string::npos);
+  EXPECT_NE(testing::error_message_of([] { CaloGanConfig::from_json({{"latent", 0}}, "t.json"); })
+                .find("'model.latent' must be at least 1"),
+            std::string::npos);
+  const std::string odd =
+      testing::error_message_of([] { CaloGanConfig::from_json({{"geometry", {{3, 96}, {5, 12}}}}, "t.json"); });
+  EXPECT_NE(odd.find("integer factors"), std::string::npos) << odd;
+}
+
+// The generator as a function of one of its parameter tensors.
+class GeneratorOfParameter : public Layer {
+ public:
+  GeneratorOfParameter(CaloGanGenerator& gen, Tensor z, Tensor e) : gen_(gen), z_(std::move(z)), e_(std::move(e)) {}
+  std::string type() const override { return "calogan_generator"; }
+  // The output ReLU has a kink at zero that a ±h step may cross; the cells
+  // below `margin` at the first forward pass are masked out of the output for
+  // good, so the function checked is smooth around the point.
+  Tensor forward(Context& ctx, const Tensor&) override {
+    Tensor y = flatten(gen_.forward(ctx, z_, e_));
+    if (!mask_.defined()) {
+      mask_ = Tensor::empty(y.shape());
+      for (int64_t i = 0; i < y.numel(); ++i) mask_.data()[i] = y.data()[i] > 0.05f ? 1.0f : 0.0f;
+    }
+    for (int64_t i = 0; i < y.numel(); ++i) y.data()[i] *= mask_.data()[i];
+    return y;
+  }
+  Tensor backward(Context& ctx, const Tensor& dy_unmasked) override {
+    Tensor dy = dy_unmasked.clone();
+    for (int64_t i = 0; i < dy.numel(); ++i) dy.data()[i] *= mask_.data()[i];
+    std::vector<Tensor> d;
+    int64_t offset = 0;
+    const int64_t n = z_.dim(0);
+    for (const Tensor& image : last_) {
+      const int64_t cells = image.numel() / n;
+      Tensor g = Tensor::empty(image.shape());
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < cells; ++c) g.data()[i * cells + c] = dy.data()[i * total_ + offset + c];
+      offset += cells;
+      d.push_back(g);
+    }
+    gen_.backward(ctx, d);
+    return Tensor::zeros({1});
+  }
+  std::vector<NamedTensor> parameters() override { return gen_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return gen_.gradients(); }
+  Json config() const override { return {}; }
+
+ private:
+  Tensor flatten(const std::vector<Tensor>& images) {
+    last_ = images;
+    const int64_t n = z_.dim(0);
+    total_ = 0;
+    for (const Tensor& image : images) total_ += image.numel() / n;
+    Tensor out = Tensor::empty({n, total_});
+    int64_t offset = 0;
+    for (const Tensor& image : images) {
+      const int64_t cells = image.numel() / n;
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t c = 0; c < cells; ++c) out.data()[i * total_ + offset + c] = image.data()[i * cells + c];
+      offset += cells;
+    }
+    return out;
+  }
+  CaloGanGenerator& gen_;
+  Tensor z_, e_, mask_;
+  std::vector<Tensor> last_;
+  int64_t total_ = 0;
+};
+
+// Leaky ReLUs of slope 1 (the identity) keep the check away from kinks; what
+// is checked is how the streams, the attention blocks and the resizing are
+// chained, forward and backward.
+CaloGanConfig smooth() {
+  CaloGanConfig c = tiny();
+  c.leaky_slope = 1.0f;
+  return c;
+}
+
+TEST(CaloGan, GeneratorGradientsMatchCentralDifferences) {
+  Context ctx(Device::cpu(), 2);
+  CaloGanGenerator gen(ctx, smooth());
+  // Give the attention blocks non-zero kernels, so their gradients are
+  // exercised away from the initial point.
+  for (const NamedTensor& p : gen.parameters())
+    if (p.name.rfind("attention", 0) == 0 && p.name.find("weight") != std::string::npos)
+      random_uniform(ctx, *p.tensor, -0.5f, 0.5f);
+  Tensor z = Tensor::empty({4, 8}), e = Tensor::empty({4, 1});
+  random_normal(ctx, z, 0, 1);
+  random_uniform(ctx, e, 20, 100);
+  GeneratorOfParameter layer(gen, z, e);
+  expect_network_gradients_match(testing::check_layer_gradients(layer, Tensor::zeros({1}), 5), 2e-2);
+}
+
+// The discriminator's two outputs side by side, as a function of the images
+// (flattened and joined) and its parameters.
+class DiscriminatorLayer : public Layer {
+ public:
+  DiscriminatorLayer(CaloGanDiscriminator& disc, std::vector<LayerGeometry> g, Tensor e)
+      : disc_(disc), geometry_(std::move(g)), e_(std::move(e)) {}
+  std::string type() const override { return "calogan_discriminator"; }
+  Tensor forward(Context& ctx, const Tensor& x) override {
+    const int64_t n = x.dim(0);
+    std::vector<Tensor> images;
+    int64_t offset = 0;
+    for (const LayerGeometry& g : geometry_) {
+      Tensor image = Tensor::empty({n, 1, g.rows, g.cols});
+      for (int64_t i = 0; i < n; ++i)
+        std::copy_n(x.data() + i * x.dim(1) + offset, g.cells(), image.data() + i * g.cells());
+      offset += g.cells();
+      images.push_back(image);
+    }
+    const CaloGanDiscriminator::Output out = disc_.forward(ctx, images, e_);
+    Tensor y = Tensor::empty({n, 2});
+    for (int64_t i = 0; i < n; ++i) {
+      y.data()[2 * i] = out.logit.data()[i];
+      y.data()[2 * i + 1] = out.total_energy.data()[i];
+    }
+    cols_ = x.dim(1);
+    return y;
+  }
+  Tensor backward(Context& ctx, const Tensor& dy) override {
+    const int64_t n = dy.dim(0);
+    Tensor dlogit = Tensor::empty({n, 1}), dtotal = Tensor::empty({n, 1});
+    for (int64_t i = 0; i < n; ++i) dlogit.data()[i] = dy.data()[2 * i], dtotal.data()[i] = dy.data()[2 * i + 1];
+    const std::vector<Tensor>& d = disc_.backward(ctx, dlogit, dtotal);
+    Tensor dx = Tensor::empty({n, cols_});
+    int64_t offset = 0;
+    for (size_t l = 0; l < d.size(); ++l) {
+      const int64_t cells = geometry_[l].cells();
+      for (int64_t i = 0; i < n; ++i) std::copy_n(d[l].data() + i * cells, cells, dx.data() + i * cols_ + offset);
+      offset += cells;
+    }
+    return dx;
+  }
+  std::vector<NamedTensor> parameters() override { return disc_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return disc_.gradients(); }
+  Json config() const override { return {}; }
+
+ private:
+  CaloGanDiscriminator& disc_;
+  std::vector<LayerGeometry> geometry_;
+  Tensor e_;
+  int64_t cols_ = 0;
+};
+
+TEST(CaloGan, DiscriminatorGradientsMatchCentralDifferences) {
+  Context ctx(Device::cpu(), 3);
+  const CaloGanConfig c = smooth();
+  CaloGanDiscriminator disc(ctx, c);
+  // Cells in (0.02, 0.1) GeV: every cell stays above zero under the ±h steps
+  // (the sparsity feature is a step function), and the summed energies (about
+  // 30 GeV) stay far from the incident energies (5 GeV) and the kink of
+  // |E_tot - E|.
+  Tensor x = Tensor::empty({4, 504}), e = Tensor::from_vector({5, 5, 5, 5}, {4, 1});
+  random_uniform(ctx, x, 0.02f, 0.1f);
+  DiscriminatorLayer layer(disc, c.geometry, e);
+  expect_network_gradients_match(testing::check_layer_gradients(layer, x, 7), 1e-2);
+}
+
+template <typename T>
+using CaloGanDevice = testing::DeviceTest<T>;
+TYPED_TEST_SUITE(CaloGanDevice, testing::Devices, testing::DeviceNames);
+
+TYPED_TEST(CaloGanDevice, GeneratorAndDiscriminatorMatchCpu) {
+  const Device device = this->device();
+  Context cpu(Device::cpu(), 4), dev(device, 4);
+  CaloGanGenerator gen_cpu(cpu, tiny()), gen_dev(dev, tiny());
+  CaloGanDiscriminator disc_cpu(cpu, tiny()), disc_dev(dev, tiny());
+  // Same weights on both devices.
+  const auto copy = [](std::vector<NamedTensor> from, std::vector<NamedTensor> to) {
+    for (size_t i = 0; i < from.size(); ++i) to[i].tensor->copy_from(*from[i].tensor);
+  };
+  copy(gen_cpu.parameters(), gen_dev.parameters());
+  copy(disc_cpu.parameters(), disc_dev.parameters());
+  Tensor z = Tensor::empty({16, 8}), e = Tensor::empty({16, 1});
+  random_normal(cpu, z, 0, 1);
+  random_uniform(cpu, e, 1, 100);
+  const std::vector<Tensor>& a = gen_cpu.forward(cpu, z, e);
+  const std::vector<Tensor>& b = gen_dev.forward(dev, z.to(device), e.to(device));
+  for (size_t l = 0; l < a.size(); ++l) EXPECT_TRUE(testing::all_close(b[l].to(Device::cpu()), a[l], 1e-4, 1e-3));
+  const auto out_cpu = disc_cpu.forward(cpu, a, e);
+  const auto out_dev = disc_dev.forward(dev, b, e.to(device));
+  EXPECT_TRUE(testing::all_close(out_dev.logit.to(Device::cpu()), out_cpu.logit, 1e-3, 1e-3));
+  EXPECT_TRUE(testing::all_close(out_dev.total_energy.to(Device::cpu()), out_cpu.total_energy, 1e-3, 1e-4));
+  Tensor ones = Tensor::from_vector(std::vector<float>(16, 1.0f), {16, 1});
+  const std::vector<Tensor>& da = disc_cpu.backward(cpu, ones, ones);
+  const std::vector<Tensor>& db = disc_dev.backward(dev, ones.to(device), ones.to(device));
+  for (size_t l = 0; l < da.size(); ++l) EXPECT_TRUE(testing::all_close(db[l].to(Device::cpu()), da[l], 1e-3, 1e-3));
+}
+
+TEST(CaloGan, CheckpointRestoresTheGenerator) {
+  const std::string dir = testing::scratch_dir("calogan_ckpt");
+  Context ctx(Device::cpu(), 5);
+  CaloGanGenerator gen(ctx, tiny());
+  CaloGanDiscriminator disc(ctx, tiny());
+  gen.set_training(false);
+  Tensor z = Tensor::empty({3, 8}), e = Tensor::from_vector({10, 50, 90}, {3, 1});
+  random_normal(ctx, z, 0, 1);
+  const std::vector<Tensor> before = {gen.forward(ctx, z, e)[1].clone()};
+  save_calogan(dir + "/g.h5", gen, &disc, GanTrainConfig(), 3, Json::array());
+  std::unique_ptr<CaloGanGenerator> back = load_calogan_generator(ctx, dir + "/g.h5");
+  EXPECT_TRUE(testing::all_close(back->forward(ctx, z, e)[1], before[0], 0, 0));
+  EXPECT_NE(testing::error_message_of([&] { load_calogan_generator(ctx, dir + "/missing.h5"); }).find("missing.h5"),
+            std::string::npos);
+}
+
+// A short training of a small CaloGAN on the built-in simulator's positrons:
+// the generated shower shapes move towards the simulator's (mean normalised
+// Wasserstein-1 distance over all shapes falls from the untrained generator
+// to the trained one).
+TEST(CaloGan, ShortTrainingMovesShowerShapesTowardsTheReference) {
+  CaloSimSettings settings;
+  const std::vector<float> energies = uniform_energies(1, 100, 2048, 11, 0);
+  const ShowerBatch data = simulate_showers(settings, CaloParticle::Positron, energies, 11, 0);
+  const std::vector<float> ref_energies = uniform_energies(1, 100, 512, 12, 0);
+  const ShowerBatch reference = simulate_showers(settings, CaloParticle::Positron, ref_energies, 12, 0);
+
+  CaloGanFile file = load_calogan_config(std::string(JETIMG_SOURCE_DIR) + "/configs/calogan_small.json");
+  file.training.epochs = 4;
+  Context ctx(Device::cpu(), file.training.seed);
+  CaloGanGenerator gen(ctx, file.model);
+  CaloGanDiscriminator disc(ctx, file.model);
+  const auto distance = [&](Context& c, CaloGanGenerator& g, int64_t) {
+    Context sampling(c.device(), 99);  // the same noise at every epoch
+    return mean_normalised_w1(compare_shower_shapes(reference, generate_showers(sampling, g, reference.energy, 256)));
+  };
+  gen.set_training(false);
+  const double untrained = distance(ctx, gen, 0);
+  GanTrainOptions options;
+  options.measure = distance;
+  options.output_dir = testing::scratch_dir("calogan_train");
+  const GanTrainResult result = train_calogan(ctx, gen, disc, data, file.training, options);
+  ASSERT_EQ(result.history.size(), 4u);
+  const double trained = result.history.back().shape_distance;
+  std::printf("mean normalised W1 of shower shapes: untrained %.3f, after each epoch", untrained);
+  for (const GanEpochRecord& r : result.history) std::printf(" %.3f", r.shape_distance);
+  std::printf("\n");
+  EXPECT_LT(trained, 0.7 * untrained);
+  EXPECT_TRUE(std::filesystem::exists(options.output_dir + "/last.h5"));
+  EXPECT_TRUE(std::filesystem::exists(options.output_dir + "/generator_epoch_004.h5"));
+}
+
+}  // namespace
+}  // namespace jetimg
