@@ -85,8 +85,8 @@ __global__ void minibatch_backward_kernel(const float* m, const float* dout, int
     const float* a = tile + lane;
     for (int64_t j = warp; j < batch; j += warps) {
       const float* b = m + (j * features + f) * dims;
-      const float factor =
-          minibatch_pair_factor(dout_i, dout[j * features + f], minibatch_closeness(minibatch_distance(a, kTile, b, 1, dims)));
+      const float closeness = minibatch_closeness(minibatch_distance(a, kTile, b, 1, dims));
+      const float factor = minibatch_pair_factor(dout_i, dout[j * features + f], closeness);
       for (int64_t v = 0; v < dims; ++v) acc[v * kTile + lane] += factor * sign_or_zero(a[v * kTile] - b[v]);
     }
   }

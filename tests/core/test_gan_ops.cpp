@@ -219,7 +219,9 @@ TYPED_TEST(GanOpsDevice, MinibatchDiscriminationMatchesCpu) {
   for (const Case k : {Case{70, 3, 5}, Case{1030, 10, 10}, Case{45, 2, 100}, Case{40, 2, 300}}) {
     if (dev.is_cpu() && k.n > 100) continue;  // the CPU against itself: the small cases say all there is
     const Shape shape{k.n, k.f, k.v};
-    const Tensor m = random_tensor(cpu, shape, 0.3f), dout = random_tensor(cpu, {k.n, k.f});
+    // Spread so that distances (about 1.13·stddev·V) are near 2 at every V:
+    // most pairs then count, rather than the sums being 1 and the gradients 0.
+    const Tensor m = random_tensor(cpu, shape, 2.0f / static_cast<float>(k.v)), dout = random_tensor(cpu, {k.n, k.f});
     Tensor out = Tensor::empty({k.n, k.f}), dm = Tensor::empty(shape);
     minibatch_discrimination_forward(cpu, m, out);
     minibatch_discrimination_backward(cpu, m, dout, dm);

@@ -288,7 +288,8 @@ TYPED_TEST_SUITE(GanLayersDevice, testing::Devices, testing::DeviceNames);
 TYPED_TEST(GanLayersDevice, NetworksMatchCpu) {
   const Device dev = this->device();
   const char* networks[] = {kDiscriminator, R"({"input_shape": [2, 12, 12], "layers": [
-      {"type": "inpainting_attention"}, {"type": "flatten"}, {"type": "minibatch_discrimination"}]})"};
+      {"type": "inpainting_attention"}, {"type": "flatten"},
+      {"type": "minibatch_discrimination", "features": 4, "dims": 3}]})"};
   for (const char* text : networks) {
     Context cpu(Device::cpu(), 81), ctx(dev, 81);
     const Json json = Json::parse(text);
