@@ -109,7 +109,8 @@ void run_simulate(const SimulateOptions& o) {
         const int64_t per = layer.numel() / count;
         for (int64_t k = 0; k < per; ++k) visible += layer.data()[i * per + k];
       }
-      for (int64_t l = 0; l < batch.overflow.dim(1); ++l) visible += batch.overflow.data()[i * batch.overflow.dim(1) + l];
+      const int64_t layers = batch.overflow.dim(1);
+      for (int64_t l = 0; l < layers; ++l) visible += batch.overflow.data()[i * layers + l];
       const double response = visible / (1000.0 * batch.energy.data()[i]);
       response_sum += response;
       response_sq += response * response;

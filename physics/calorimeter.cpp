@@ -346,7 +346,8 @@ CaloMaterial calo_material(const CaloSimSettings& s) {
   m.z_eff = w_lead * kLead.z + w_argon * kArgon.z;
   m.sampling_frequency = m.x0_mm / (s.absorber_mm + s.gap_mm);
   m.e_over_mip = 1 / (1 + 0.007 * (kLead.z - kArgon.z));
-  m.interaction_length_mm = 1 / (w_lead / kLead.interaction_length + w_argon / kArgon.interaction_length) / density * 10;
+  const double lambda = 1 / (w_lead / kLead.interaction_length + w_argon / kArgon.interaction_length);  // g/cm²
+  m.interaction_length_mm = lambda / density * 10;
   m.mip_mev_per_mm = (absorber * kLead.dedx_min + gap * kArgon.dedx_min) / 10 / (s.absorber_mm + s.gap_mm);
   return m;
 }

@@ -58,7 +58,8 @@ void write_dataset(hid_t file, const std::string& name, const std::vector<hsize_
 struct ForeignFile {
   std::string path;
   hid_t id;
-  explicit ForeignFile(const std::string& p) : path(p), id(H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) {}
+  explicit ForeignFile(const std::string& p)
+      : path(p), id(H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) {}
   ~ForeignFile() { close(); }
   void close() {
     if (id >= 0) H5Fclose(id);
@@ -168,6 +169,22 @@ TEST(ShowersFile, WriterChecksShapesAndValues) {
   const ShowerBatch back = read_showers(path);
   EXPECT_EQ(back.size(), 2) << "rejected batches wrote nothing";
   for (float v : back.overflow.to_vector()) EXPECT_EQ(v, 0.0f);
+}
+
+TEST(ShowersFileCuda, WritesDeviceTensors) {
+  JI_SKIP_WITHOUT(Device::cuda(0));
+  const std::string path = testing::scratch_dir("showers") + "/device.h5";
+  const ShowerBatch host = numbered_batch(3, 5);
+  ShowerBatch device;
+  device.energy = host.energy.to(Device::cuda(0));
+  for (const Tensor& layer : host.layers) device.layers.push_back(layer.to(Device::cuda(0)));
+  device.overflow = host.overflow.to(Device::cuda(0));
+  ShowersWriter writer(path, calogan_geometry(), Json::object());
+  writer.write(device);
+  writer.finish();
+  const ShowerBatch back = read_showers(path);
+  for (int l = 0; l < 3; ++l) EXPECT_TRUE(testing::all_close(back.layers[l], host.layers[l], 0, 0)) << l;
+  EXPECT_TRUE(testing::all_close(back.overflow, host.overflow, 0, 0));
 }
 
 TEST(ShowersFile, UnfinishedWriterLeavesExistingFileAlone) {

@@ -174,7 +174,8 @@ TEST(Calorimeter, SameShowersForAnySeedSplitAndThreadCount) {
 }
 
 TEST(Calorimeter, PositronResponseAndResolution) {
-  const Simulated at10 = simulate(CaloParticle::Positron, 10, 1500), at100 = simulate(CaloParticle::Positron, 100, 1500);
+  const Simulated at10 = simulate(CaloParticle::Positron, 10, 1500);
+  const Simulated at100 = simulate(CaloParticle::Positron, 100, 1500);
   const Moments r10 = moments(visible_totals(at10.batch)), r100 = moments(visible_totals(at100.batch));
   // Calibrated deposits: a contained positron reads its own energy.
   EXPECT_NEAR(r10.mean / 10000, 1.0, 0.01);
