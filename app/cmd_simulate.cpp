@@ -1,5 +1,6 @@
 // `jetimg simulate`: calorimeter showers (CaloGAN layout) from the built-in
-// parametrised simulator, streamed to HDF5 in chunks.
+// parametrised simulator or a trained CaloGAN generator (--model), streamed
+// to HDF5 in chunks.
 //
 // Where showers come from is one function (a ShowerSource), so another
 // source, such as a trained generator network, can be put beside the
@@ -8,10 +9,13 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <memory>
 
 #include "app/commands.h"
 #include "app/progress.h"
+#include "core/device.h"
 #include "core/error.h"
+#include "models/gan_training.h"
 #include "io/showers_file.h"
 #include "physics/calorimeter.h"
 
@@ -19,10 +23,10 @@ namespace jetimg::app {
 namespace {
 
 struct SimulateOptions {
-  std::string particle, energy = "1-100", output;
+  std::string particle, energy = "1-100", output, model, device = "auto";
   int64_t showers = 0;
   uint64_t seed = 1;
-  int64_t chunk = 10000;
+  int64_t chunk = 10000, batch = 1024;
   int threads = 0;
 };
 
@@ -84,6 +88,25 @@ ShowerSource builtin_source(const SimulateOptions& o, CaloParticle particle, con
   };
 }
 
+// A trained CaloGAN generator (inference mode) on `ctx`'s device; the
+// incident energies are drawn as the built-in simulator draws them.
+ShowerSource model_source(const SimulateOptions& o, Context& ctx, const EnergyRange& range, Json& provenance,
+                          std::vector<LayerGeometry>& geometry) {
+  std::shared_ptr<CaloGanGenerator> gen = load_calogan_generator(ctx, o.model);
+  geometry = gen->config().geometry;
+  provenance["simulator"] = "CaloGAN generator";
+  provenance["model"] = o.model;
+  provenance["model_config"] = gen->config().to_json();
+  provenance["device"] = ctx.device().str();
+  const uint64_t seed = o.seed;
+  const int64_t batch = o.batch;
+  return [gen, &ctx, range, seed, batch](int64_t first, int64_t count) {
+    const std::vector<float> energies = uniform_energies(range.min_gev, range.max_gev, count, seed, first);
+    const Tensor e = Tensor::from_vector(energies, {count, 1});
+    return generate_showers(ctx, *gen, e, batch);
+  };
+}
+
 void run_simulate(const SimulateOptions& o) {
   apply_threads(o.threads);
   const CaloParticle particle = parse_calo_particle(o.particle);
@@ -93,9 +116,13 @@ void run_simulate(const SimulateOptions& o) {
                      {"energy_gev", {range.min_gev, range.max_gev}},
                      {"showers", o.showers},
                      {"seed", o.seed}};
-  const ShowerSource source = builtin_source(o, particle, range, provenance);
+  std::vector<LayerGeometry> geometry = calogan_geometry();
+  const Device device = o.model.empty() ? Device::cpu() : resolve_device(o.device);
+  Context ctx(device, o.seed);
+  const ShowerSource source =
+      o.model.empty() ? builtin_source(o, particle, range, provenance) : model_source(o, ctx, range, provenance, geometry);
 
-  ShowersWriter writer(o.output, calogan_geometry(), provenance);
+  ShowersWriter writer(o.output, geometry, provenance);
   Progress progress("simulate " + calo_particle_name(particle), o.showers, "showers");
   const auto start = std::chrono::steady_clock::now();
   double response_sum = 0, response_sq = 0;  // visible / incident
@@ -123,8 +150,9 @@ void run_simulate(const SimulateOptions& o) {
   const double n = static_cast<double>(o.showers);
   const double mean = response_sum / n;
   const double rms = n > 1 ? std::sqrt(std::max(0.0, (response_sq - n * mean * mean) / (n - 1))) : 0;
-  std::printf("simulated %lld %s showers (%g-%g GeV, seed %llu) in %.2f s (%.0f showers/s) -> %s\n",
-              static_cast<long long>(o.showers), calo_particle_name(particle).c_str(), range.min_gev, range.max_gev,
+  std::printf("%s %lld %s showers (%g-%g GeV, seed %llu) in %.2f s (%.0f showers/s) -> %s\n",
+              o.model.empty() ? "simulated" : "generated", static_cast<long long>(o.showers),
+              calo_particle_name(particle).c_str(), range.min_gev, range.max_gev,
               static_cast<unsigned long long>(o.seed), seconds, n / seconds, o.output.c_str());
   std::printf("visible energy (cells + overflow) / incident: mean %.4f, standard deviation %.4f\n", mean, rms);
 }
@@ -133,7 +161,9 @@ void run_simulate(const SimulateOptions& o) {
 
 void add_simulate_command(CLI::App& app) {
   static SimulateOptions o;
-  auto* command = app.add_subcommand("simulate", "Simulate calorimeter showers (CaloGAN layout) into an HDF5 file");
+  auto* command = app.add_subcommand(
+      "simulate", "Simulate calorimeter showers (CaloGAN layout) into an HDF5 file, with the built-in simulator or a "
+                  "trained CaloGAN generator");
   command->add_option("--particle", o.particle, "e+, gamma or pi+")->required();
   command->add_option("--energy", o.energy, "incident energy in GeV: one value (50) or a uniform range (1-100)")
       ->capture_default_str();
@@ -141,6 +171,13 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("-o,--output", o.output, "showers file to write (HDF5, CaloGAN layout)")->required();
   command->add_option("--seed", o.seed, "random seed")->capture_default_str();
   command->add_option("--chunk", o.chunk, "showers per chunk in memory")->check(kPositiveCount)->capture_default_str();
+  command->add_option("--model", o.model,
+                      "a CaloGAN checkpoint (from 'jetimg train-gan') to generate with instead of the built-in "
+                      "simulator; --particle then only labels the file");
+  command->add_option("--batch", o.batch, "showers per generator batch (--model)")
+      ->check(kPositiveCount)
+      ->capture_default_str();
+  add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
   command->callback([] { run_simulate(o); });
 }
