@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   jetimg::app::add_simulate_command(app);
   jetimg::app::add_train_gan_command(app);
   jetimg::app::add_bench_shower_command(app);
+  jetimg::app::add_train_lagan_command(app);
   jetimg::app::add_demo_command(app);
   jetimg::app::add_compare_command(app);
   try {

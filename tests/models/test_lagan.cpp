@@ -1,0 +1,201 @@
+// LAGAN: shapes, central-difference gradients through the class embedding,
+// the generator and the two-headed discriminator, a checkpoint round trip,
+// and a short training on two kinds of synthetic 25×25 images.
+#include <algorithm>
+#include <cmath>
+
+#include "core/ops.h"
+#include "models/lagan.h"
+#include "tests/gradcheck.h"
+#include "tests/testing.h"
+
+namespace jetimg {
+namespace {
+
+LaganConfig tiny() {
+  LaganConfig c;
+  c.latent = 6;
+  c.dense_channels = 2;
+  c.conv_filters = 2;
+  c.lc_filters = 2;
+  c.disc_conv_filters = 2;
+  c.disc_lc_filters = 2;
+  c.mbd_features = 3;
+  c.mbd_dims = 2;
+  return c;
+}
+
+// Leaky ReLUs of slope 1 and no dropout: smooth, for the gradient checks.
+LaganConfig smooth() {
+  LaganConfig c = tiny();
+  c.leaky_slope = 1.0f;
+  c.dropout = 0.0f;
+  return c;
+}
+
+Tensor one_hot_of(const std::vector<int>& classes) {
+  std::vector<float> v(classes.size() * 2, 0.0f);
+  for (size_t i = 0; i < classes.size(); ++i) v[2 * i + size_t(classes[i])] = 1.0f;
+  return Tensor::from_vector(v, {int64_t(classes.size()), 2});
+}
+
+TEST(Lagan, GeneratorMakesNonNegative25x25Images) {
+  Context ctx(Device::cpu(), 1);
+  LaganGenerator gen(ctx, tiny());
+  Tensor z = Tensor::empty({3, 6});
+  random_normal(ctx, z, 0, 1);
+  const Tensor images = gen.forward(ctx, z, one_hot_of({0, 1, 1}));
+  EXPECT_EQ(images.shape(), Shape({3, 1, 25, 25}));
+  const std::vector<float> v = images.to_vector();
+  EXPECT_TRUE(std::all_of(v.begin(), v.end(), [](float x) { return x >= 0.0f; }));
+  LaganDiscriminator disc(ctx, tiny());
+  const LaganDiscriminator::Output out = disc.forward(ctx, images);
+  EXPECT_EQ(out.real_logit.shape(), Shape({3, 1}));
+  EXPECT_EQ(out.class_logit.shape(), Shape({3, 1}));
+}
+
+TEST(Lagan, ConfigErrorsNameTheKey) {
+  EXPECT_NE(testing::error_message_of([] { LaganConfig::from_json({{"latnet", 3}}, "l.json"); }).find("latnet"),
+            std::string::npos);
+  EXPECT_NE(testing::error_message_of([] { LaganConfig::from_json({{"classes", 3}}, "l.json"); })
+                .find("'classes' must be 2"),
+            std::string::npos);
+}
+
+// The generator's images, with cells under `margin` at the first pass masked
+// out for good (the output ReLU's kink), as a function of its parameters.
+class GeneratorLayer : public Layer {
+ public:
+  GeneratorLayer(LaganGenerator& gen, Tensor z, Tensor classes) : gen_(gen), z_(std::move(z)), c_(std::move(classes)) {}
+  std::string type() const override { return "lagan_generator"; }
+  Tensor forward(Context& ctx, const Tensor&) override {
+    Tensor y = gen_.forward(ctx, z_, c_).clone();
+    if (!mask_.defined()) {
+      mask_ = Tensor::empty(y.shape());
+      for (int64_t i = 0; i < y.numel(); ++i) mask_.data()[i] = y.data()[i] > 0.05f ? 1.0f : 0.0f;
+    }
+    for (int64_t i = 0; i < y.numel(); ++i) y.data()[i] *= mask_.data()[i];
+    return y;
+  }
+  Tensor backward(Context& ctx, const Tensor& dy) override {
+    Tensor d = dy.clone();
+    for (int64_t i = 0; i < d.numel(); ++i) d.data()[i] *= mask_.data()[i];
+    gen_.backward(ctx, d);
+    return Tensor::zeros({1});
+  }
+  std::vector<NamedTensor> parameters() override { return gen_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return gen_.gradients(); }
+  Json config() const override { return {}; }
+
+ private:
+  LaganGenerator& gen_;
+  Tensor z_, c_, mask_;
+};
+
+class DiscriminatorLayer : public Layer {
+ public:
+  explicit DiscriminatorLayer(LaganDiscriminator& disc) : disc_(disc) {}
+  std::string type() const override { return "lagan_discriminator"; }
+  Tensor forward(Context& ctx, const Tensor& x) override {
+    const LaganDiscriminator::Output out = disc_.forward(ctx, x);
+    Tensor y = Tensor::empty({x.dim(0), 2});
+    for (int64_t i = 0; i < x.dim(0); ++i)
+      y.data()[2 * i] = out.real_logit.data()[i], y.data()[2 * i + 1] = out.class_logit.data()[i];
+    return y;
+  }
+  Tensor backward(Context& ctx, const Tensor& dy) override {
+    const int64_t n = dy.dim(0);
+    Tensor a = Tensor::empty({n, 1}), b = Tensor::empty({n, 1});
+    for (int64_t i = 0; i < n; ++i) a.data()[i] = dy.data()[2 * i], b.data()[i] = dy.data()[2 * i + 1];
+    return disc_.backward(ctx, a, b);
+  }
+  std::vector<NamedTensor> parameters() override { return disc_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return disc_.gradients(); }
+  Json config() const override { return {}; }
+
+ private:
+  LaganDiscriminator& disc_;
+};
+
+// Relative error below `tolerance`, or within 2e-3 of the largest gradient
+// of the network (gradients that are zero up to float rounding, such as a
+// bias in front of batch normalisation).
+void expect_match(const std::vector<std::pair<std::string, testing::GradCheck>>& checks, double tolerance) {
+  double largest = 0;
+  for (const auto& [name, c] : checks) largest = std::max({largest, std::abs(c.analytic), std::abs(c.numeric)});
+  for (const auto& [name, c] : checks)
+    EXPECT_TRUE(c.relative_error() < tolerance || std::abs(c.analytic - c.numeric) < 2e-3 * largest)
+        << "d/d" << name << ": " << c.str() << " (largest " << largest << ")";
+}
+
+TEST(Lagan, GeneratorGradientsIncludingTheClassEmbedding) {
+  Context ctx(Device::cpu(), 2);
+  LaganGenerator gen(ctx, smooth());
+  Tensor z = Tensor::empty({4, 6});
+  random_normal(ctx, z, 0, 1);
+  GeneratorLayer layer(gen, z, one_hot_of({0, 1, 0, 1}));
+  const auto checks = testing::check_layer_gradients(layer, Tensor::zeros({1}), 3);
+  ASSERT_EQ(checks[1].first, "embedding");
+  expect_match(checks, 2e-2);
+}
+
+TEST(Lagan, DiscriminatorGradients) {
+  Context ctx(Device::cpu(), 4);
+  LaganDiscriminator disc(ctx, smooth());
+  Tensor x = Tensor::empty({4, 1, 25, 25});
+  random_uniform(ctx, x, 0.0f, 1.0f);
+  DiscriminatorLayer layer(disc);
+  expect_match(testing::check_layer_gradients(layer, x, 6), 1e-2);
+}
+
+// Two classes of synthetic jet images: one bright pixel at the centre
+// (class 0), or two prongs (class 1), with random intensities.
+LabelledImages synthetic(int64_t n, uint64_t seed) {
+  Context ctx(Device::cpu(), seed);
+  Tensor u = Tensor::empty({n, 2});
+  random_uniform(ctx, u, 0.5f, 1.0f);
+  LabelledImages d;
+  d.sample_shape = {25, 25};
+  d.image_floats = 625;
+  d.images.assign(size_t(n * 625), 0.0f);
+  for (int64_t i = 0; i < n; ++i) {
+    const bool two = i % 2 == 1;
+    float* image = d.images.data() + i * 625;
+    image[12 * 25 + 12] = u.data()[2 * i];
+    if (two) image[12 * 25 + 17] = u.data()[2 * i + 1];
+    d.labels.push_back(two ? 1.0f : 0.0f);
+    d.pt.push_back(300);
+  }
+  return d;
+}
+
+TEST(Lagan, ShortTrainingLearnsTheClassesAndKeepsACheckpoint) {
+  LaganConfig c = tiny();
+  c.epochs = 3;
+  c.batch_size = 32;
+  c.lr = 2e-3;
+  const LabelledImages data = synthetic(512, 8);
+  Context ctx(Device::cpu(), 1);
+  LaganGenerator gen(ctx, c);
+  LaganDiscriminator disc(ctx, c);
+  LaganTrainOptions options;
+  options.output_dir = testing::scratch_dir("lagan_train");
+  const std::vector<LaganEpochRecord> history = train_lagan(ctx, gen, disc, data, c, options);
+  ASSERT_EQ(history.size(), 3u);
+  for (const LaganEpochRecord& r : history) {
+    EXPECT_TRUE(std::isfinite(r.d_loss) && std::isfinite(r.g_loss));
+    EXPECT_GE(r.intensity_w1, 0.0);
+  }
+  // The auxiliary head tells one prong from two on real images.
+  EXPECT_GT(history.back().aux_accuracy, 0.9);
+  // The checkpoint gives back the same generator.
+  std::unique_ptr<LaganGenerator> back = load_lagan_generator(ctx, options.output_dir + "/last.h5");
+  gen.set_training(false);
+  Tensor z = Tensor::empty({2, c.latent});
+  random_normal(ctx, z, 0, 1);
+  EXPECT_TRUE(testing::all_close(back->forward(ctx, z, one_hot_of({0, 1})), gen.forward(ctx, z, one_hot_of({0, 1})),
+                                 0, 0));
+}
+
+}  // namespace
+}  // namespace jetimg
