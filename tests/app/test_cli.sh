@@ -289,5 +289,39 @@ if [ $? -eq 0 ]; then
 fi
 [ -e "$work/report_bad" ] && { echo "FAIL: a failed compare made its report directory"; failures=$((failures + 1)); }
 
+# CaloGAN: a tiny training on built-in showers, generation with the trained
+# generator, the timing table; bad configs and checkpoints get one message.
+cat >"$work/calogan_tiny.json" <<'JSON'
+{"model": {"latent": 8, "dense_channels": 2, "gen_conv_filters": 2, "gen_lc_filters": 2,
+           "disc_conv_filters": 2, "disc_lc_filters": [2, 2, 2], "mbd_features": 2, "mbd_dims": 2},
+ "training": {"epochs": 2, "batch_size": 16, "steps_per_epoch": 3}}
+JSON
+expect_ok "train-gan" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/showers.h5" --reference "$work/showers_b.h5" -o "$work/gan"
+grep -q "epoch 2/2: D loss .* shower-shape distance to the reference" "$work/out.txt" || { echo "FAIL: train-gan epoch line"; cat "$work/out.txt"; failures=$((failures + 1)); }
+for f in last.h5 generator_epoch_001.h5 generator_epoch_002.h5 log.csv; do
+  [ -s "$work/gan/$f" ] || { echo "FAIL: train-gan did not write $f"; failures=$((failures + 1)); }
+done
+expect_ok "simulate with the trained generator" "$jetimg" simulate --particle e+ --model "$work/gan/last.h5" -n 40 --batch 16 -o "$work/gan_showers.h5"
+grep -q "^generated 40 e+ showers" "$work/out.txt" || { echo "FAIL: simulate --model summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+expect_ok "compare generated showers" "$jetimg" compare "$work/showers_b.h5" "$work/gan_showers.h5" -o "$work/report_gan"
+expect_ok "bench-shower" "$jetimg" bench-shower --config "$work/calogan_tiny.json" --batches 1,16 --seconds 0.05 --device cpu
+[ "$(grep -c "ms/shower\|CaloGAN generator (jetimg) .* 16 \|built-in simulator (e+)" "$work/out.txt")" -ge 3 ] ||
+  { echo "FAIL: bench-shower table"; cat "$work/out.txt"; failures=$((failures + 1)); }
+echo '{"model": {"latnet": 3}}' >"$work/bad_gan.json"
+expect_fail "train-gan with a misspelt key" "latnet" "$jetimg" train-gan --config "$work/bad_gan.json" --data "$work/showers.h5" -o "$work/gan_bad"
+expect_fail "train-gan on a jets file" "w_jets.h5" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/w_jets.h5" -o "$work/gan_bad"
+expect_fail "simulate with a tagger checkpoint" "is not a CaloGAN checkpoint" "$jetimg" simulate --particle e+ --model "$work/showers.h5" -n 4 -o "$work/gan_bad.h5"
+expect_fail "bench-shower with bad batches" "--batches must be a comma-separated list" "$jetimg" bench-shower --config "$work/calogan_tiny.json" --batches 1,x
+[ -e "$work/gan_bad.h5" ] && { echo "FAIL: a failed simulate --model wrote its output"; failures=$((failures + 1)); }
+
+# LAGAN on the W and QCD images above (a tiny model, two short epochs).
+echo '{"latent": 6, "dense_channels": 2, "conv_filters": 2, "lc_filters": 2, "disc_conv_filters": 2,
+       "disc_lc_filters": 2, "mbd_features": 2, "mbd_dims": 2, "epochs": 2, "batch_size": 16, "steps_per_epoch": 2}' >"$work/lagan_tiny.json"
+expect_ok "train-lagan" "$jetimg" train-lagan --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --config "$work/lagan_tiny.json" -o "$work/lagan" --device cpu
+for f in last.h5 log.csv average_w_real.png average_w_generated.png average_qcd_real.png average_qcd_generated.png; do
+  [ -s "$work/lagan/$f" ] || { echo "FAIL: train-lagan did not write $f"; failures=$((failures + 1)); }
+done
+expect_fail "train-lagan on 40x40 images" "25x25" "$jetimg" train-lagan --signal "$work/w_top.h5" --background "$work/w_top.h5" --config "$work/lagan_tiny.json" -o "$work/lagan_bad" --device cpu
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
