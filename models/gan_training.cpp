@@ -61,6 +61,21 @@ void check_finite(double loss, const char* which, int64_t epoch, int64_t step, c
        " Lower the learning rates or check the input showers.");
 }
 
+// The weights (a ReLU turns NaN into 0, so a network whose weights went bad
+// can still give finite losses): checked before an epoch's checkpoints.
+void check_weights_finite(Context& ctx, const std::vector<NamedTensor>& weights, const char* network, int64_t epoch,
+                          const std::string& last_good) {
+  for (const NamedTensor& w : weights) {
+    const double norm = squared_norm(ctx, *w.tensor);
+    if (std::isfinite(norm)) continue;
+    fail("CaloGAN training: the ", network, "'s weights '", w.name, "' became NaN or infinite during epoch ", epoch,
+         "; training stopped. ",
+         last_good.empty() ? std::string("No epoch had completed, so there is no checkpoint.")
+                           : "The last good checkpoint is '" + last_good + "'.",
+         " Lower the learning rates or check the input showers.");
+  }
+}
+
 void write_named(h5::File& file, const std::string& group, const std::vector<NamedTensor>& tensors) {
   file.create_group(group);
   for (const NamedTensor& t : tensors) write_checkpoint_tensor(file, group + "/" + t.name, *t.tensor);
@@ -325,6 +340,8 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
         options.on_batch(epoch, step + 1, steps, (d_real + d_fake) / (2.0 * (step + 1)), g_loss / double(step + 1));
     }
     ctx.synchronize();
+    check_weights_finite(ctx, gen.parameters(), "generator", epoch, last_good);
+    check_weights_finite(ctx, disc.parameters(), "discriminator", epoch, last_good);
     GanEpochRecord record;
     record.epoch = epoch;
     record.d_real = d_real / double(steps);

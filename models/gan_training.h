@@ -80,7 +80,9 @@ struct GanTrainResult {
 
 // Trains on `data` (showers in MeV with incident energies in GeV, on the
 // CPU). A loss that turns NaN or infinite stops training with an Error
-// naming the epoch and step; the checkpoints of completed epochs stay.
+// naming the epoch and step, and so do weights that turn NaN or infinite
+// (checked at the end of each epoch, before its checkpoints); the
+// checkpoints of completed epochs stay.
 GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminator& disc, const ShowerBatch& data,
                              const GanTrainConfig& config, const GanTrainOptions& options);
 

@@ -327,3 +327,39 @@ TEST(CaloGan, ShortTrainingMovesShowerShapesTowardsTheReference) {
 
 }  // namespace
 }  // namespace jetimg
+
+namespace jetimg {
+namespace {
+
+// Weights that turn NaN stop training with a message naming the epoch, the
+// weights and the last good checkpoint, which stays loadable and finite. (A
+// loss that turns NaN is caught at its step; NaN weights may not make one,
+// since the output ReLU maps NaN to 0.)
+TEST(CaloGan, NanLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
+  CaloSimSettings settings;
+  const ShowerBatch data =
+      simulate_showers(settings, CaloParticle::Positron, uniform_energies(1, 100, 64, 3, 0), 3, 0);
+  GanTrainConfig config;
+  config.epochs = 3;
+  config.batch_size = 16;
+  config.steps_per_epoch = 2;
+  Context ctx(Device::cpu(), 1);
+  CaloGanGenerator gen(ctx, tiny());
+  CaloGanDiscriminator disc(ctx, tiny());
+  GanTrainOptions options;
+  options.output_dir = testing::scratch_dir("calogan_nan");
+  // After epoch 1 has been saved, a weight goes bad (as a diverging run's would).
+  options.on_epoch = [&](const GanEpochRecord& r) {
+    if (r.epoch == 1) fill(ctx, *gen.parameters()[0].tensor, std::nanf(""));
+  };
+  const std::string message = testing::error_message_of([&] { train_calogan(ctx, gen, disc, data, config, options); });
+  EXPECT_NE(message.find("the generator's weights 'stream0.0.weight' became NaN or infinite during epoch 2"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("last good checkpoint is '" + options.output_dir + "/last.h5'"), std::string::npos) << message;
+  std::unique_ptr<CaloGanGenerator> good = load_calogan_generator(ctx, options.output_dir + "/last.h5");
+  for (float v : good->parameters()[0].tensor->to_vector()) ASSERT_TRUE(std::isfinite(v));
+}
+
+}  // namespace
+}  // namespace jetimg
