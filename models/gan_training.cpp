@@ -213,7 +213,6 @@ std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std
 
 ShowerBatch generate_showers(Context& ctx, CaloGanGenerator& gen, const Tensor& energy, int64_t batch) {
   const int64_t n = energy.dim(0);
-  std::vector<std::vector<float>> layers(gen.config().geometry.size());
   ShowerBatch out;
   out.energy = energy.to(Device::cpu()).view({n, 1});
   for (const LayerGeometry& g : gen.config().geometry) out.layers.push_back(Tensor::empty({n, g.rows, g.cols}));
