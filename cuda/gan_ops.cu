@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/gan_math.h"
 #include "core/gan_ops.h"
+#include "cuda/block_reduce.h"
 
 namespace jetimg::cuda {
 namespace {
@@ -120,18 +121,7 @@ __global__ void attention_backward_kernel(const float* x, const float* logits, c
   }
 }
 
-// --- per-sample reductions ------------------------------------------------------------------
-
-// The block's values added in a fixed order (a tree over the threads).
-__device__ double block_sum(double value, double* shared) {
-  shared[threadIdx.x] = value;
-  __syncthreads();
-  for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
-    if (threadIdx.x < stride) shared[threadIdx.x] += shared[threadIdx.x + stride];
-    __syncthreads();
-  }
-  return shared[0];
-}
+// --- per-sample reductions (block_sum: cuda/block_reduce.h) ----------------------------------
 
 // One block per sample.
 __global__ void sum_per_sample_kernel(const float* x, int64_t size, float* out) {

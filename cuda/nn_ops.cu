@@ -5,6 +5,7 @@
 #include "core/cuda_check.h"
 #include "core/nn_math.h"
 #include "core/nn_ops.h"
+#include "cuda/block_reduce.h"
 
 namespace jetimg::cuda {
 namespace {
@@ -75,19 +76,7 @@ __global__ void bias_activation_kernel(ActivationParams p, float* z, const float
 }
 
 // Batch normalisation sees x as (N, C, L). One block per channel reduces over
-// the channel's N·L elements in a fixed order (deterministic).
-__device__ double block_sum(double value, double* shared) {
-  shared[threadIdx.x] = value;
-  __syncthreads();
-  for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
-    if (threadIdx.x < stride) shared[threadIdx.x] += shared[threadIdx.x + stride];
-    __syncthreads();
-  }
-  const double total = shared[0];
-  __syncthreads();
-  return total;
-}
-
+// the channel's N·L elements in a fixed order (block_sum, deterministic).
 __device__ int64_t channel_element(int64_t e, int64_t c, int64_t channels, int64_t l) {
   return ((e / l) * channels + c) * l + e % l;
 }

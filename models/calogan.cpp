@@ -80,11 +80,6 @@ Json discriminator_stack(const CaloGanConfig& c) {
 
 SampleShape image_shape(const LayerGeometry& g) { return {1, g.rows, g.cols}; }
 
-std::vector<NamedTensor> prefixed(const std::string& prefix, std::vector<NamedTensor> tensors) {
-  for (NamedTensor& t : tensors) t.name = prefix + t.name;
-  return tensors;
-}
-
 void append(std::vector<NamedTensor>& all, std::vector<NamedTensor> more) {
   all.insert(all.end(), more.begin(), more.end());
 }

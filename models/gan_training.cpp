@@ -8,6 +8,7 @@
 #include <fstream>
 #include <numeric>
 #include <random>
+#include <utility>
 
 #include "core/error.h"
 #include "core/ops.h"
@@ -275,14 +276,21 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
   std::string last_good;
   const float weight = float(config.energy_weight);
 
-  // One discriminator update on `imgs` with labels `labels`; returns its loss.
-  const auto disc_step = [&](const std::vector<Tensor>& imgs, const Tensor& energy, const Tensor& labels) {
+  // The discriminator's verdict on `imgs` against `labels`: the binary
+  // cross-entropy and the energy term's mean absolute error, with their
+  // gradients (the energy term's weighted) in dlogit and dtotal.
+  const auto losses = [&](const std::vector<Tensor>& imgs, const Tensor& energy, const Tensor& labels) {
     const CaloGanDiscriminator::Output out = disc.forward(ctx, imgs, energy);
     ensure_tensor(dlogit, out.logit.shape(), ctx.device());
     ensure_tensor(dtotal, out.total_energy.shape(), ctx.device());
     const double bce = bce_with_logits(ctx, out.logit, labels, Tensor(), &dlogit);
     const double mae = mean_absolute_error(ctx, out.total_energy, energy, Tensor(), &dtotal);
     scale(ctx, dtotal, weight);
+    return std::pair<double, double>{bce, mae};
+  };
+  // One discriminator update on `imgs` with labels `labels`; returns its loss.
+  const auto disc_step = [&](const std::vector<Tensor>& imgs, const Tensor& energy, const Tensor& labels) {
+    const auto [bce, mae] = losses(imgs, energy, labels);
     disc.backward(ctx, dlogit, dtotal);
     adam_d.step(ctx, disc.parameters(), disc.gradients());
     return bce + weight * mae;
@@ -320,13 +328,7 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
       for (int64_t k = 0; k < config.generator_steps; ++k) {
         random_normal(ctx, z, 0.0f, 1.0f);
         random_uniform(ctx, fake_energy, float(config.energy_min), float(config.energy_max));
-        const std::vector<Tensor>& shower = gen.forward(ctx, z, fake_energy);
-        const CaloGanDiscriminator::Output out = disc.forward(ctx, shower, fake_energy);
-        ensure_tensor(dlogit, out.logit.shape(), ctx.device());
-        ensure_tensor(dtotal, out.total_energy.shape(), ctx.device());
-        const double bce = bce_with_logits(ctx, out.logit, trick, Tensor(), &dlogit);
-        const double mae = mean_absolute_error(ctx, out.total_energy, fake_energy, Tensor(), &dtotal);
-        scale(ctx, dtotal, weight);
+        const auto [bce, mae] = losses(gen.forward(ctx, z, fake_energy), fake_energy, trick);
         const std::vector<Tensor>& dimages = disc.backward(ctx, dlogit, dtotal);
         gen.backward(ctx, dimages);
         adam_g.step(ctx, gen.parameters(), gen.gradients());

@@ -61,11 +61,6 @@ Json discriminator_layers(const LaganConfig& c) {
                       {{"type", "avg_pool2d"}, {"pool_size", 2}}, {{"type", "flatten"}}});
 }
 
-std::vector<NamedTensor> prefixed(const std::string& prefix, std::vector<NamedTensor> tensors) {
-  for (NamedTensor& t : tensors) t.name = prefix + t.name;
-  return tensors;
-}
-
 Tensor one_hot(const std::vector<int>& classes, int64_t count, Device device) {
   std::vector<float> v(classes.size() * size_t(count), 0.0f);
   for (size_t i = 0; i < classes.size(); ++i) v[i * size_t(count) + size_t(classes[i])] = 1.0f;

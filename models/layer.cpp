@@ -26,4 +26,9 @@ double config_number(float value) {
   return value;
 }
 
+std::vector<NamedTensor> prefixed(const std::string& prefix, std::vector<NamedTensor> tensors) {
+  for (NamedTensor& t : tensors) t.name = prefix + t.name;
+  return tensors;
+}
+
 }  // namespace jetimg

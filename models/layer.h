@@ -63,6 +63,10 @@ Tensor& ensure_tensor(Tensor& t, const Shape& shape, Device device);
 
 std::string shape_string(const SampleShape& shape);
 
+// `tensors` with `prefix` put before each name ("stream0." + "3.weight"), for
+// models made of several networks.
+std::vector<NamedTensor> prefixed(const std::string& prefix, std::vector<NamedTensor> tensors);
+
 // A float setting as configs write it: the shortest decimal that reads back
 // as the same float (0.1f is written 0.1, not 0.10000000149011612).
 double config_number(float value);

@@ -101,6 +101,12 @@ std::vector<ShowerTiming> run_shower_timing(const ShowerTimingOptions& o) {
       gen = load_calogan_generator(ctx, o.model);
     }
     const std::string hardware = hardware_name(device, o.threads);
+    if (&device == &o.devices.front()) {
+      int64_t params = 0;
+      for (const NamedTensor& p : gen->parameters()) params += p.tensor->numel();
+      std::printf("(generator: %lld parameters, %.1f MB; %.1f MFLOP per shower)\n", static_cast<long long>(params),
+                  4e-6 * double(params), 2e-6 * gen->macs_per_shower());
+    }
     Tensor z, energy;
     for (int64_t b : o.batches) {
       ensure_tensor(z, {b, config.latent}, device);

@@ -30,20 +30,6 @@ CaloGanConfig tiny() {
   return c;
 }
 
-// Every check within `tolerance` relative error, or — for gradients that
-// are (nearly) zero, such as a bias in front of batch normalisation, where
-// float rounding of the loss dominates the central difference — within
-// 2e-3 of the largest gradient checked in the same network.
-void expect_network_gradients_match(const std::vector<std::pair<std::string, testing::GradCheck>>& checks,
-                                    double tolerance) {
-  double largest = 0;
-  for (const auto& [name, c] : checks) largest = std::max({largest, std::abs(c.analytic), std::abs(c.numeric)});
-  for (const auto& [name, c] : checks) {
-    const bool close = c.relative_error() < tolerance || std::abs(c.analytic - c.numeric) < 2e-3 * largest;
-    EXPECT_TRUE(close) << "d/d" << name << ": " << c.str() << " (largest gradient " << largest << ")";
-  }
-}
-
 TEST(CaloGan, GeneratorMakesNonNegativeShowersOfEachLayersGrid) {
   Context ctx(Device::cpu(), 1);
   CaloGanGenerator gen(ctx, tiny());
@@ -173,7 +159,7 @@ TEST(CaloGan, GeneratorGradientsMatchCentralDifferences) {
   random_normal(ctx, z, 0, 1);
   random_uniform(ctx, e, 20, 100);
   GeneratorOfParameter layer(gen, z, e);
-  expect_network_gradients_match(testing::check_layer_gradients(layer, Tensor::zeros({1}), 5), 2e-2);
+  testing::expect_network_gradients_match(testing::check_layer_gradients(layer, Tensor::zeros({1}), 5), 2e-2);
 }
 
 // The discriminator's two outputs side by side, as a function of the images
@@ -239,7 +225,7 @@ TEST(CaloGan, DiscriminatorGradientsMatchCentralDifferences) {
   Tensor x = Tensor::empty({4, 504}), e = Tensor::from_vector({5, 5, 5, 5}, {4, 1});
   random_uniform(ctx, x, 0.02f, 0.1f);
   DiscriminatorLayer layer(disc, c.geometry, e);
-  expect_network_gradients_match(testing::check_layer_gradients(layer, x, 7), 1e-2);
+  testing::expect_network_gradients_match(testing::check_layer_gradients(layer, x, 7), 1e-2);
 }
 
 template <typename T>

@@ -117,17 +117,6 @@ class DiscriminatorLayer : public Layer {
   LaganDiscriminator& disc_;
 };
 
-// Relative error below `tolerance`, or within 2e-3 of the largest gradient
-// of the network (gradients that are zero up to float rounding, such as a
-// bias in front of batch normalisation).
-void expect_match(const std::vector<std::pair<std::string, testing::GradCheck>>& checks, double tolerance) {
-  double largest = 0;
-  for (const auto& [name, c] : checks) largest = std::max({largest, std::abs(c.analytic), std::abs(c.numeric)});
-  for (const auto& [name, c] : checks)
-    EXPECT_TRUE(c.relative_error() < tolerance || std::abs(c.analytic - c.numeric) < 2e-3 * largest)
-        << "d/d" << name << ": " << c.str() << " (largest " << largest << ")";
-}
-
 TEST(Lagan, GeneratorGradientsIncludingTheClassEmbedding) {
   Context ctx(Device::cpu(), 2);
   LaganGenerator gen(ctx, smooth());
@@ -136,7 +125,7 @@ TEST(Lagan, GeneratorGradientsIncludingTheClassEmbedding) {
   GeneratorLayer layer(gen, z, one_hot_of({0, 1, 0, 1}));
   const auto checks = testing::check_layer_gradients(layer, Tensor::zeros({1}), 3);
   ASSERT_EQ(checks[1].first, "embedding");
-  expect_match(checks, 2e-2);
+  testing::expect_network_gradients_match(checks, 2e-2);
 }
 
 TEST(Lagan, DiscriminatorGradients) {
@@ -145,7 +134,7 @@ TEST(Lagan, DiscriminatorGradients) {
   Tensor x = Tensor::empty({4, 1, 25, 25});
   random_uniform(ctx, x, 0.0f, 1.0f);
   DiscriminatorLayer layer(disc);
-  expect_match(testing::check_layer_gradients(layer, x, 6), 1e-2);
+  testing::expect_network_gradients_match(testing::check_layer_gradients(layer, x, 6), 1e-2);
 }
 
 // Two classes of synthetic jet images: one bright pixel at the centre
