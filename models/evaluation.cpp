@@ -9,12 +9,46 @@
 #include "core/error.h"
 #include "io/atomic_output.h"
 #include "io/images_file.h"
+#include "io/preprocess_config.h"
 #include "io/plot_png.h"
 #include "models/likelihood_baseline.h"
 #include "models/predict.h"
+#include "physics/image_substructure.h"
 #include "physics/random.h"
 
 namespace jetimg {
+namespace {
+
+// Mass and τ21 of every image in `reader`, measured on its first (intensity)
+// channel with the geometry and zoom of the preprocessing that made it.
+void measure_images(const ImagesReader& reader, const ImageAux& aux, std::vector<double>& mass,
+                    std::vector<double>& tau21) {
+  const ImagingConfig config = imaging_config_from(reader.preprocessing(), reader.path());
+  const PreprocessConfig& p = config.preprocess;
+  const ImageGeometry geometry{reader.height(), reader.width(), p.pixels.pixel_eta, p.pixels.pixel_phi};
+  const int64_t n = reader.size(), chunk = 4096, floats = reader.image_floats();
+  std::vector<float> images;
+  const size_t first = mass.size();
+  mass.resize(first + static_cast<size_t>(n));
+  tau21.resize(first + static_cast<size_t>(n));
+  for (int64_t begin = 0; begin < n; begin += chunk) {
+    const int64_t count = std::min(chunk, n - begin);
+    images.resize(static_cast<size_t>(count * floats));
+    reader.read_images(begin, count, images.data());
+#pragma omp parallel for schedule(dynamic, 64)
+    for (int64_t i = 0; i < count; ++i) {
+      const size_t k = static_cast<size_t>(begin + i);
+      const double pt = aux.pt[k];
+      double zoom = 1.0;
+      if (p.frame.zoom) zoom = std::max(1.0, p.frame.zoom_R * pt / (2.0 * p.frame.zoom_mass));
+      const ImageSubstructure s = image_substructure(images.data() + i * floats, geometry, pt, zoom);
+      mass[first + k] = s.mass;
+      tau21[first + k] = s.tau21;
+    }
+  }
+}
+
+}  // namespace
 
 ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const std::string& signal,
                              const std::string& background, int64_t batch,
@@ -26,6 +60,7 @@ ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const 
     const Predictions p = predict(ctx, checkpoint, path, batch, on_batch);
     if (p.images != reader.size()) fail("'", path, "': scored ", p.images, " of ", reader.size(), " images");
     const ImageAux aux = reader.read_aux(0, reader.size());
+    measure_images(reader, aux, jets.image_mass, jets.image_tau21);
     for (int64_t i = 0; i < p.images; ++i) {
       const float score = p.outputs == 1 ? p.score(i) : p.score(i, 1);
       if (!std::isfinite(score)) fail("'", path, "', image ", i, ": the network's score is not finite (", score, ")");
@@ -40,10 +75,11 @@ ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const 
   return jets;
 }
 
-std::vector<float> baseline_scores_two_fold(const ScoredJets& jets, const BaselineBinning& b, uint64_t seed) {
+std::vector<float> baseline_scores_two_fold(const ScoredJets& jets, const std::vector<double>& mass,
+                                            const std::vector<double>& tau21, const BaselineBinning& b,
+                                            uint64_t seed) {
   const size_t n = jets.size();
-  if (jets.trimmed_mass.size() != n || jets.tau21.size() != n)
-    fail("baseline: need the trimmed mass and τ21 of every jet");
+  if (mass.size() != n || tau21.size() != n) fail("baseline: need the mass and τ21 of every jet");
   std::vector<int> fold(n);
   Random rng(seed, 0x5eed);
   for (size_t i = 0; i < n; ++i) fold[i] = rng.uniform() < 0.5 ? 0 : 1;
@@ -55,10 +91,10 @@ std::vector<float> baseline_scores_two_fold(const ScoredJets& jets, const Baseli
     std::vector<size_t> scored;
     for (size_t i = 0; i < n; ++i) {
       if (fold[i] != f) {
-        fit_m.push_back(jets.trimmed_mass[i]), fit_t.push_back(jets.tau21[i]);
+        fit_m.push_back(mass[i]), fit_t.push_back(tau21[i]);
         fit_l.push_back(jets.labels[i]), fit_w.push_back(jets.weights.empty() ? 1.0f : jets.weights[i]);
       } else {
-        score_m.push_back(jets.trimmed_mass[i]), score_t.push_back(jets.tau21[i]);
+        score_m.push_back(mass[i]), score_t.push_back(tau21[i]);
         scored.push_back(i);
       }
     }
@@ -98,14 +134,18 @@ std::vector<TaggerEvaluation> evaluate_against_baseline(const ScoredJets& jets, 
                                                         const BaselineBinning& binning, int bootstrap, uint64_t seed,
                                                         const std::string& json_path, const std::string& png_path,
                                                         const Json& extra) {
-  std::vector<TaggerEvaluation> out(2);
-  out[0].name = tagger_name;
-  out[0].roc = roc_curve(jets.scores, jets.labels, jets.weights);
-  out[0].summary = summarise_tagger(jets.scores, jets.labels, jets.weights, bootstrap, seed);
-  const std::vector<float> baseline = baseline_scores_two_fold(jets, binning, seed);
-  out[1].name = "trimmed mass + tau21 likelihood";
-  out[1].roc = roc_curve(baseline, jets.labels, jets.weights);
-  out[1].summary = summarise_tagger(baseline, jets.labels, jets.weights, bootstrap, seed);
+  std::vector<TaggerEvaluation> out;
+  const auto add = [&](const std::string& name, const std::vector<float>& scores) {
+    TaggerEvaluation e;
+    e.name = name;
+    e.roc = roc_curve(scores, jets.labels, jets.weights);
+    e.summary = summarise_tagger(scores, jets.labels, jets.weights, bootstrap, seed);
+    out.push_back(std::move(e));
+  };
+  add(tagger_name, jets.scores);
+  if (!jets.image_mass.empty())
+    add(kImageBaselineName, baseline_scores_two_fold(jets, jets.image_mass, jets.image_tau21, binning, seed));
+  add(kConstituentBaselineName, baseline_scores_two_fold(jets, jets.trimmed_mass, jets.tau21, binning, seed));
 
   Json report = extra;
   report["taggers"] = Json::array();
@@ -113,7 +153,9 @@ std::vector<TaggerEvaluation> evaluate_against_baseline(const ScoredJets& jets, 
   report["baseline_binning"] = {{"mass_bins", binning.mass_bins},   {"mass_min", binning.mass_min},
                                 {"mass_max", binning.mass_max},     {"tau21_bins", binning.tau21_bins},
                                 {"tau21_min", binning.tau21_min},   {"tau21_max", binning.tau21_max},
-                                {"fit", "two-fold: each half scored with histograms from the other"}};
+                                {"fit", "two-fold: each half scored with histograms from the other"},
+                                {"variables", {{kImageBaselineName, "mass and tau21 of the image's intensity pixels as massless particles at the pixel centres, scaled to the trimmed jet's pT, zoom undone"},
+                                               {kConstituentBaselineName, "trimmed mass and tau21 of the trimmed jet's constituents"}}}};
   report["bootstrap"] = bootstrap;
   report["jets"] = {{"signal", std::count(jets.labels.begin(), jets.labels.end(), 1)},
                     {"background", std::count(jets.labels.begin(), jets.labels.end(), 0)}};

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "physics/jets.h"
 
 namespace jetimg {
 namespace {
@@ -33,6 +34,7 @@ std::vector<fastjet::PseudoJet> pseudojets(const std::vector<FourVector>& partic
 
 std::vector<fastjet::PseudoJet> axes_of(const std::vector<fastjet::PseudoJet>& inputs, int n) {
   if (static_cast<int>(inputs.size()) <= n) return inputs;
+  quiet_fastjet();
   static const WinnerTakeAllRecombiner recombiner;
   const fastjet::JetDefinition definition(fastjet::kt_algorithm, fastjet::JetDefinition::max_allowable_R,
                                           &recombiner);

@@ -37,12 +37,14 @@ TEST(Evaluation, TwoFoldBaselineIsOutOfSample) {
   ScoredJets jets = toy(400, 3);
   BaselineBinning fine;
   fine.mass_bins = 400, fine.tau21_bins = 400;
-  const std::vector<float> s = baseline_scores_two_fold(jets, fine, 1);
+  const std::vector<float> s = baseline_scores_two_fold(jets, jets.trimmed_mass, jets.tau21, fine, 1);
   const double a = auc(roc_curve(s, jets.labels, jets.weights));
   EXPECT_LT(a, 0.9);  // mostly undecided (empty bins score 0.5)
   // With sensible bins and many jets it reaches the exact likelihood's ~0.95.
   ScoredJets many = toy(100000, 4);
-  const double good = auc(roc_curve(baseline_scores_two_fold(many, BaselineBinning{}, 1), many.labels, many.weights));
+  const std::vector<float> good_scores =
+      baseline_scores_two_fold(many, many.trimmed_mass, many.tau21, BaselineBinning{}, 1);
+  const double good = auc(roc_curve(good_scores, many.labels, many.weights));
   EXPECT_GT(good, 0.93);
 }
 
@@ -66,6 +68,31 @@ TEST(Evaluation, WritesJsonAndPlot) {
   EXPECT_DOUBLE_EQ(roc["signal_efficiency"].back().get<double>(), 1.0);
   EXPECT_EQ(report["jets"]["signal"], 10000);
   EXPECT_GT(std::filesystem::file_size(dir + "/roc.png"), 5000u);
+}
+
+TEST(Evaluation, ImageBaselineSitsBetweenNetworkAndConstituents) {
+  // Image variables: the constituent ones blurred, as coarse pixels blur them.
+  const std::string dir = testing::scratch_dir("evaluation_image");
+  ScoredJets jets = toy(20000, 6);
+  Random rng(9, 2);
+  for (size_t i = 0; i < jets.size(); ++i) {
+    jets.image_mass.push_back(jets.trimmed_mass[i] + 12 * gaussian(rng));
+    jets.image_tau21.push_back(jets.tau21[i] + 0.1 * gaussian(rng));
+  }
+  const auto result = evaluate_against_baseline(jets, "toy network", BaselineBinning{}, 10, 2, dir + "/e.json",
+                                                dir + "/roc.png", Json::object());
+  ASSERT_EQ(result.size(), 3u);
+  EXPECT_EQ(result[1].name, kImageBaselineName);
+  EXPECT_EQ(result[2].name, kConstituentBaselineName);
+  EXPECT_LT(result[1].summary.auc, result[2].summary.auc - 0.01);  // blurred variables separate less
+  EXPECT_GT(result[1].summary.auc, result[0].summary.auc);
+  // The image baseline is the constituent one fed the image variables.
+  const std::vector<float> direct = baseline_scores_two_fold(jets, jets.image_mass, jets.image_tau21, {}, 2);
+  EXPECT_DOUBLE_EQ(result[1].summary.auc, auc(roc_curve(direct, jets.labels, jets.weights)));
+  std::ifstream in(dir + "/e.json");
+  const Json report = Json::parse(in);
+  ASSERT_EQ(report["taggers"].size(), 3u);
+  EXPECT_EQ(report["taggers"][1]["name"], kImageBaselineName);
 }
 
 }  // namespace
