@@ -26,7 +26,7 @@ ImagingSummary make_images_file(const std::string& jets_path, const std::string&
   for (int64_t first = 0; first < reader.size(); first += batch_size) {
     const int64_t count = std::min(batch_size, reader.size() - first);
     const JetsTable table = reader.read(first, count);
-    const JetBatch batch = batch_from_table(table, 0, count, config.constituents);
+    const JetBatch batch = batch_from_table(table, 0, count, config.constituents, p.pixels.needs_charge());
     const auto device_start = std::chrono::steady_clock::now();
     Tensor images = Tensor::empty({count, p.channels(), p.pixels.height, p.pixels.width}, device);
     preprocess(ctx, batch.to(device), p, images);

@@ -24,7 +24,20 @@ void check_batch(const Context& ctx, const JetBatch& b) {
   if (b.n_constituents.shape() != Shape{n} || b.n_subjets.shape() != Shape{n})
     fail("jet batch: n_constituents and n_subjets must be (", n, ")");
   if (b.jets.shape() != (Shape{n, 4})) fail("jet batch: jets must be (", n, ", 4), got ", b.jets.shape().str());
+  if (b.charged.defined()) {
+    if (b.charged.device() != ctx.device())
+      fail("jet batch: 'charged' is on ", b.charged.device().str(), " but the context runs on ", ctx.device().str());
+    if (b.charged.shape() != (Shape{n, b.constituents.dim(1)}))
+      fail("jet batch: charged must be (", n, ", ", b.constituents.dim(1), "), got ", b.charged.shape().str());
+  }
 }
+
+void check_charge(const JetBatch& b, const PixelSettings& p) {
+  if (p.needs_charge() && !b.charged.defined())
+    fail("jet batch: the charged and neutral channels need each constituent's charge, and this batch has none");
+}
+
+Tensor optional_to(const Tensor& t, Device device) { return t.defined() ? t.to(device) : Tensor(); }
 
 void check_images(const Tensor& images, int64_t n, const PixelSettings& p, const char* what) {
   if (images.shape() != (Shape{n, p.channels, p.height, p.width}))
@@ -36,17 +49,18 @@ void check_images(const Tensor& images, int64_t n, const PixelSettings& p, const
 
 JetBatch JetBatch::to(Device device) const {
   return {constituents.to(device), n_constituents.to(device), subjets.to(device), n_subjets.to(device),
-          jets.to(device)};
+          jets.to(device), optional_to(charged, device)};
 }
 
 JetBatch JetBatch::to_pinned() const {
   return {constituents.to_pinned(), n_constituents.to_pinned(), subjets.to_pinned(), n_subjets.to_pinned(),
-          jets.to_pinned()};
+          jets.to_pinned(), charged.defined() ? charged.to_pinned() : Tensor()};
 }
 
 JetBatch JetBatch::slice(int64_t begin, int64_t end) const {
   return {constituents.slice(begin, end), n_constituents.slice(begin, end), subjets.slice(begin, end),
-          n_subjets.slice(begin, end), jets.slice(begin, end)};
+          n_subjets.slice(begin, end), jets.slice(begin, end),
+          charged.defined() ? charged.slice(begin, end) : Tensor()};
 }
 
 PreprocessConfig PreprocessConfig::w_tagging() {
@@ -79,7 +93,14 @@ void PreprocessConfig::validate() const {
     fail("preprocessing: image size must be 1..1024 pixels a side, got ", p.height, "x", p.width);
   if (!(p.pixel_eta > 0 && p.pixel_phi > 0)) fail("preprocessing: pixel sizes must be > 0");
   if (!(p.threshold >= 0)) fail("preprocessing: threshold must be >= 0 GeV, got ", p.threshold);
-  if (p.channels < 1 || p.channels > 2) fail("preprocessing: channels must be 1 (intensity) or 2 (intensity, count)");
+  if (p.channels < 1 || p.channels > kMaxChannels)
+    fail("preprocessing: 1 to ", kMaxChannels, " channels, got ", p.channels);
+  for (int c = 0; c < p.channels; ++c) {
+    const int kind = static_cast<int>(p.kinds[c]);
+    if (kind < 0 || kind > static_cast<int>(ChannelKind::Neutral)) fail("preprocessing: channel ", c, " has no known kind");
+    for (int d = 0; d < c; ++d)
+      if (p.kinds[d] == p.kinds[c]) fail("preprocessing: channel ", c, " repeats channel ", d);
+  }
   if (frame.zoom && !(frame.zoom_R > 0 && frame.zoom_mass > 0)) fail("preprocessing: zoom needs zoom_R > 0 and zoom_mass > 0");
   if (canvas_size < 0 || canvas_size > 4096) fail("preprocessing: canvas_size must be 0..4096, got ", canvas_size);
 }
@@ -96,6 +117,7 @@ void pixelate(Context& ctx, const JetBatch& batch, const Tensor& frames, const P
               bool translation_only) {
   check_batch(ctx, batch);
   check_images(images, batch.size(), pixels, "pixelate");
+  check_charge(batch, pixels);
   if (frames.shape() != (Shape{batch.size(), kFrameFloats})) fail("pixelate: frames must be (N, ", kFrameFloats, ")");
   JI_DISPATCH(ctx.device(), pixelate, ctx, batch, frames, pixels, images, translation_only);
 }
@@ -119,6 +141,7 @@ void preprocess(Context& ctx, const JetBatch& batch, const PreprocessConfig& con
   config.validate();
   check_batch(ctx, batch);
   check_images(images, batch.size(), config.pixels, "preprocess");
+  check_charge(batch, config.pixels);
   if (batch.size() == 0) return;
   if (config.rotation_space == RotationSpace::Constituents) {
     JI_DISPATCH(ctx.device(), preprocess_fused, ctx, batch, config, images);
@@ -151,6 +174,7 @@ void preprocess_from_host(Context& ctx, const JetBatch& host_batch, const Prepro
   Context host_view(Device::cpu(), ctx.seed());
   check_batch(host_view, host_batch);
   check_images(host_images, host_batch.size(), config.pixels, "preprocess_from_host");
+  check_charge(host_batch, config.pixels);
   if (host_images.device() != Device::cpu()) fail("preprocess_from_host: images must be in host memory");
   if (host_batch.size() == 0) return;
   JI_DISPATCH(ctx.device(), preprocess_from_host, ctx, host_batch, config, host_images, chunk);

@@ -7,6 +7,8 @@
 //   n_subjets     (N)
 //   jets          (N, 4)     jet pT, η, φ, mass (the zoom uses the pT; the
 //                            centroid is measured in φ relative to the jet)
+//   charged       (N, M)     1 for a charged constituent, 0 for a neutral one;
+//                            needed only by the charged and neutral channels
 //
 // Each jet gets a frame (core/preprocess_math.h): a centre, a rotation, flips
 // and a zoom, mapping (η, φ) to image-plane coordinates (x, y). Images are
@@ -38,6 +40,7 @@ struct JetBatch {
   Tensor subjets;         // (N, S, 3): pT, η, φ
   Tensor n_subjets;       // (N)
   Tensor jets;            // (N, 4): pT, η, φ, mass
+  Tensor charged;         // (N, M): 1 charged, 0 neutral; undefined unless a channel needs it
 
   int64_t size() const { return constituents.defined() ? constituents.dim(0) : 0; }
   JetBatch to(Device device) const;

@@ -21,6 +21,11 @@ enum class Rotation : int { Subjet = 0, PrincipalAxis = 1, None = 2 };
 enum class Flip : int { Subjet = 0, BrighterHalf = 1, Quadrant = 2, None = 3 };
 enum class Intensity : int { Pt = 0, Et = 1 };
 enum class Normalisation : int { Sum = 0, L2 = 1, None = 2 };
+// What one image channel sums per pixel: the intensity of every visible
+// constituent, their number, or the intensity of the charged or of the
+// neutral ones only (these two need each constituent's charge).
+enum class ChannelKind : int { Intensity = 0, Count = 1, Charged = 2, Neutral = 3 };
+constexpr int kMaxChannels = 4;
 
 struct FrameSettings {
   Centre centre = Centre::LeadingSubjet;
@@ -36,8 +41,26 @@ struct PixelSettings {
   float pixel_eta = 0.1f, pixel_phi = 0.1f;  // pixel size in η and φ
   float threshold = 0.0f;                    // GeV: constituents below this intensity are ignored
   Intensity intensity = Intensity::Pt;
-  int channels = 1;                          // 1: intensity; 2: intensity and constituent count
+  int channels = 1;                          // how many of `kinds` make the image
+  ChannelKind kinds[kMaxChannels] = {ChannelKind::Intensity, ChannelKind::Count, ChannelKind::Charged,
+                                     ChannelKind::Neutral};
+  JI_HD bool needs_charge() const {
+    for (int c = 0; c < channels; ++c)
+      if (kinds[c] == ChannelKind::Charged || kinds[c] == ChannelKind::Neutral) return true;
+    return false;
+  }
 };
+
+// What a constituent of intensity `v` adds to a channel of `kind` (0: nothing).
+JI_HD float channel_value(ChannelKind kind, double v, bool charged) {
+  switch (kind) {
+    case ChannelKind::Intensity: return static_cast<float>(v);
+    case ChannelKind::Count: return 1.0f;
+    case ChannelKind::Charged: return charged ? static_cast<float>(v) : 0.0f;
+    case ChannelKind::Neutral: return charged ? 0.0f : static_cast<float>(v);
+  }
+  return 0.0f;
+}
 
 constexpr int kFrameFloats = 8;
 
@@ -62,15 +85,15 @@ JI_HD double constituent_intensity(float pt, float eta, float energy, Intensity 
   return intensity == Intensity::Pt ? static_cast<double>(pt) : static_cast<double>(energy) / cosh(static_cast<double>(eta));
 }
 
-// Calls visit(intensity, η, φ) for this lane's share of the constituents at
-// or above the intensity threshold.
+// Calls visit(intensity, η, φ, index) for this lane's share of the
+// constituents at or above the intensity threshold.
 template <typename Visit>
 JI_HD void for_each_visible(const float* constituents, int n, const PixelSettings& ps, int lane, int stride,
                             Visit visit) {
   for (int i = lane; i < n; i += stride) {
     const float* k = constituents + 4 * i;
     const double v = constituent_intensity(k[0], k[1], k[3], ps.intensity);
-    if (v >= ps.threshold) visit(v, k[1], k[2]);
+    if (v >= ps.threshold) visit(v, k[1], k[2], i);
   }
 }
 
@@ -140,7 +163,7 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
     centre_phi = subjets[2];
   } else if (fs.centre != Centre::JetAxis) {  // centroid (also the fallback without subjets)
     double w = 0, w_eta = 0, w_dphi = 0;
-    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi) {
+    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi, int) {
       w += v, w_eta += v * eta, w_dphi += v * wrap_phi(phi - phi_ref);
     });
     w = reduce(w), w_eta = reduce(w_eta), w_dphi = reduce(w_dphi);
@@ -163,7 +186,7 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
   }
   if (!rotated && fs.rotation != Rotation::None) {
     double sxx = 0, syy = 0, sxy = 0;
-    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi) {
+    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi, int) {
       double dx, dy;
       translate(f, eta, phi, &dx, &dy);
       sxx += v * dx * dx, syy += v * dy * dy, sxy += v * dx * dy;
@@ -184,7 +207,7 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
     if (x < 0) f.flip_x = -1;
   } else if (fs.flip != Flip::None) {
     double left = 0, right = 0, below = 0, above = 0;
-    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi) {
+    for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi, int) {
       double x, y;
       to_plane(f, eta, phi, &x, &y);
       if (x < 0) left += v;
@@ -206,17 +229,21 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
 }
 
 // Adds this lane's share of a jet's constituents into its image through
-// `add(pixel_index_in_image_of_channel, channel, value)`.
+// `add(pixel_index_in_image_of_channel, channel, value)`. `charged` (one flag
+// per constituent, nonzero for charged) may be null when no channel needs it.
 template <typename Add>
-JI_HD void pixelate_jet(const float* constituents, int n, const JetFrame& f, const PixelSettings& ps, int lane,
-                        int stride, Add add) {
-  for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi) {
+JI_HD void pixelate_jet(const float* constituents, const float* charged, int n, const JetFrame& f,
+                        const PixelSettings& ps, int lane, int stride, Add add) {
+  for_each_visible(constituents, n, ps, lane, stride, [&](double v, float eta, float phi, int i) {
     double x, y;
     to_plane(f, eta, phi, &x, &y);
     const int pixel = pixel_of(ps, x, y);
     if (pixel < 0) return;
-    add(pixel, 0, static_cast<float>(v));
-    if (ps.channels > 1) add(pixel, 1, 1.0f);
+    const bool is_charged = charged != nullptr && charged[i] != 0.0f;
+    for (int c = 0; c < ps.channels; ++c) {
+      const float value = channel_value(ps.kinds[c], v, is_charged);
+      if (value != 0.0f) add(pixel, c, value);
+    }
   });
 }
 

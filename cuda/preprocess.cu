@@ -43,17 +43,23 @@ struct BatchPointers {
   const float* subjets;
   const float* n_subjets;
   const float* jets;
+  const float* charged;  // null without charges
   int m, s;
   int64_t n;
 };
 
 BatchPointers pointers_of(const JetBatch& b) {
   return {b.constituents.data(), b.n_constituents.data(), b.subjets.data(), b.n_subjets.data(), b.jets.data(),
-          static_cast<int>(b.constituents.dim(1)), static_cast<int>(b.subjets.dim(1)), b.size()};
+          b.charged.defined() ? b.charged.data() : nullptr, static_cast<int>(b.constituents.dim(1)),
+          static_cast<int>(b.subjets.dim(1)), b.size()};
 }
 
 __device__ int clamp_count(float count, int limit) {
   return static_cast<int>(fminf(fmaxf(count, 0.0f), static_cast<float>(limit)));
+}
+
+__device__ const float* charges_of(const BatchPointers& b, int64_t jet) {
+  return b.charged ? b.charged + jet * b.m : nullptr;
 }
 
 __device__ JetFrame frame_of(const BatchPointers& b, int64_t jet, const FrameSettings& fs, const PixelSettings& ps,
@@ -100,8 +106,8 @@ __global__ void preprocess_fused_kernel(BatchPointers b, FrameSettings fs, Pixel
   float* image = workspace(shared, out, use_shared, warp, image_size);
   zero(image, image_size, lane);
   const JetFrame f = frame_of(b, jet, fs, ps, lane);
-  pixelate_jet(b.constituents + jet * b.m * 4, clamp_count(b.n_constituents[jet], b.m), f, ps, lane, kWarp,
-               AtomicAdd{image, plane});
+  pixelate_jet(b.constituents + jet * b.m * 4, charges_of(b, jet), clamp_count(b.n_constituents[jet], b.m), f, ps,
+               lane, kWarp, AtomicAdd{image, plane});
   __syncwarp();
   normalise_and_store(image, out, ps, norm, lane);
 }
@@ -130,8 +136,8 @@ __global__ void pixelate_kernel(BatchPointers b, const float* frames, PixelSetti
   zero(image, image_size, lane);
   JetFrame f = load_frame(frames, jet);
   if (translation_only) f = JetFrame{f.eta0, f.phi0};
-  pixelate_jet(b.constituents + jet * b.m * 4, clamp_count(b.n_constituents[jet], b.m), f, ps, lane, kWarp,
-               AtomicAdd{image, plane});
+  pixelate_jet(b.constituents + jet * b.m * 4, charges_of(b, jet), clamp_count(b.n_constituents[jet], b.m), f, ps,
+               lane, kWarp, AtomicAdd{image, plane});
   __syncwarp();
   if (use_shared)
     for (int i = lane; i < image_size; i += kWarp) out[i] = image[i];
@@ -224,6 +230,7 @@ void preprocess_from_host(Context& ctx, const JetBatch& host, const PreprocessCo
     copy_rows_in(host.subjets, first, count, b.subjets, streams[s]);
     copy_rows_in(host.n_subjets, first, count, b.n_subjets, streams[s]);
     copy_rows_in(host.jets, first, count, b.jets, streams[s]);
+    if (host.charged.defined()) copy_rows_in(host.charged, first, count, b.charged, streams[s]);
     launch_fused(b.slice(0, count), config, images[s].data(), streams[s]);
     JI_CUDA_CHECK(cudaMemcpyAsync(host_images.slice(first, first + count).data(), images[s].data(),
                                   count * image_floats * sizeof(float), cudaMemcpyDeviceToHost, streams[s]));

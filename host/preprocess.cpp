@@ -14,6 +14,7 @@ constexpr auto kSingleLane = [](double v) { return v; };
 
 struct JetView {
   const float* constituents;
+  const float* charged;  // null without charges
   int n;
   const float* subjets;
   int n_subjets;
@@ -24,7 +25,8 @@ JetView view_of(const JetBatch& b, int64_t j) {
   const int64_t m = b.constituents.dim(1), s = b.subjets.dim(1);
   const int n = static_cast<int>(std::clamp<float>(b.n_constituents.data()[j], 0.0f, static_cast<float>(m)));
   const int ns = static_cast<int>(std::clamp<float>(b.n_subjets.data()[j], 0.0f, static_cast<float>(s)));
-  return {b.constituents.data() + j * m * 4, n, b.subjets.data() + j * s * 3, ns, b.jets.data() + j * 4};
+  const float* charged = b.charged.defined() ? b.charged.data() + j * m : nullptr;
+  return {b.constituents.data() + j * m * 4, charged, n, b.subjets.data() + j * s * 3, ns, b.jets.data() + j * 4};
 }
 
 JetFrame frame_at(const Tensor& frames, int64_t j) {
@@ -36,7 +38,7 @@ JetFrame frame_at(const Tensor& frames, int64_t j) {
 void pixelate_one(const JetView& v, const JetFrame& f, const PixelSettings& p, float* image) {
   const int plane = p.height * p.width;
   std::fill(image, image + plane * p.channels, 0.0f);
-  pixelate_jet(v.constituents, v.n, f, p, 0, 1,
+  pixelate_jet(v.constituents, v.charged, v.n, f, p, 0, 1,
                [&](int pixel, int channel, float value) { image[channel * plane + pixel] += value; });
 }
 

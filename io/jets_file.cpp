@@ -20,6 +20,7 @@ JetsWriter::JetsWriter(const std::string& path, int max_constituents, int max_su
       constituents_(file_, "constituents", {hsize_t(max_constituents), 4}, 256),
       n_constituents_(file_, "n_constituents", {}),
       in_trimmed_(file_, "constituent_in_trimmed", {hsize_t(max_constituents)}, 256),
+      pdg_(file_, "constituent_pdg", {hsize_t(max_constituents)}, 256),
       jet_(file_, "jet", {4}),
       trimmed_(file_, "trimmed_jet", {4}),
       subjets_(file_, "subjets", {hsize_t(max_subjets), 4}),
@@ -38,7 +39,7 @@ JetsWriter::JetsWriter(const std::string& path, int max_constituents, int max_su
       label_(file_, "label", {}),
       event_index_(file_, "event_index", {}) {
   file_.write_attribute("format", std::string("jetimg-jets"));
-  file_.write_attribute("version", int64_t{2});
+  file_.write_attribute("version", int64_t{3});
   file_.write_attribute("provenance", provenance.dump());
 }
 
@@ -54,6 +55,7 @@ void JetsWriter::write(const std::vector<Jet>& jets, const std::vector<int32_t>&
     fail("JetsWriter: labels, weights and event indices must match the jets");
   std::vector<float> constituents(n * m * 4, 0.0f);
   std::vector<uint8_t> in_trimmed(n * m, 0);
+  std::vector<int32_t> pdg(n * m, 0);
   std::vector<int32_t> n_constituents(n), n_subjets(n);
   std::vector<double> jet, trimmed, subjets(n * s * 4, 0.0), pt(n), eta(n), phi(n), mass(n), trimmed_mass(n);
   std::vector<double> tau1(n), tau2(n), tau3(n), tau21(n), tau32(n);
@@ -67,6 +69,7 @@ void JetsWriter::write(const std::vector<Jet>& jets, const std::vector<int32_t>&
       out[0] = static_cast<float>(p.E), out[1] = static_cast<float>(p.px);
       out[2] = static_cast<float>(p.py), out[3] = static_cast<float>(p.pz);
       in_trimmed[j * m + c] = jt.in_trimmed[c];
+      if (c < jt.pdg.size()) pdg[j * m + c] = jt.pdg[c];
     }
     const size_t subjets_kept = std::min(s, jt.subjets.size());
     n_subjets[j] = static_cast<int32_t>(subjets_kept);
@@ -85,6 +88,7 @@ void JetsWriter::write(const std::vector<Jet>& jets, const std::vector<int32_t>&
   constituents_.append(constituents.data(), n);
   n_constituents_.append(n_constituents.data(), n);
   in_trimmed_.append(in_trimmed.data(), n);
+  pdg_.append(pdg.data(), n);
   jet_.append(jet.data(), n);
   trimmed_.append(trimmed.data(), n);
   subjets_.append(subjets.data(), n);

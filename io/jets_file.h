@@ -4,6 +4,8 @@
 //   constituents            (N, M, 4) float32  untrimmed jet's constituents, pT-ordered, zero-padded
 //   n_constituents          (N)       int32    constituents stored (<= M)
 //   constituent_in_trimmed  (N, M)    uint8    1 if the constituent survives trimming
+//   constituent_pdg         (N, M)    int32    PDG code of the constituent (0: the input names none,
+//                                              as FastJet text, the top-tagging dataset and towers)
 //   jet                     (N, 4)    float64  anti-kT jet
 //   trimmed_jet             (N, 4)    float64  trimmed jet
 //   subjets                 (N, S, 4) float64  trimmed subjets, pT-ordered, zero-padded
@@ -15,8 +17,8 @@
 //   weight                  (N)       float32  event weight (1 for built-in events)
 //   label                   (N)       int32    1 signal (W, top), 0 background (QCD)
 //   event_index             (N)       int64    row of the event in the input
-//   attributes: format = "jetimg-jets", version = 2, provenance = JSON
-//   (version 1 had no tau columns)
+//   attributes: format = "jetimg-jets", version = 3, provenance = JSON
+//   (version 1 had no tau columns, version 2 no constituent_pdg)
 #pragma once
 
 #include <string>
@@ -48,6 +50,7 @@ class JetsWriter {
   h5::Appender<float> constituents_;
   h5::Appender<int32_t> n_constituents_;
   h5::Appender<uint8_t> in_trimmed_;
+  h5::Appender<int32_t> pdg_;
   h5::Appender<double> jet_, trimmed_, subjets_;
   h5::Appender<int32_t> n_subjets_;
   h5::Appender<double> pt_, eta_, phi_, mass_, trimmed_mass_;
@@ -60,10 +63,13 @@ class JetsWriter {
 // A whole jets file in memory (the per-jet columns most stages need).
 struct JetsTable {
   int64_t size = 0;
+  std::string source;      // the file it was read from (for messages)
+  int64_t first_row = 0;   // the file's row of the table's first jet
   int max_constituents = 0, max_subjets = 0;
   std::vector<float> constituents;  // (N, M, 4)
   std::vector<int32_t> n_constituents, n_subjets, label;
   std::vector<uint8_t> constituent_in_trimmed;
+  std::vector<int32_t> constituent_pdg;  // (N, M); empty for files of version 2 and older
   std::vector<double> jet, trimmed_jet, subjets, pt, eta, phi, mass, trimmed_mass;
   std::vector<double> tau1, tau2, tau3, tau21, tau32;
   std::vector<float> weight;

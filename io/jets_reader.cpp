@@ -25,6 +25,12 @@ JetsReader::JetsReader(const std::string& path) : file_(h5::File::open(path)) {
     const auto d = file_.dims(name);
     if (d.empty() || d[0] != dims[0]) fail("'", path, "': dataset '", name, "' must have ", dims[0], " rows");
   }
+  if (file_.has("constituent_pdg")) {
+    const auto d = file_.dims("constituent_pdg");
+    if (d.size() != 2 || d[0] != dims[0] || d[1] != dims[1])
+      fail("'", path, "': dataset 'constituent_pdg' must have shape (", dims[0], ", ", dims[1], ")");
+    has_pdg_ = true;
+  }
   try {
     provenance_ = Json::parse(file_.read_string_attribute("provenance"));
   } catch (const Json::parse_error&) {
@@ -37,6 +43,8 @@ JetsTable JetsReader::read(int64_t begin, int64_t count) const {
     fail("'", file_.path(), "': jets [", begin, ", ", begin + count, ") are outside the file's ", size_, " jets");
   JetsTable t;
   t.size = count;
+  t.source = file_.path();
+  t.first_row = begin;
   t.max_constituents = max_constituents_;
   t.max_subjets = max_subjets_;
   t.provenance = provenance_;
@@ -47,6 +55,7 @@ JetsTable JetsReader::read(int64_t begin, int64_t count) const {
   column("constituents", t.constituents, int64_t(max_constituents_) * 4);
   column("n_constituents", t.n_constituents, 1);
   column("constituent_in_trimmed", t.constituent_in_trimmed, max_constituents_);
+  if (has_pdg_) column("constituent_pdg", t.constituent_pdg, max_constituents_);
   column("jet", t.jet, 4);
   column("trimmed_jet", t.trimmed_jet, 4);
   column("subjets", t.subjets, int64_t(max_subjets_) * 4);

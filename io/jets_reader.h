@@ -16,6 +16,8 @@ class JetsReader {
   int64_t size() const { return size_; }
   const Json& provenance() const { return provenance_; }
   const std::string& path() const { return file_.path(); }
+  // Whether the file stores each constituent's PDG code (version 3 and later).
+  bool has_pdg() const { return has_pdg_; }
   // Jets [begin, begin + count) as a table (its `size` is `count`).
   JetsTable read(int64_t begin, int64_t count) const;
 
@@ -23,6 +25,7 @@ class JetsReader {
   h5::File file_;
   int64_t size_ = 0;
   int max_constituents_ = 0, max_subjets_ = 0;
+  bool has_pdg_ = false;
   Json provenance_;
 };
 

@@ -19,6 +19,8 @@ const Names<Flip> kFlips = {{Flip::Subjet, "subjet"}, {Flip::BrighterHalf, "brig
 const Names<RotationSpace> kSpaces = {{RotationSpace::Image, "image"}, {RotationSpace::Constituents, "constituents"}};
 const Names<Intensity> kIntensities = {{Intensity::Pt, "pt"}, {Intensity::Et, "et"}};
 const Names<Normalisation> kNormalisations = {{Normalisation::Sum, "sum"}, {Normalisation::L2, "l2"}, {Normalisation::None, "none"}};
+const Names<ChannelKind> kChannelKinds = {{ChannelKind::Intensity, "intensity"}, {ChannelKind::Count, "count"},
+                                          {ChannelKind::Charged, "charged"}, {ChannelKind::Neutral, "neutral"}};
 const Names<ConstituentSet> kSets = {{ConstituentSet::Trimmed, "trimmed"}, {ConstituentSet::All, "all"}};
 
 template <typename E>
@@ -26,6 +28,13 @@ const char* name_of(const Names<E>& names, E value) {
   for (const auto& [v, n] : names)
     if (v == value) return n;
   return "?";
+}
+
+template <typename E>
+std::string choices_of(const Names<E>& names) {
+  std::string choices;
+  for (const auto& [v, n] : names) choices += (choices.empty() ? "" : ", ") + std::string(n);
+  return choices;
 }
 
 template <typename E>
@@ -37,9 +46,7 @@ void read_enum(ConfigSection& section, const std::string& file, const std::strin
       value = v;
       return;
     }
-  std::string choices;
-  for (const auto& [v, n] : names) choices += (choices.empty() ? "" : ", ") + std::string(n);
-  fail(file, ": '", key, "' must be one of ", choices, ", got '", text, "'");
+  fail(file, ": '", key, "' must be one of ", choices_of(names), ", got '", text, "'");
 }
 
 void read_pair(ConfigSection& section, const Json& json, const std::string& file, const std::string& key, float& a, float& b) {
@@ -95,12 +102,16 @@ ImagingConfig imaging_config_from(const Json& json, const std::string& file) {
   read_pair(section, json, file, "pixel_size", p.pixels.pixel_eta, p.pixels.pixel_phi);
   if (json.is_object() && json.contains("channels")) {
     const Json& v = json["channels"];
-    if (v == Json::array({"intensity"})) {
-      p.pixels.channels = 1;
-    } else if (v == Json::array({"intensity", "count"})) {
-      p.pixels.channels = 2;
-    } else {
-      fail(file, ": 'channels' must be [\"intensity\"] or [\"intensity\", \"count\"], got ", v.dump());
+    const std::string choices = choices_of(kChannelKinds);
+    if (!v.is_array() || v.empty() || v.size() > static_cast<size_t>(kMaxChannels))
+      fail(file, ": 'channels' must be a list of 1 to ", kMaxChannels, " of ", choices, ", got ", v.dump());
+    p.pixels.channels = static_cast<int>(v.size());
+    for (size_t c = 0; c < v.size(); ++c) {
+      const std::string name = v[c].is_string() ? v[c].get<std::string>() : v[c].dump();
+      bool known = false;
+      for (const auto& [kind, kind_name] : kChannelKinds)
+        if (name == kind_name) p.pixels.kinds[c] = kind, known = true;
+      if (!known) fail(file, ": 'channels' entry ", c, " must be one of ", choices, ", got '", name, "'");
     }
   }
   section.accept("channels");
@@ -124,7 +135,8 @@ ImagingConfig load_imaging_config(const std::string& path_or_convention) {
 
 Json to_json(const ImagingConfig& c) {
   const PreprocessConfig& p = c.preprocess;
-  Json channels = p.pixels.channels == 1 ? Json::array({"intensity"}) : Json::array({"intensity", "count"});
+  Json channels = Json::array();
+  for (int c = 0; c < p.pixels.channels; ++c) channels.push_back(name_of(kChannelKinds, p.pixels.kinds[c]));
   return {{"convention", c.convention},
           {"constituents", name_of(kSets, c.constituents)},
           {"centre", name_of(kCentres, p.frame.centre)},

@@ -12,7 +12,9 @@
 //   pixel_size      [Δη, Δφ]
 //   threshold       GeV, per-constituent intensity threshold
 //   intensity       "pt" | "et"
-//   channels        ["intensity"] or ["intensity", "count"]
+//   channels        1-4 of "intensity" (all constituents), "count" (how many),
+//                   "charged", "neutral" (intensity of the charged / neutral
+//                   ones; need inputs with PDG codes), e.g. ["charged", "neutral", "count"]
 //   normalisation   "sum" | "l2" | "none"
 //   canvas_size     image-space path: side of the canvas before rotation (0: automatic)
 #pragma once

@@ -91,6 +91,7 @@ std::optional<Jet> leading_jet(const Event& event, const JetConfig& config, JetS
   for (const fastjet::PseudoJet& c : fastjet::sorted_by_pt(leading.constituents())) {
     jet.constituents.push_back(to_four_vector(c));
     jet.in_trimmed.push_back(kept[static_cast<size_t>(c.user_index())] ? 1 : 0);
+    jet.pdg.push_back(event[static_cast<size_t>(c.user_index())].pdg);
   }
   return jet;
 }

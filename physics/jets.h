@@ -34,6 +34,7 @@ struct Jet {
   std::vector<FourVector> subjets;       // trimmed subjets, pT-ordered (all of them)
   std::vector<FourVector> constituents;  // of the untrimmed jet, pT-ordered (all of them)
   std::vector<uint8_t> in_trimmed;       // per constituent: survives trimming
+  std::vector<int32_t> pdg;              // per constituent: its PDG code (0 where the input names none)
   NSubjettiness tau;                     // τ1..τ3 (β = 1, WTA kT axes) of the trimmed jet's constituents
 };
 

@@ -138,6 +138,11 @@ examples=/usr/share/doc/fastjet-examples/examples
 echo '{"jets": {"pt_min": 0, "pt_max": null, "eta_max": 5}}' >"$work/open.json"
 expect_ok "cluster FastJet text" "$jetimg" cluster "$examples/Pythia-PtMin1000-LHC-10ev.dat" -o "$work/text_jets.h5" --label 0 --config "$work/open.json"
 grep -q "input (text): read 10 events, skipped 0" "$work/out.txt" || { echo "FAIL: text summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+# Charged/neutral channels need particle identities: built-in events have them, FastJet text does not.
+expect_ok "preprocess charged and neutral" "$jetimg" preprocess "$work/w_jets.h5" -o "$work/w_charged.h5" --config "$source_dir/configs/preprocess_top_charged.json" --device cpu
+grep -q "into 3x40x40 images" "$work/out.txt" || { echo "FAIL: charged images have 3 channels"; cat "$work/out.txt"; failures=$((failures + 1)); }
+expect_fail "charged channels from FastJet text" "constituent 0: PDG code 0, so its charge is unknown" "$jetimg" preprocess "$work/text_jets.h5" -o "$work/t_charged.h5" --config "$source_dir/configs/preprocess_top_charged.json"
+[ -e "$work/t_charged.h5" ] && { echo "FAIL: a failed preprocess left its output"; failures=$((failures + 1)); }
 printf '1 0 0 2\n0 1 0 2\n#END\n1 2 abc 4\n#END\n0 0 1 nan\n#END\n' >"$work/bad_line.dat"
 expect_ok "text with bad lines" "$jetimg" cluster "$work/bad_line.dat" -o "$work/bad_line_jets.h5" --label 0 --config "$work/open.json"
 grep -q "read 1 events, skipped 2 (first: '$work/bad_line.dat', event 1, line 4: expected four numbers" "$work/out.txt" ||
@@ -173,6 +178,7 @@ if [ "$leftovers" -ne 0 ]; then echo "FAIL: temporary files left behind"; failur
 # The demo end to end on a small sample: jets, images, training, evaluation.
 if "$jetimg" demo --events 1500 --output-dir "$work/demo" >"$work/demo.txt" 2>&1 &&
    grep -q "^maxout network " "$work/demo.txt" && grep -q "^trimmed mass + tau21 likelihood " "$work/demo.txt" &&
+   grep -q "^image mass + tau21 likelihood " "$work/demo.txt" &&
    [ -s "$work/demo/roc.png" ] && [ -s "$work/demo/train/best.h5" ] &&
    grep -q '"rejection_at_eff_s_0.5"' "$work/demo/evaluation.json"; then
   passes=$((passes + 1))

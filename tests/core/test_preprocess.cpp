@@ -210,6 +210,48 @@ TEST(Preprocess, NormalisationsAndChannels) {
   EXPECT_EQ(image[81 + 4 * 9 + 4], 1.0f);  // one constituent in the count channel
 }
 
+// Marks constituents charged (1) or neutral (0), `flags` per jet in order.
+void set_charges(JetBatch& batch, const std::vector<std::vector<float>>& flags) {
+  const int64_t m = batch.constituents.dim(1);
+  batch.charged = Tensor::zeros({batch.size(), m});
+  for (size_t j = 0; j < flags.size(); ++j)
+    for (size_t k = 0; k < flags[j].size(); ++k) batch.charged.data()[static_cast<int64_t>(j) * m + static_cast<int64_t>(k)] = flags[j][k];
+}
+
+TEST(Preprocess, ChargedAndNeutralChannelsSplitTheIntensity) {
+  HandJet jet;
+  // Charged 3 GeV and neutral 4 GeV in the centre pixel, a neutral 2 GeV one
+  // pixel right, a charged 0.05 GeV one below threshold.
+  jet.constituents = {{3, 0.0f, 0.0f}, {4, 0.0f, 0.0f}, {2, 0.1f, 0.0f}, {0.05f, 0.0f, 0.1f}};
+  JetBatch batch = make_batch({jet});
+  set_charges(batch, {{1, 0, 0, 1}});
+  PreprocessConfig config = plain(9, 0.1f);
+  config.pixels.threshold = 0.1f;
+  config.pixels.channels = 4;
+  config.pixels.kinds[0] = ChannelKind::Charged;
+  config.pixels.kinds[1] = ChannelKind::Neutral;
+  config.pixels.kinds[2] = ChannelKind::Intensity;
+  config.pixels.kinds[3] = ChannelKind::Count;
+  const std::vector<float> image = run(batch, config);
+  const int centre = 4 * 9 + 4, right = 4 * 9 + 5;
+  EXPECT_EQ(image[centre], 3.0f);           // charged
+  EXPECT_EQ(image[81 + centre], 4.0f);      // neutral
+  EXPECT_EQ(image[81 + right], 2.0f);
+  EXPECT_EQ(image[right], 0.0f);
+  EXPECT_EQ(image[162 + centre], 7.0f);     // all
+  EXPECT_EQ(image[243 + centre], 2.0f);     // two constituents
+  for (int i = 0; i < 81; ++i) EXPECT_EQ(image[i] + image[81 + i], image[162 + i]) << "pixel " << i;
+  // Each channel is normalised on its own.
+  config.normalisation = Normalisation::Sum;
+  const std::vector<float> unit = run(batch, config);
+  EXPECT_NEAR(unit[centre], 1.0f, 1e-6);
+  EXPECT_NEAR(unit[81 + centre], 4.0f / 6.0f, 1e-6);
+  // Without charges the batch cannot make these channels; repeated kinds are refused.
+  EXPECT_THROW(run(make_batch({jet}), config), Error);
+  config.pixels.kinds[1] = ChannelKind::Charged;
+  EXPECT_THROW(config.validate(), Error);
+}
+
 TEST(Preprocess, ZoomScalesTheSpreadByTheStatedFactor) {
   HandJet jet;
   std::mt19937 rng(2);
@@ -366,6 +408,31 @@ TYPED_TEST(PreprocessDevice, MatchesCpuOnRandomBatches) {
       }
     }
   }
+}
+
+TYPED_TEST(PreprocessDevice, ChargedChannelsMatchCpu) {
+  JetBatch batch = random_batch(500, 17);
+  std::mt19937 rng(4);
+  std::vector<std::vector<float>> flags(static_cast<size_t>(batch.size()), std::vector<float>(48));
+  for (auto& jet : flags)
+    for (float& f : jet) f = static_cast<float>(rng() % 2);
+  set_charges(batch, flags);
+  PreprocessConfig config = PreprocessConfig::top_tagging();
+  config.pixels.channels = 3;
+  config.pixels.kinds[0] = ChannelKind::Charged;
+  config.pixels.kinds[1] = ChannelKind::Neutral;
+  config.pixels.kinds[2] = ChannelKind::Count;
+  for (RotationSpace space : {RotationSpace::Constituents, RotationSpace::Image}) {
+    config.rotation_space = space;
+    EXPECT_TRUE(testing::all_close(run(batch, config, this->device()), run(batch, config), 1e-6, 1e-5));
+  }
+  // Streamed from pinned host memory, the charges travel with the chunks.
+  config.rotation_space = RotationSpace::Constituents;
+  const JetBatch host = batch.to_pinned();
+  Tensor images = Tensor::empty_pinned({batch.size(), 3, 40, 40});
+  Context ctx(this->device(), 1);
+  preprocess_from_host(ctx, host, config, images, 64);
+  EXPECT_TRUE(testing::all_close(images.to_vector(), run(batch, config), 1e-6, 1e-5));
 }
 
 TYPED_TEST(PreprocessDevice, StreamingFromPinnedHostMemoryMatchesCpu) {

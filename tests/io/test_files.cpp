@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "io/events_file.h"
+#include "io/jet_batch.h"
 #include "io/jets_file.h"
 #include "physics/generator.h"
 #include "tests/testing.h"
@@ -95,12 +96,14 @@ TEST(JetsFile, RoundTripWithPaddingAndTruncation) {
   for (int i = 0; i < 5; ++i) {
     a.constituents.push_back({10.0 - i, 9.0 - i, 1, 1});
     a.in_trimmed.push_back(i % 2);
+    a.pdg.push_back(i % 2 ? 211 : 22);
   }
   a.tau = {12.0, 6.0, 1.5, 0.5, 0.25};
   Jet b = a;
   b.tau = {3.0, 0.0, 0.0, 0.0, 0.0};
   b.constituents.resize(2);
   b.in_trimmed.resize(2);
+  b.pdg = {};  // a jet whose input names no particles
   b.subjets.resize(1);
   {
     JetsWriter writer(path, 4, 2, Json{{"note", "test"}});
@@ -116,6 +119,7 @@ TEST(JetsFile, RoundTripWithPaddingAndTruncation) {
   EXPECT_EQ(t.constituents[4 * 3 + 0], 7.0f);                 // jet 0, constituent 3, E
   EXPECT_EQ(t.constituents[(4 + 2) * 4 + 0], 0.0f);           // jet 1, constituent 2: padding
   EXPECT_EQ(t.constituent_in_trimmed[1], 1);
+  EXPECT_EQ(t.constituent_pdg, (std::vector<int32_t>{22, 211, 22, 211, 0, 0, 0, 0}));
   EXPECT_EQ(t.subjets[(2 + 1) * 4], 0.0);                      // jet 1, subjet 1: padding
   EXPECT_DOUBLE_EQ(t.trimmed_mass[0], a.trimmed.m());
   EXPECT_DOUBLE_EQ(t.pt[1], b.trimmed.pt());
@@ -128,6 +132,44 @@ TEST(JetsFile, RoundTripWithPaddingAndTruncation) {
   EXPECT_EQ(t.tau21, (std::vector<double>{0.5, 0.0}));
   EXPECT_EQ(t.tau32, (std::vector<double>{0.25, 0.0}));
   EXPECT_EQ(t.provenance["note"], "test");
+}
+
+TEST(JetsFile, ChargesReachTheBatchOnlyWhereEveryConstituentIsNamed) {
+  const std::string path = testing::scratch_dir("jets_pdg") + "/jets.h5";
+  Jet a;
+  a.jet = a.trimmed = {300, 250, 10, 5};
+  a.subjets = {{300, 250, 10, 5}};
+  a.constituents = {{100, 90, 10, 5}, {50, 40, 10, 5}, {20, 15, 5, 2}};
+  a.in_trimmed = {1, 0, 1};
+  a.pdg = {-211, 22, 2212};
+  Jet unnamed = a;
+  unnamed.pdg = {211, 0, 22};
+  {
+    JetsWriter writer(path, 4, 2, Json::object());
+    writer.write({a, unnamed}, 1, {1.0f, 1.0f}, {0, 1});
+    writer.finish();
+  }
+  const JetsTable t = read_jets(path);
+  const JetBatch trimmed = batch_from_table(t, 0, 1, ConstituentSet::Trimmed, true);
+  ASSERT_TRUE(trimmed.charged.defined());
+  EXPECT_EQ(trimmed.charged.to_vector(), (std::vector<float>{1, 1, 0, 0}));  // π-, p (the photon is trimmed away)
+  EXPECT_EQ(batch_from_table(t, 0, 1, ConstituentSet::All, true).charged.to_vector(),
+            (std::vector<float>{1, 0, 1, 0}));
+  EXPECT_FALSE(batch_from_table(t, 0, 2, ConstituentSet::All).charged.defined());  // not asked for
+  // The second jet's neutral-or-unknown constituent 1 (PDG 0) is trimmed away
+  // and does not matter; with all constituents it does.
+  EXPECT_NO_THROW(batch_from_table(t, 1, 2, ConstituentSet::Trimmed, true));
+  try {
+    batch_from_table(t, 0, 2, ConstituentSet::All, true);
+    ADD_FAILURE() << "a constituent with PDG code 0 was given a charge";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("jets.h5', jet 1, constituent 1: PDG code 0"), std::string::npos) << message;
+  }
+  // Jets of a file without PDG codes say so.
+  JetsTable old = t;
+  old.constituent_pdg.clear();
+  EXPECT_THROW(batch_from_table(old, 0, 1, ConstituentSet::All, true), Error);
 }
 
 TEST(JetsFile, PerJetLabels) {

@@ -36,6 +36,16 @@ TEST(ImagingConfig, PresetsAndOverrides) {
   EXPECT_EQ(c.preprocess.frame.rotation, Rotation::None);
   EXPECT_EQ(c.preprocess.frame.centre, Centre::Centroid);  // from the preset
 
+  const ImagingConfig charged = load_imaging_config(
+      testing::write_text_file(dir, "q.json", R"({"channels": ["charged", "neutral", "count"]})"));
+  EXPECT_EQ(charged.preprocess.pixels.channels, 3);
+  EXPECT_EQ(charged.preprocess.pixels.kinds[0], ChannelKind::Charged);
+  EXPECT_EQ(charged.preprocess.pixels.kinds[1], ChannelKind::Neutral);
+  EXPECT_EQ(charged.preprocess.pixels.kinds[2], ChannelKind::Count);
+  EXPECT_TRUE(charged.preprocess.pixels.needs_charge());
+  EXPECT_FALSE(c.preprocess.pixels.needs_charge());
+  EXPECT_EQ(to_json(charged)["channels"], Json::array({"charged", "neutral", "count"}));
+
   // Written settings read back to the same configuration.
   const ImagingConfig back = load_imaging_config(testing::write_text_file(dir, "back.json", to_json(c).dump()));
   EXPECT_EQ(to_json(back), to_json(c));
@@ -58,7 +68,13 @@ TEST(ImagingConfig, ErrorsNameTheFileAndKey) {
             std::string::npos);
   EXPECT_NE(error_of(testing::write_text_file(dir, "e.json", R"({"convention": "z"})")).find("'convention' must be w or top"),
             std::string::npos);
-  EXPECT_NE(error_of(testing::write_text_file(dir, "f.json", R"({"channels": ["charge"]})")).find("'channels' must be"), std::string::npos);
+  EXPECT_NE(error_of(testing::write_text_file(dir, "f.json", R"({"channels": ["charge"]})"))
+                .find("'channels' entry 0 must be one of intensity, count, charged, neutral, got 'charge'"),
+            std::string::npos);
+  EXPECT_NE(error_of(testing::write_text_file(dir, "g.json", R"({"channels": []})")).find("'channels' must be a list of 1 to 4"),
+            std::string::npos);
+  EXPECT_NE(error_of(testing::write_text_file(dir, "h.json", R"({"channels": ["count", "count"]})")).find("channel 1 repeats channel 0"),
+            std::string::npos);
   EXPECT_NE(error_of(dir + "/none.json").find("is neither an existing file nor a convention"), std::string::npos);
 }
 

@@ -13,7 +13,9 @@ Particle at(double pt, double eta, double phi) { return {FourVector::from_pt_eta
 TEST(Jets, AntiKtCollectsTheHardProngsAndTrimmingDropsSoftWideParticles) {
   // Two prongs 0.6 apart (two kT subjets of R = 0.3), a soft particle 0.8 away
   // at 2% of the jet pT (trimmed), one at 8% (kept), and a recoiling jet.
-  const Event event = {at(150, 0, 0), at(100, 0, 0.6), at(5, 0.8, 0.0), at(20, -0.7, 0.3), at(200, 0.2, 3.0)};
+  Event event = {at(150, 0, 0), at(100, 0, 0.6), at(5, 0.8, 0.0), at(20, -0.7, 0.3), at(200, 0.2, 3.0)};
+  const int pdg[] = {1, -2, 22, 211, 21};
+  for (size_t i = 0; i < event.size(); ++i) event[i].pdg = pdg[i];
   JetConfig config;
   const std::optional<Jet> jet = leading_jet(event, config);
   ASSERT_TRUE(jet.has_value());
@@ -37,6 +39,17 @@ TEST(Jets, AntiKtCollectsTheHardProngsAndTrimmingDropsSoftWideParticles) {
   EXPECT_NEAR(jet->tau.tau2, expected_tau.tau2, 1e-9);
   EXPECT_GT(jet->tau.tau1, jet->tau.tau2);
   EXPECT_NEAR(jet->tau.tau21, jet->tau.tau2 / jet->tau.tau1, 1e-12);
+  // Each constituent keeps the PDG code of its particle.
+  ASSERT_EQ(jet->pdg.size(), jet->constituents.size());
+  for (size_t i = 0; i < jet->constituents.size(); ++i) {
+    bool found = false;
+    for (const Particle& p : event)
+      if (std::abs(p.p.E - jet->constituents[i].E) < 1e-9) {
+        EXPECT_EQ(jet->pdg[i], p.pdg);
+        found = true;
+      }
+    EXPECT_TRUE(found) << "constituent " << i;
+  }
   // Constituents are pT-ordered.
   for (size_t i = 1; i < jet->constituents.size(); ++i)
     EXPECT_GE(jet->constituents[i - 1].pt(), jet->constituents[i].pt());
