@@ -31,10 +31,18 @@ struct FrameSettings {
   Centre centre = Centre::LeadingSubjet;
   Rotation rotation = Rotation::Subjet;  // Subjet: second subjet straight down
   Flip flip = Flip::Subjet;              // Subjet: third subjet on the right
-  bool zoom = false;                     // scale coordinates by max(R·pT/(2·m), 1)
+  bool zoom = false;                     // scale coordinates by max(R·pT/(2·m), zoom_min)
   float zoom_R = 1.0f;
   float zoom_mass = 80.4f;
+  float zoom_min = 1.0f;                 // 1: never shrink (the study); below 1 lets the zoom shrink
 };
+
+// The zoom factor of a jet of transverse momentum `pt` (1 without zoom).
+JI_HD double zoom_factor(const FrameSettings& fs, double pt) {
+  if (!fs.zoom) return 1.0;
+  const double factor = fs.zoom_R * pt / (2.0 * fs.zoom_mass);
+  return factor > fs.zoom_min ? factor : static_cast<double>(fs.zoom_min);
+}
 
 struct PixelSettings {
   int height = 25, width = 25;
@@ -221,10 +229,7 @@ JI_HD JetFrame compute_frame(const float* constituents, int n, const float* subj
   }
 
   // 4. Zoom.
-  if (fs.zoom) {
-    const double factor = fs.zoom_R * static_cast<double>(jet[0]) / (2.0 * fs.zoom_mass);
-    f.zoom = static_cast<float>(factor > 1 ? factor : 1.0);
-  }
+  f.zoom = static_cast<float>(zoom_factor(fs, static_cast<double>(jet[0])));
   return f;
 }
 
@@ -247,6 +252,13 @@ JI_HD void pixelate_jet(const float* constituents, const float* charged, int n, 
   });
 }
 
+// The normalising factor from a channel's sum (Sum) or sum of squares (L2)
+// of its pixels; 1 for an empty channel.
+JI_HD float factor_of_total(double total, Normalisation normalisation) {
+  if (normalisation == Normalisation::L2) total = sqrt(total);
+  return total > 0 ? static_cast<float>(1.0 / total) : 1.0f;
+}
+
 // The factor that normalises one channel image of `pixels` values.
 template <typename Reduce>
 JI_HD float normalisation_factor(const float* image, int pixels, Normalisation normalisation, int lane, int stride,
@@ -256,9 +268,7 @@ JI_HD float normalisation_factor(const float* image, int pixels, Normalisation n
   for (int i = lane; i < pixels; i += stride)
     total += normalisation == Normalisation::Sum ? static_cast<double>(image[i])
                                                  : static_cast<double>(image[i]) * image[i];
-  total = reduce(total);
-  if (normalisation == Normalisation::L2) total = sqrt(total);
-  return total > 0 ? static_cast<float>(1.0 / total) : 1.0f;
+  return factor_of_total(reduce(total), normalisation);
 }
 
 // Image space: the value of output pixel (row, col) resampled from `in`
