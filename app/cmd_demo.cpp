@@ -28,10 +28,13 @@ struct DemoOptions {
   std::string config = JETIMG_SOURCE_DIR "/configs/demo.json";
   std::string output_dir = "out/demo";
   std::string device = "auto";
-  // The W convention without the zoom: at jet pT 250-300 GeV the zoom
-  // (x1.6-1.9) pushes the soft prong of asymmetric W decays out of the 25x25
-  // crop, and the network then cannot see the mass the baseline sees.
-  std::string images = JETIMG_SOURCE_DIR "/configs/preprocess_w_unzoomed.json";
+  // The W convention with the zoom scaled to the top of the pT window
+  // (factor pT/300 GeV, at most 1) and rotations on the constituents: the
+  // study's zoom (x1.6-1.9 at these pT) pushes the soft prong of asymmetric
+  // W decays out of the 25x25 crop, without any zoom the prong separation
+  // keeps its pT dependence, which blurs the mass the network can infer from
+  // a normalised image, and interpolating the image smears it further.
+  std::string images = JETIMG_SOURCE_DIR "/configs/preprocess_w_pt_scaled.json";
   std::string network = JETIMG_SOURCE_DIR "/configs/nets/w_maxout.json";
   std::string training = JETIMG_SOURCE_DIR "/configs/train_w.json";
   bool train = true;

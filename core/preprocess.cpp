@@ -101,7 +101,8 @@ void PreprocessConfig::validate() const {
     for (int d = 0; d < c; ++d)
       if (p.kinds[d] == p.kinds[c]) fail("preprocessing: channel ", c, " repeats channel ", d);
   }
-  if (frame.zoom && !(frame.zoom_R > 0 && frame.zoom_mass > 0)) fail("preprocessing: zoom needs zoom_R > 0 and zoom_mass > 0");
+  if (frame.zoom && !(frame.zoom_R > 0 && frame.zoom_mass > 0 && frame.zoom_min > 0))
+    fail("preprocessing: zoom needs zoom_R > 0, zoom_mass > 0 and zoom_min > 0");
   if (canvas_size < 0 || canvas_size > 4096) fail("preprocessing: canvas_size must be 0..4096, got ", canvas_size);
 }
 

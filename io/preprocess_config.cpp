@@ -93,6 +93,7 @@ ImagingConfig imaging_config_from(const Json& json, const std::string& file) {
   section.optional("zoom", p.frame.zoom);
   section.optional("zoom_R", p.frame.zoom_R);
   section.optional("zoom_mass", p.frame.zoom_mass);
+  section.optional("zoom_min", p.frame.zoom_min);
   section.optional("threshold", p.pixels.threshold);
   section.optional("canvas_size", p.canvas_size);
   float h = static_cast<float>(p.pixels.height), w = static_cast<float>(p.pixels.width);
@@ -146,6 +147,7 @@ Json to_json(const ImagingConfig& c) {
           {"zoom", p.frame.zoom},
           {"zoom_R", p.frame.zoom_R},
           {"zoom_mass", p.frame.zoom_mass},
+          {"zoom_min", p.frame.zoom_min},
           {"image_size", {p.pixels.height, p.pixels.width}},
           {"pixel_size", {p.pixels.pixel_eta, p.pixels.pixel_phi}},
           {"threshold", p.pixels.threshold},

@@ -7,7 +7,8 @@
 //   rotation        "subjet" | "principal_axis" | "none"
 //   flip            "subjet" | "brighter_half" | "quadrant" | "none"
 //   rotation_space  "image" | "constituents"            interpolate the image, or move constituents
-//   zoom            true | false, zoom_R, zoom_mass      scale by max(R·pT/(2·m), 1)
+//   zoom            true | false, zoom_R, zoom_mass,     scale by max(R·pT/(2·m), zoom_min)
+//                   zoom_min
 //   image_size      [height, width]
 //   pixel_size      [Δη, Δφ]
 //   threshold       GeV, per-constituent intensity threshold

@@ -39,8 +39,7 @@ void measure_images(const ImagesReader& reader, const ImageAux& aux, std::vector
     for (int64_t i = 0; i < count; ++i) {
       const size_t k = static_cast<size_t>(begin + i);
       const double pt = aux.pt[k];
-      double zoom = 1.0;
-      if (p.frame.zoom) zoom = std::max(1.0, p.frame.zoom_R * pt / (2.0 * p.frame.zoom_mass));
+      const double zoom = zoom_factor(p.frame, static_cast<double>(static_cast<float>(pt)));
       const ImageSubstructure s = image_substructure(images.data() + i * floats, geometry, pt, zoom);
       mass[first + k] = s.mass;
       tau21[first + k] = s.tau21;

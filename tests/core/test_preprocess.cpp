@@ -267,6 +267,14 @@ TEST(Preprocess, ZoomScalesTheSpreadByTheStatedFactor) {
   // Below R·pT/(2m) = 1 there is no zoom.
   jet.jet[0] = 100;
   EXPECT_EQ(run(make_batch({jet}), config), flat);
+  // With zoom_min below 1 the zoom may shrink: R·pT/(2m) = 0.5 halves the spread.
+  config.frame.zoom_min = 0.25f;
+  jet.jet[0] = 80.4f;
+  const std::vector<float> shrunk = run(make_batch({jet}), config);
+  const Moments c = moments(shrunk.data(), 65, 65);
+  EXPECT_NEAR(std::sqrt((c.xx + c.yy) / c.sum) / std::sqrt((a.xx + a.yy) / a.sum), 0.5, 0.03);
+  EXPECT_NEAR(zoom_factor(config.frame, 80.4), 0.5, 1e-6);
+  EXPECT_DOUBLE_EQ(zoom_factor(config.frame, 10.0), 0.25);  // never below zoom_min
 }
 
 TEST(Preprocess, DegenerateJetsGiveFiniteImages) {

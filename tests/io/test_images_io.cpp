@@ -57,6 +57,14 @@ TEST(ImagingConfig, ShippedConfigsSpellOutThePresets) {
             to_json(imaging_preset("top")));
 }
 
+TEST(ImagingConfig, DemoConfigScalesJetsToThreeHundredGeV) {
+  const ImagingConfig c = load_imaging_config(JETIMG_SOURCE_DIR "/configs/preprocess_w_pt_scaled.json");
+  EXPECT_NEAR(zoom_factor(c.preprocess.frame, 300.0), 1.0, 1e-6);
+  EXPECT_NEAR(zoom_factor(c.preprocess.frame, 250.0), 250.0 / 300.0, 1e-6);
+  for (const char* other : {"preprocess_w_unzoomed.json", "preprocess_top_charged.json"})
+    EXPECT_NO_THROW(load_imaging_config(std::string(JETIMG_SOURCE_DIR "/configs/") + other)) << other;
+}
+
 TEST(ImagingConfig, ErrorsNameTheFileAndKey) {
   const std::string dir = testing::scratch_dir("imaging");
   EXPECT_NE(error_of(testing::write_text_file(dir, "a.json", R"({"rotatoin": "none"})")).find("unknown key 'rotatoin'"), std::string::npos);
