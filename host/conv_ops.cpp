@@ -21,19 +21,50 @@
 namespace jetimg::host {
 namespace {
 
+// The output columns [lo, hi) whose window column kw lands inside the
+// image (the others read padding).
+struct ColumnRange {
+  int lo, hi;
+};
+
+ColumnRange columns_inside(const Window2d& g, int kw) {
+  // iw = ow·stride + kw − pad_left must lie in [0, in_w).
+  const int first = g.pad_left - kw;  // smallest ow·stride allowed
+  int lo = first <= 0 ? 0 : (first + g.stride_w - 1) / g.stride_w;
+  const int last = g.in_w - 1 + g.pad_left - kw;  // largest ow·stride allowed
+  int hi = last < 0 ? 0 : last / g.stride_w + 1;
+  lo = std::min(lo, g.out_w);
+  hi = std::max(lo, std::min(hi, g.out_w));
+  return {lo, hi};
+}
+
 // col: (C·KH·KW, OH·OW) of one sample x: (C, H, W); zeros where the window
-// reaches into the padding.
+// reaches into the padding. Row by row: each output row of `col` is a run of
+// one input row (contiguous for stride 1) between zeros.
 void im2col(const Window2d& g, int channels, const float* x, float* col) {
   const int64_t positions = int64_t{g.out_h} * g.out_w;
   for (int c = 0; c < channels; ++c)
     for (int kh = 0; kh < g.kernel_h; ++kh)
       for (int kw = 0; kw < g.kernel_w; ++kw) {
         float* row = col + ((int64_t{c} * g.kernel_h + kh) * g.kernel_w + kw) * positions;
-        for (int oh = 0; oh < g.out_h; ++oh)
-          for (int ow = 0; ow < g.out_w; ++ow) {
-            const int64_t source = im2col_source(g, c, kh, kw, oh, ow);
-            row[oh * g.out_w + ow] = source < 0 ? 0.0f : x[source];
+        const ColumnRange r = columns_inside(g, kw);
+        for (int oh = 0; oh < g.out_h; ++oh) {
+          float* out = row + int64_t{oh} * g.out_w;
+          const int ih = oh * g.stride_h + kh - g.pad_top;
+          if (ih < 0 || ih >= g.in_h) {
+            std::fill(out, out + g.out_w, 0.0f);
+            continue;
           }
+          // Input column of output column ow: ow·stride + kw − pad_left, inside for ow in [lo, hi).
+          const int64_t base = (int64_t{c} * g.in_h + ih) * g.in_w + kw - g.pad_left;
+          std::fill(out, out + r.lo, 0.0f);
+          if (g.stride_w == 1) {
+            std::copy(x + base + r.lo, x + base + r.hi, out + r.lo);
+          } else {
+            for (int ow = r.lo; ow < r.hi; ++ow) out[ow] = x[base + int64_t{ow} * g.stride_w];
+          }
+          std::fill(out + r.hi, out + g.out_w, 0.0f);
+        }
       }
 }
 
@@ -45,11 +76,14 @@ void col2im(const Window2d& g, int channels, const float* col, float* dx) {
     for (int kh = 0; kh < g.kernel_h; ++kh)
       for (int kw = 0; kw < g.kernel_w; ++kw) {
         const float* row = col + ((int64_t{c} * g.kernel_h + kh) * g.kernel_w + kw) * positions;
-        for (int oh = 0; oh < g.out_h; ++oh)
-          for (int ow = 0; ow < g.out_w; ++ow) {
-            const int64_t source = im2col_source(g, c, kh, kw, oh, ow);
-            if (source >= 0) dx[source] += row[oh * g.out_w + ow];
-          }
+        const ColumnRange r = columns_inside(g, kw);
+        for (int oh = 0; oh < g.out_h; ++oh) {
+          const int ih = oh * g.stride_h + kh - g.pad_top;
+          if (ih < 0 || ih >= g.in_h) continue;
+          const float* in = row + int64_t{oh} * g.out_w;
+          const int64_t base = (int64_t{c} * g.in_h + ih) * g.in_w + kw - g.pad_left;
+          for (int ow = r.lo; ow < r.hi; ++ow) dx[base + int64_t{ow} * g.stride_w] += in[ow];
+        }
       }
 }
 
