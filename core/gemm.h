@@ -18,6 +18,9 @@ void gemm(Context& ctx, bool trans_a, bool trans_b, float alpha, const Tensor& a
 namespace host {
 void gemm(Context& ctx, bool trans_a, bool trans_b, float alpha, const Tensor& a, const Tensor& b, float beta,
           Tensor& c);
+// Keeps OpenBLAS to one thread (host/gemm.cpp says why); every CPU op that
+// calls cblas directly calls this first.
+void serial_blas();
 }  // namespace host
 
 namespace cuda {

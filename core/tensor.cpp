@@ -1,6 +1,9 @@
 #include "core/tensor.h"
 
+#include <malloc.h>
+
 #include <cstring>
+#include <mutex>
 #include <sstream>
 
 #include "core/backend.h"
@@ -9,6 +12,21 @@
 
 namespace jetimg {
 namespace {
+
+// Host tensors come and go every training step with the same sizes. glibc
+// serves large blocks with mmap and returns them on free, so every step
+// would fault in and zero fresh pages (a tenth of a CNN step on the CPU).
+// Serving them from the heap instead, and not trimming it, lets freed
+// blocks be reused.
+void keep_host_blocks() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+  });
+}
 
 void check_dims(const int64_t* dims, size_t n) {
   if (n > static_cast<size_t>(Shape::kMaxDims)) fail("tensor shape has ", n, " dimensions; at most 4 are supported");
@@ -78,6 +96,7 @@ Storage::Storage(int64_t n, Device dev, bool pin) : size(n), device(dev) {
     }
 #endif
     (void)pin;
+    keep_host_blocks();
     data = new float[static_cast<size_t>(n)];
     return;
   }

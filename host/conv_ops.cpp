@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/conv_ops.h"
+#include "core/gemm.h"
 
 namespace jetimg::host {
 namespace {
@@ -87,6 +88,15 @@ void col2im(const Window2d& g, int channels, const float* col, float* dx) {
       }
 }
 
+// This thread's im2col buffer of at least `n` floats. It lives as long as
+// the thread, so a training step does not allocate (and fault in) a fresh
+// buffer per call and thread.
+float* col_buffer(int64_t n) {
+  thread_local std::vector<float> buffer;
+  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(static_cast<size_t>(n));
+  return buffer.data();
+}
+
 struct ConvSizes {
   int64_t batch, channels, filters, patch, positions;
 };
@@ -100,18 +110,19 @@ ConvSizes sizes_of(const Window2d& g, const Tensor& x_or_dx, int64_t filters) {
 
 void conv2d_forward(Context&, const Window2d& g, const Tensor& x, const Tensor& weight, const Tensor& bias,
                     Tensor& y) {
+  serial_blas();
   const ConvSizes s = sizes_of(g, x, weight.dim(0));
   const float* b = bias.defined() ? bias.data() : nullptr;
 #pragma omp parallel
   {
-    std::vector<float> col(s.patch * s.positions);
+    float* col = col_buffer(s.patch * s.positions);
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < s.batch; ++n) {
-      im2col(g, static_cast<int>(s.channels), x.data() + n * s.channels * g.in_h * g.in_w, col.data());
+      im2col(g, static_cast<int>(s.channels), x.data() + n * s.channels * g.in_h * g.in_w, col);
       float* out = y.data() + n * s.filters * s.positions;
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(s.filters),
                   static_cast<int>(s.positions), static_cast<int>(s.patch), 1.0f, weight.data(),
-                  static_cast<int>(s.patch), col.data(), static_cast<int>(s.positions), 0.0f, out,
+                  static_cast<int>(s.patch), col, static_cast<int>(s.positions), 0.0f, out,
                   static_cast<int>(s.positions));
       if (b)
         for (int64_t f = 0; f < s.filters; ++f)
@@ -121,36 +132,38 @@ void conv2d_forward(Context&, const Window2d& g, const Tensor& x, const Tensor& 
 }
 
 void conv2d_backward_input(Context&, const Window2d& g, const Tensor& weight, const Tensor& dy, Tensor& dx) {
+  serial_blas();
   const ConvSizes s = sizes_of(g, dx, weight.dim(0));
 #pragma omp parallel
   {
-    std::vector<float> col(s.patch * s.positions);
+    float* col = col_buffer(s.patch * s.positions);
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < s.batch; ++n) {
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(s.patch), static_cast<int>(s.positions),
                   static_cast<int>(s.filters), 1.0f, weight.data(), static_cast<int>(s.patch),
-                  dy.data() + n * s.filters * s.positions, static_cast<int>(s.positions), 0.0f, col.data(),
+                  dy.data() + n * s.filters * s.positions, static_cast<int>(s.positions), 0.0f, col,
                   static_cast<int>(s.positions));
-      col2im(g, static_cast<int>(s.channels), col.data(), dx.data() + n * s.channels * g.in_h * g.in_w);
+      col2im(g, static_cast<int>(s.channels), col, dx.data() + n * s.channels * g.in_h * g.in_w);
     }
   }
 }
 
 void conv2d_backward_weight(Context&, const Window2d& g, const Tensor& x, const Tensor& dy, Tensor& dweight) {
+  serial_blas();
   const ConvSizes s = sizes_of(g, x, dweight.dim(0));
   const int64_t size = s.filters * s.patch;
   const int threads = omp_get_max_threads();
   std::vector<float> partial(static_cast<size_t>(threads) * size, 0.0f);
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<float> col(s.patch * s.positions);
+    float* col = col_buffer(s.patch * s.positions);
     float* mine = partial.data() + omp_get_thread_num() * size;
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < s.batch; ++n) {
-      im2col(g, static_cast<int>(s.channels), x.data() + n * s.channels * g.in_h * g.in_w, col.data());
+      im2col(g, static_cast<int>(s.channels), x.data() + n * s.channels * g.in_h * g.in_w, col);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(s.filters), static_cast<int>(s.patch),
                   static_cast<int>(s.positions), 1.0f, dy.data() + n * s.filters * s.positions,
-                  static_cast<int>(s.positions), col.data(), static_cast<int>(s.positions), 1.0f, mine,
+                  static_cast<int>(s.positions), col, static_cast<int>(s.positions), 1.0f, mine,
                   static_cast<int>(s.patch));
     }
   }

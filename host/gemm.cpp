@@ -23,6 +23,8 @@ namespace {
 // Products smaller than this (in multiply-adds) run on one thread.
 constexpr double kParallelWork = 2e5;
 
+}  // namespace
+
 void serial_blas() {
   static const bool once = [] {
     openblas_set_num_threads(1);
@@ -30,8 +32,6 @@ void serial_blas() {
   }();
   (void)once;
 }
-
-}  // namespace
 
 void gemm(Context& ctx, bool trans_a, bool trans_b, float alpha, const Tensor& a, const Tensor& b, float beta,
           Tensor& c) {

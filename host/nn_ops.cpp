@@ -3,18 +3,39 @@
 // (bias gradients, batch statistics) run over one channel per thread in a
 // fixed order, so results do not depend on the thread count.
 #include <cmath>
+#include <type_traits>
 
 #include "core/nn_math.h"
 #include "core/nn_ops.h"
 
 namespace jetimg::host {
 
+namespace {
+
+// Calls body(q) with q the parameters whose kind is a compile-time constant,
+// so that the switch in the element math folds away and the loops vectorise.
+template <typename Body>
+void with_constant_kind(ActivationParams p, Body body) {
+  const auto run = [&](auto kind) { body(ActivationParams{decltype(kind)::value, p.slope}); };
+  switch (p.kind) {
+    case ActivationKind::ReLU: return run(std::integral_constant<ActivationKind, ActivationKind::ReLU>{});
+    case ActivationKind::LeakyReLU: return run(std::integral_constant<ActivationKind, ActivationKind::LeakyReLU>{});
+    case ActivationKind::Sigmoid: return run(std::integral_constant<ActivationKind, ActivationKind::Sigmoid>{});
+    case ActivationKind::Tanh: return run(std::integral_constant<ActivationKind, ActivationKind::Tanh>{});
+    case ActivationKind::Linear: return run(std::integral_constant<ActivationKind, ActivationKind::Linear>{});
+  }
+}
+
+}  // namespace
+
 void activation_forward(Context&, ActivationParams p, const Tensor& x, Tensor& y) {
   const float* in = x.data();
   float* out = y.data();
   const int64_t n = x.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) out[i] = activation_value(p, in[i]);
+  with_constant_kind(p, [&](const ActivationParams q) {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) out[i] = activation_value(q, in[i]);
+  });
 }
 
 void activation_backward(Context&, ActivationParams p, const Tensor& x, const Tensor& y, const Tensor& dy,
@@ -22,8 +43,10 @@ void activation_backward(Context&, ActivationParams p, const Tensor& x, const Te
   const float *in = x.data(), *out = y.data(), *grad_out = dy.data();
   float* grad_in = dx.data();
   const int64_t n = x.numel();
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) grad_in[i] = activation_grad(p, in[i], out[i], grad_out[i]);
+  with_constant_kind(p, [&](const ActivationParams q) {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) grad_in[i] = activation_grad(q, in[i], out[i], grad_out[i]);
+  });
 }
 
 void softmax_forward(Context&, const Tensor& x, Tensor& y) {
