@@ -10,7 +10,9 @@
 // same network from the same JSON and runs the same step with the same
 // number of CPU threads.
 //
-//   bench_train [--python PATH] [--quick]   (--quick: batch 100 and 1024 only)
+//   bench_train [--python PATH] [--quick] [--network FILE]
+//     --quick: batch 100 and 1024 only; --network: that network (any network
+//     JSON) instead of the two shipped ones
 #include <omp.h>
 
 #include <chrono>
@@ -106,12 +108,16 @@ std::map<int64_t, Figures> measure_torch(const std::string& python, const std::s
 int main(int argc, char** argv) {
   std::string python = std::string(JETIMG_SOURCE_DIR) + "/.venv/bin/python";
   bool quick = false;
+  std::vector<std::pair<std::string, std::string>> networks = {
+      {"W maxout (25x25)", std::string(JETIMG_SOURCE_DIR) + "/configs/nets/w_maxout.json"},
+      {"top CNN (40x40)", std::string(JETIMG_SOURCE_DIR) + "/configs/nets/top_cnn.json"}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--python" && i + 1 < argc) python = argv[++i];
     else if (a == "--quick") quick = true;
+    else if (a == "--network" && i + 1 < argc) networks = {{argv[i + 1], argv[i + 1]}}, ++i;
     else {
-      std::fprintf(stderr, "usage: bench_train [--python PATH] [--quick]\n");
+      std::fprintf(stderr, "usage: bench_train [--python PATH] [--quick] [--network FILE]\n");
       return 2;
     }
   }
@@ -123,9 +129,7 @@ int main(int argc, char** argv) {
   if (cuda_device_count(&why) > 0) devices.push_back({Device::cuda(0), "cuda"});
   std::printf("training and inference benchmark: random images, Adam, binary cross-entropy; %d CPU threads\n",
               threads);
-  for (const auto& [net_name, file] : {std::pair<std::string, std::string>{"W maxout (25x25)", "w_maxout.json"},
-                                       {"top CNN (40x40)", "top_cnn.json"}}) {
-    const std::string network = std::string(JETIMG_SOURCE_DIR) + "/configs/nets/" + file;
+  for (const auto& [net_name, network] : networks) {
     for (const auto& [device, device_name] : devices) {
       const std::map<int64_t, Figures> torch = measure_torch(python, network, threads, device_name, batches);
       std::printf("\n%s on %s                 train images/s                 inference images/s\n",

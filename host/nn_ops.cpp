@@ -12,17 +12,19 @@ namespace jetimg::host {
 
 namespace {
 
-// Calls body(q) with q the parameters whose kind is a compile-time constant,
-// so that the switch in the element math folds away and the loops vectorise.
+// Calls body(kind) with `kind` a std::integral_constant, so that code built
+// from decltype(kind)::value inside the OpenMP loop has the activation kind
+// as a compile-time constant: the switch in the element math folds away and
+// the loop vectorises. (A kind captured as a value would reach the outlined
+// loop body as a run-time variable.)
 template <typename Body>
-void with_constant_kind(ActivationParams p, Body body) {
-  const auto run = [&](auto kind) { body(ActivationParams{decltype(kind)::value, p.slope}); };
-  switch (p.kind) {
-    case ActivationKind::ReLU: return run(std::integral_constant<ActivationKind, ActivationKind::ReLU>{});
-    case ActivationKind::LeakyReLU: return run(std::integral_constant<ActivationKind, ActivationKind::LeakyReLU>{});
-    case ActivationKind::Sigmoid: return run(std::integral_constant<ActivationKind, ActivationKind::Sigmoid>{});
-    case ActivationKind::Tanh: return run(std::integral_constant<ActivationKind, ActivationKind::Tanh>{});
-    case ActivationKind::Linear: return run(std::integral_constant<ActivationKind, ActivationKind::Linear>{});
+void with_constant_kind(ActivationKind kind, Body body) {
+  switch (kind) {
+    case ActivationKind::ReLU: return body(std::integral_constant<ActivationKind, ActivationKind::ReLU>{});
+    case ActivationKind::LeakyReLU: return body(std::integral_constant<ActivationKind, ActivationKind::LeakyReLU>{});
+    case ActivationKind::Sigmoid: return body(std::integral_constant<ActivationKind, ActivationKind::Sigmoid>{});
+    case ActivationKind::Tanh: return body(std::integral_constant<ActivationKind, ActivationKind::Tanh>{});
+    case ActivationKind::Linear: return body(std::integral_constant<ActivationKind, ActivationKind::Linear>{});
   }
 }
 
@@ -32,9 +34,10 @@ void activation_forward(Context&, ActivationParams p, const Tensor& x, Tensor& y
   const float* in = x.data();
   float* out = y.data();
   const int64_t n = x.numel();
-  with_constant_kind(p, [&](const ActivationParams q) {
+  const float slope = p.slope;
+  with_constant_kind(p.kind, [&](auto kind) {
 #pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) out[i] = activation_value(q, in[i]);
+    for (int64_t i = 0; i < n; ++i) out[i] = activation_value(ActivationParams{decltype(kind)::value, slope}, in[i]);
   });
 }
 
@@ -43,9 +46,11 @@ void activation_backward(Context&, ActivationParams p, const Tensor& x, const Te
   const float *in = x.data(), *out = y.data(), *grad_out = dy.data();
   float* grad_in = dx.data();
   const int64_t n = x.numel();
-  with_constant_kind(p, [&](const ActivationParams q) {
+  const float slope = p.slope;
+  with_constant_kind(p.kind, [&](auto kind) {
 #pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) grad_in[i] = activation_grad(q, in[i], out[i], grad_out[i]);
+    for (int64_t i = 0; i < n; ++i)
+      grad_in[i] = activation_grad(ActivationParams{decltype(kind)::value, slope}, in[i], out[i], grad_out[i]);
   });
 }
 

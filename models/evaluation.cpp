@@ -19,12 +19,19 @@
 namespace jetimg {
 namespace {
 
-// Mass and τ21 of every image in `reader`, measured on its first (intensity)
+// Mass and τ21 of every image in `reader`, measured on its intensity
 // channel with the geometry and zoom of the preprocessing that made it.
+// Images without an intensity channel (charged and neutral channels, each
+// normalised on its own, cannot be added back up) add nothing.
 void measure_images(const ImagesReader& reader, const ImageAux& aux, std::vector<double>& mass,
                     std::vector<double>& tau21) {
   const ImagingConfig config = imaging_config_from(reader.preprocessing(), reader.path());
   const PreprocessConfig& p = config.preprocess;
+  int channel = -1;
+  for (int c = 0; c < p.pixels.channels && channel < 0; ++c)
+    if (p.pixels.kinds[c] == ChannelKind::Intensity) channel = c;
+  if (channel < 0) return;
+  const int64_t plane = int64_t(reader.height()) * reader.width();
   const ImageGeometry geometry{reader.height(), reader.width(), p.pixels.pixel_eta, p.pixels.pixel_phi};
   const int64_t n = reader.size(), chunk = 4096, floats = reader.image_floats();
   std::vector<float> images;
@@ -40,7 +47,7 @@ void measure_images(const ImagesReader& reader, const ImageAux& aux, std::vector
       const size_t k = static_cast<size_t>(begin + i);
       const double pt = aux.pt[k];
       const double zoom = zoom_factor(p.frame, static_cast<double>(static_cast<float>(pt)));
-      const ImageSubstructure s = image_substructure(images.data() + i * floats, geometry, pt, zoom);
+      const ImageSubstructure s = image_substructure(images.data() + i * floats + channel * plane, geometry, pt, zoom);
       mass[first + k] = s.mass;
       tau21[first + k] = s.tau21;
     }
@@ -71,6 +78,7 @@ ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const 
       jets.tau21.push_back(aux.tau21[k]);
     }
   }
+  if (jets.image_mass.size() != jets.size()) jets.image_mass.clear(), jets.image_tau21.clear();
   return jets;
 }
 

@@ -30,7 +30,8 @@ class Context;
 
 // Scores the signal (label 1) and background (label 0) test images files
 // with a checkpoint, and reads each jet's weight, trimmed mass and τ21 beside
-// them, and measures mass and τ21 on each image's intensity channel. A network with one output gives its score; with one per class, the
+// them, and measures mass and τ21 on each image's intensity channel (none
+// for images without one: then `image_mass` stays empty). A network with one output gives its score; with one per class, the
 // signal class's. Error naming the file and image for a non-finite score.
 ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const std::string& signal,
                              const std::string& background, int64_t batch,

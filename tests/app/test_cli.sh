@@ -191,6 +191,20 @@ expect_fail "evaluate with a missing checkpoint" "absent.h5" "$jetimg" evaluate 
 expect_fail "evaluate 40x40 images with a 25x25 network" "w40.h5" "$jetimg" evaluate "$work/demo/train/best.h5" \
   --signal "$work/w40.h5" --background "$work/demo/qcd_test_images.h5" --output-dir "$work/ev"
 [ -e "$work/ev/evaluation.json" ] && { echo "FAIL: a failed evaluation wrote its report"; failures=$((failures + 1)); }
+# Charged and neutral channels on the demo's jets: a network trains on them,
+# and the evaluation leaves out the image baseline (no intensity channel).
+printf '{"convention": "w", "zoom": false, "channels": ["charged", "neutral"]}' >"$work/cn.json"
+printf '{"input_shape": [2, 25, 25], "layers": [{"type": "flatten"}, {"type": "dense", "units": 1}]}' >"$work/cn_net.json"
+for s in w qcd; do "$jetimg" preprocess "$work/demo/${s}_test_jets.h5" -o "$work/${s}_cn.h5" --config "$work/cn.json" >/dev/null 2>&1; done
+"$jetimg" train --signal "$work/w_cn.h5" --background "$work/qcd_cn.h5" --network "$work/cn_net.json" --epochs 1 \
+  -o "$work/cn_train" --device cpu >/dev/null 2>&1
+if "$jetimg" evaluate "$work/cn_train/best.h5" --signal "$work/w_cn.h5" --background "$work/qcd_cn.h5" \
+     -o "$work/cn_eval" >"$work/cn_eval.txt" 2>&1 &&
+   grep -q "^trimmed mass + tau21 likelihood " "$work/cn_eval.txt" && ! grep -q "^image mass" "$work/cn_eval.txt"; then
+  passes=$((passes + 1))
+else
+  echo "FAIL: evaluation of charged/neutral images"; cat "$work/cn_eval.txt"; failures=$((failures + 1))
+fi
 
 # Ctrl-C in the middle of a long run leaves nothing half-written.
 "$jetimg" generate --process qcd --events 3000000 --batch 20000 -o "$work/big.h5" >/dev/null 2>&1 &
