@@ -39,10 +39,47 @@ ColumnRange columns_inside(const Window2d& g, int kw) {
   return {lo, hi};
 }
 
+// im2col for stride 1 with the output as large as the input ('same'): the
+// row of col for (c, kh, kw) is channel c's plane shifted by (dh, dw) =
+// (kh − pad_top, kw − pad_left). Copied as one block, it is right except in
+// the |dw| columns at one edge of each row, which the shift wraps into from
+// the neighbouring row and which belong to the padding: those are zeroed.
+void im2col_same_stride1(const Window2d& g, int channels, const float* x, float* col) {
+  const int h = g.in_h, w = g.in_w;
+  const int64_t plane = int64_t{h} * w;
+  for (int c = 0; c < channels; ++c)
+    for (int kh = 0; kh < g.kernel_h; ++kh)
+      for (int kw = 0; kw < g.kernel_w; ++kw) {
+        float* row = col + ((int64_t{c} * g.kernel_h + kh) * g.kernel_w + kw) * plane;
+        const float* in = x + int64_t{c} * plane;
+        const int dh = kh - g.pad_top, dw = kw - g.pad_left;
+        const int oh_lo = std::clamp(-dh, 0, h), oh_hi = std::clamp(h - dh, oh_lo, h);  // rows whose input row exists
+        std::fill(row, row + int64_t{oh_lo} * w, 0.0f);
+        if (oh_hi > oh_lo) {
+          // Output [oh_lo·w, oh_hi·w) reads input from (oh_lo + dh)·w + dw on; the
+          // first or last |dw| elements would fall outside the plane and are padding.
+          const int64_t first = int64_t{oh_lo} * w, last = int64_t{oh_hi} * w;
+          const int64_t shift = int64_t{dh} * w + dw;
+          const int64_t begin = first + std::max(0, -dw), end = last - std::max(0, dw);
+          if (end > begin) std::copy(in + begin + shift, in + end + shift, row + begin);
+          for (int oh = oh_lo; oh < oh_hi; ++oh) {
+            float* out = row + int64_t{oh} * w;
+            if (dw < 0) std::fill(out, out + std::min(-dw, w), 0.0f);
+            if (dw > 0) std::fill(out + std::max(w - dw, 0), out + w, 0.0f);
+          }
+        }
+        std::fill(row + int64_t{oh_hi} * w, row + plane, 0.0f);
+      }
+}
+
 // col: (C·KH·KW, OH·OW) of one sample x: (C, H, W); zeros where the window
 // reaches into the padding. Row by row: each output row of `col` is a run of
 // one input row (contiguous for stride 1) between zeros.
 void im2col(const Window2d& g, int channels, const float* x, float* col) {
+  if (g.stride_h == 1 && g.stride_w == 1 && g.out_h == g.in_h && g.out_w == g.in_w) {
+    im2col_same_stride1(g, channels, x, col);
+    return;
+  }
   const int64_t positions = int64_t{g.out_h} * g.out_w;
   for (int c = 0; c < channels; ++c)
     for (int kh = 0; kh < g.kernel_h; ++kh)
@@ -87,7 +124,14 @@ void col2im(const Window2d& g, int channels, const float* col, float* dx) {
           if (ih < 0 || ih >= g.in_h) continue;
           const float* in = row + int64_t{oh} * g.out_w;
           const int64_t base = (int64_t{c} * g.in_h + ih) * g.in_w + kw - g.pad_left;
-          for (int ow = r.lo; ow < r.hi; ++ow) dx[base + int64_t{ow} * g.stride_w] += in[ow];
+          if (g.stride_w == 1) {
+            float* dst = dx + base + r.lo;
+            const float* src = in + r.lo;
+#pragma omp simd
+            for (int k = 0; k < r.hi - r.lo; ++k) dst[k] += src[k];
+          } else {
+            for (int ow = r.lo; ow < r.hi; ++ow) dx[base + int64_t{ow} * g.stride_w] += in[ow];
+          }
         }
       }
 }

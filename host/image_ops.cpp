@@ -25,6 +25,11 @@ void max_pool2d_forward(Context&, const Window2d& g, const Tensor& x, Tensor& y)
   }
 }
 
+// Each window sends its dy to its argmax. Scattered window by window in
+// row-major order, every input pixel adds the same dy values in the same
+// order as max_pool_input_grad (the CUDA kernel's gather), so the two agree
+// to the bit; the scatter finds each argmax once instead of once per pixel
+// of the window.
 void max_pool2d_backward(Context&, const Window2d& g, const Tensor& x, const Tensor& dy, Tensor& dx) {
   const int64_t planes = planes_of(x), in_size = plane_size(x), out_size = plane_size(dy);
 #pragma omp parallel for schedule(static)
@@ -32,8 +37,9 @@ void max_pool2d_backward(Context&, const Window2d& g, const Tensor& x, const Ten
     const float* in = x.data() + i * in_size;
     const float* grad = dy.data() + i * out_size;
     float* out = dx.data() + i * in_size;
-    for (int ih = 0; ih < g.in_h; ++ih)
-      for (int iw = 0; iw < g.in_w; ++iw) out[ih * g.in_w + iw] = max_pool_input_grad(in, grad, g, ih, iw);
+    std::fill(out, out + in_size, 0.0f);
+    for (int oh = 0; oh < g.out_h; ++oh)
+      for (int ow = 0; ow < g.out_w; ++ow) out[max_pool_argmax(in, g, oh, ow)] += grad[oh * g.out_w + ow];
   }
 }
 

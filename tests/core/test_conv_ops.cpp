@@ -148,6 +148,10 @@ std::vector<ConvCase> conv_cases() {
   for (auto [kh, kw] : kernels)
     for (auto [sh, sw] : strides)
       for (bool same : {false, true}) cases.push_back({2, 3, 7, 8, 4, kh, kw, sh, sw, same});
+  // 'same' with kernels as large as or larger than the image (every shift reaches into the padding).
+  cases.push_back({2, 3, 2, 3, 4, 4, 4, 1, 1, true});
+  cases.push_back({2, 2, 1, 2, 3, 5, 3, 1, 1, true});
+  cases.push_back({1, 2, 3, 1, 2, 2, 5, 1, 1, true});
   return cases;
 }
 
