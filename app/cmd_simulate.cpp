@@ -23,7 +23,7 @@ namespace jetimg::app {
 namespace {
 
 struct SimulateOptions {
-  std::string particle, energy = "1-100", output, model, device = "auto";
+  std::string particle, energy = "1-100", output, model, device = "auto", layout = "calogan";
   int64_t showers = 0;
   uint64_t seed = 1;
   int64_t chunk = 10000, batch = 1024;
@@ -122,7 +122,7 @@ void run_simulate(const SimulateOptions& o) {
   const ShowerSource source =
       o.model.empty() ? builtin_source(o, particle, range, provenance) : model_source(o, ctx, range, provenance, geometry);
 
-  ShowersWriter writer(o.output, geometry, provenance);
+  ShowersWriter writer(o.output, geometry, provenance, parse_showers_layout(o.layout));
   Progress progress("simulate " + calo_particle_name(particle), o.showers, "showers");
   const auto start = std::chrono::steady_clock::now();
   double response_sum = 0, response_sq = 0;  // visible / incident
@@ -168,7 +168,11 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--energy", o.energy, "incident energy in GeV: one value (50) or a uniform range (1-100)")
       ->capture_default_str();
   command->add_option("-n,--n", o.showers, "number of showers")->required()->check(kPositiveCount);
-  command->add_option("-o,--output", o.output, "showers file to write (HDF5, CaloGAN layout)")->required();
+  command->add_option("-o,--output", o.output, "showers file to write (HDF5)")->required();
+  command->add_option("--layout", o.layout, "file layout: calogan (energy, layer_0..2, overflow) or calochallenge "
+                                            "(incident_energies and showers in MeV, layers one after another)")
+      ->check(CLI::IsMember({"calogan", "calochallenge"}))
+      ->capture_default_str();
   command->add_option("--seed", o.seed, "random seed")->capture_default_str();
   command->add_option("--chunk", o.chunk, "showers per chunk in memory")->check(kPositiveCount)->capture_default_str();
   command->add_option("--model", o.model,

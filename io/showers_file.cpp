@@ -1,6 +1,8 @@
 #include "io/showers_file.h"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <sstream>
 
 #include "core/error.h"
@@ -166,14 +168,27 @@ ShowerBatch read_showers(const std::string& path, int64_t begin, int64_t count) 
 // ---------------------------------------------------------------------------
 // Writing
 
+ShowersLayout parse_showers_layout(const std::string& name) {
+  if (name == "calogan") return ShowersLayout::CaloGan;
+  if (name == "calochallenge") return ShowersLayout::CaloChallenge;
+  fail("unknown showers layout '", name, "' (expected calogan or calochallenge)");
+}
+
 struct ShowersWriter::Impl {
   // The growing datasets; dropped (closed) before the file is closed.
   struct Datasets {
-    h5::Appender<float> energy;
-    std::vector<h5::Appender<float>> layers;
-    h5::Appender<float> overflow;
-    Datasets(h5::File& file, const std::vector<LayerGeometry>& g)
-        : energy(file, "energy", {1}), overflow(file, "overflow", {hsize_t(g.size())}) {
+    std::unique_ptr<h5::Appender<float>> energy, overflow, voxels;  // overflow: CaloGAN; voxels: CaloChallenge
+    std::vector<h5::Appender<float>> layers;                         // CaloGAN
+    Datasets(h5::File& file, const std::vector<LayerGeometry>& g, ShowersLayout layout) {
+      if (layout == ShowersLayout::CaloChallenge) {
+        int64_t cells = 0;
+        for (const LayerGeometry& l : g) cells += l.cells();
+        energy = std::make_unique<h5::Appender<float>>(file, "incident_energies", std::vector<hsize_t>{1});
+        voxels = std::make_unique<h5::Appender<float>>(file, "showers", std::vector<hsize_t>{hsize_t(cells)}, 256);
+        return;
+      }
+      energy = std::make_unique<h5::Appender<float>>(file, "energy", std::vector<hsize_t>{1});
+      overflow = std::make_unique<h5::Appender<float>>(file, "overflow", std::vector<hsize_t>{hsize_t(g.size())});
       layers.reserve(g.size());
       for (size_t l = 0; l < g.size(); ++l)
         layers.emplace_back(file, layer_name(l), std::vector<hsize_t>{hsize_t(g[l].rows), hsize_t(g[l].cols)}, 256);
@@ -184,21 +199,22 @@ struct ShowersWriter::Impl {
   AtomicOutput output;
   h5::File file;
   std::vector<LayerGeometry> geometry;
+  ShowersLayout layout;
   std::unique_ptr<Datasets> datasets;
   int64_t written = 0;
 
-  Impl(const std::string& path, const std::vector<LayerGeometry>& g)
-      : output(path), file(h5::File::create(output.temp_path())), geometry(g),
-        datasets(std::make_unique<Datasets>(file, g)) {}
+  Impl(const std::string& path, const std::vector<LayerGeometry>& g, ShowersLayout l)
+      : output(path), file(h5::File::create(output.temp_path())), geometry(g), layout(l),
+        datasets(std::make_unique<Datasets>(file, g, l)) {}
 };
 
 ShowersWriter::ShowersWriter(const std::string& path, const std::vector<LayerGeometry>& geometry,
-                             const Json& provenance) {
+                             const Json& provenance, ShowersLayout layout) {
   if (geometry.empty()) fail("cannot write '", path, "': a shower needs at least one calorimeter layer");
   for (const LayerGeometry& g : geometry)
     if (g.rows <= 0 || g.cols <= 0)
       fail("cannot write '", path, "': a layer of ", g.rows, " x ", g.cols, " cells is impossible");
-  impl_ = std::make_unique<Impl>(path, geometry);
+  impl_ = std::make_unique<Impl>(path, geometry, layout);
   impl_->file.write_attribute("format", std::string("jetimg-showers"));
   impl_->file.write_attribute("version", int64_t{1});
   impl_->file.write_attribute("provenance", provenance.dump());
@@ -246,9 +262,28 @@ void ShowersWriter::write(const ShowerBatch& batch) {
   check(overflow, "the overflow", false);
 
   const auto rows = static_cast<hsize_t>(n);
-  w.datasets->energy.append(energy.data(), rows);
-  for (size_t l = 0; l < cells.size(); ++l) w.datasets->layers[l].append(cells[l].data(), rows);
-  w.datasets->overflow.append(overflow.data(), rows);
+  if (w.layout == ShowersLayout::CaloChallenge) {
+    // MeV, and each shower's cells as one row: layer 0, then layer 1, ...
+    std::vector<float> mev(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) mev[static_cast<size_t>(i)] = energy.data()[i] * 1000.0f;
+    int64_t voxels = 0;
+    for (const Tensor& c : cells) voxels += c.numel() / n;
+    std::vector<float> rows_out(static_cast<size_t>(n * voxels));
+    for (int64_t i = 0; i < n; ++i) {
+      float* out = rows_out.data() + i * voxels;
+      for (const Tensor& c : cells) {
+        const int64_t per = c.numel() / n;
+        std::copy(c.data() + i * per, c.data() + (i + 1) * per, out);
+        out += per;
+      }
+    }
+    w.datasets->energy->append(mev.data(), rows);
+    w.datasets->voxels->append(rows_out.data(), rows);
+  } else {
+    w.datasets->energy->append(energy.data(), rows);
+    for (size_t l = 0; l < cells.size(); ++l) w.datasets->layers[l].append(cells[l].data(), rows);
+    w.datasets->overflow->append(overflow.data(), rows);
+  }
   w.written += n;
 }
 

@@ -12,8 +12,10 @@
 //   layer_1   (N, 12, 12) float32, MeV
 //   layer_2   (N, 12, 6)  float32, MeV
 //   overflow  (N, 3)      float32, MeV deposited outside the cells, per layer
-// and, read only, the CaloChallenge layout:
-//   incident_energies (N, 1) MeV, showers (N, voxels) MeV.
+// and the CaloChallenge layout:
+//   incident_energies (N, 1) MeV, showers (N, voxels) MeV
+// (written with every layer's cells one after another, layer 0 first, each
+// row-major; the overflow has no place in it and is dropped).
 // jetimg's own files add the attributes format = "jetimg-showers",
 // version = 1 and provenance = JSON (who made the showers, and how).
 #pragma once
@@ -69,12 +71,17 @@ class ShowersReader {
 };
 ShowerBatch read_showers(const std::string& path, int64_t begin = 0, int64_t count = -1);
 
-// Streams batches into a CaloGAN-layout file, written atomically: nothing
-// appears at `path` until finish(), and an existing file is only replaced by
-// a complete one.
+enum class ShowersLayout { CaloGan, CaloChallenge };
+// "calogan" or "calochallenge"; Error naming the accepted values otherwise.
+ShowersLayout parse_showers_layout(const std::string& name);
+
+// Streams batches into a CaloGAN- or CaloChallenge-layout file, written
+// atomically: nothing appears at `path` until finish(), and an existing file
+// is only replaced by a complete one.
 class ShowersWriter {
  public:
-  ShowersWriter(const std::string& path, const std::vector<LayerGeometry>& geometry, const Json& provenance);
+  ShowersWriter(const std::string& path, const std::vector<LayerGeometry>& geometry, const Json& provenance,
+                ShowersLayout layout = ShowersLayout::CaloGan);
   ~ShowersWriter();
   void write(const ShowerBatch& batch);  // CPU or device tensors
   void finish();

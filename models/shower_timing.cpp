@@ -83,6 +83,8 @@ std::map<int64_t, double> torch_figures(const ShowerTimingOptions& o, const Calo
 std::string hardware_name(Device device, int threads) {
 #if JETIMG_WITH_CUDA
   if (device.is_cuda()) return "GPU (" + cuda::device_name(device.index) + ")";
+#else
+  (void)device;  // only CUDA builds have GPUs to name
 #endif
   return "CPU (" + std::to_string(threads) + (threads == 1 ? " thread, " : " threads, ") + cpu_model() + ")";
 }

@@ -224,6 +224,7 @@ grep -q "^simulated 300 e+ showers (1-100 GeV, seed 2)" "$work/out.txt" || { ech
 expect_ok "simulate again in chunks on one thread" "$jetimg" simulate --particle e+ --energy 1-100 --n 300 --seed 2 --chunk 70 --threads 1 -o "$work/showers_chunks.h5"
 expect_ok "simulate pions at one energy" "$jetimg" simulate --particle pi+ --energy 50 --n 40 -o "$work/pions.h5"
 expect_ok "simulate photons" "$jetimg" simulate --particle gamma --n 40 -o "$work/photons.h5"
+expect_ok "simulate into the CaloChallenge layout" "$jetimg" simulate --particle e+ --energy 1-100 --n 300 --seed 2 --layout calochallenge -o "$work/showers_cc.h5"
 # Read as the published CaloGAN data are read (h5py; skipped without it).
 python="sh $source_dir/tests/python/with_venv.sh"
 $python - "$work" <<'PY' >"$work/h5py.txt" 2>&1
@@ -250,6 +251,12 @@ g = h5py.File(work + "/showers_chunks.h5", "r")
 for k in f:
     assert np.array_equal(f[k][:], g[k][:]), k + " differs between chunkings"
 assert np.all(h5py.File(work + "/pions.h5", "r")["energy"][:] == 50)
+# The same showers in the CaloChallenge layout: MeV, layers one after another.
+c = h5py.File(work + "/showers_cc.h5", "r")
+assert set(c) == {"incident_energies", "showers"}, set(c)
+assert np.allclose(c["incident_energies"][:, 0], 1000 * e, rtol=1e-6)
+flat = np.concatenate([f[f"layer_{i}"][:].reshape(300, -1) for i in range(3)], axis=1)
+assert np.array_equal(c["showers"][:], flat), "CaloChallenge voxels differ from the CaloGAN layers"
 PY
 case $? in
   0) passes=$((passes + 1)) ;;
@@ -258,6 +265,7 @@ case $? in
 esac
 expect_fail "energy range backwards" "--energy '100-1': the range must go from low to high" "$jetimg" simulate --particle e+ --energy 100-1 --n 5 -o "$work/bad_showers.h5"
 expect_fail "no showers" "--n" "$jetimg" simulate --particle e+ --n 0 -o "$work/bad_showers.h5"
+expect_fail "unknown showers layout" "--layout" "$jetimg" simulate --particle e+ --n 5 --layout geant4 -o "$work/bad_showers.h5"
 expect_fail "unknown particle" "unknown particle 'mu-' (expected e+, gamma or pi+)" "$jetimg" simulate --particle mu- --n 5 -o "$work/bad_showers.h5"
 expect_fail "energy not a number" "--energy 'lots': expected a number of GeV" "$jetimg" simulate --particle e+ --energy lots --n 5 -o "$work/bad_showers.h5"
 expect_fail "negative energy" "energies must be positive" "$jetimg" simulate --particle e+ --energy 0-10 --n 5 -o "$work/bad_showers.h5"

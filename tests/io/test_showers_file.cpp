@@ -237,6 +237,41 @@ TEST(ShowersFile, ReadsCaloChallengeFiles) {
   EXPECT_EQ(b.overflow.shape(), (Shape{3, 1}));
 }
 
+TEST(ShowersFile, WritesTheCaloChallengeLayout) {
+  const std::string path = testing::scratch_dir("showers") + "/written_challenge.h5";
+  const ShowerBatch a = numbered_batch(3, 0), b = numbered_batch(2, 1000);
+  {
+    ShowersWriter writer(path, calogan_geometry(), Json{{"program", "test"}}, ShowersLayout::CaloChallenge);
+    writer.write(a);
+    writer.write(b);
+    writer.finish();
+  }
+  const h5::File f = h5::File::open(path);
+  EXPECT_EQ(f.dims("incident_energies"), (std::vector<hsize_t>{5, 1}));
+  EXPECT_EQ(f.dims("showers"), (std::vector<hsize_t>{5, 3 * 96 + 12 * 12 + 12 * 6}));
+  EXPECT_FALSE(f.has("overflow"));
+  // Read back as a CaloChallenge file: energies in GeV again, one layer
+  // holding the three CaloGAN layers one after another.
+  ShowersReader reader(path);
+  EXPECT_EQ(reader.layout(), "calochallenge");
+  ASSERT_EQ(reader.geometry().size(), 1u);
+  EXPECT_EQ(reader.geometry()[0].cols, 504);
+  const ShowerBatch back = reader.read(0, -1);
+  for (int64_t i = 0; i < 5; ++i) {
+    const ShowerBatch& source = i < 3 ? a : b;
+    const int64_t k = i < 3 ? i : i - 3;
+    EXPECT_FLOAT_EQ(back.energy.data()[i], source.energy.data()[k]) << "shower " << i;
+    int64_t voxel = 0;
+    for (const Tensor& layer : source.layers) {
+      const int64_t cells = layer.numel() / layer.dim(0);
+      for (int64_t c = 0; c < cells; ++c, ++voxel)
+        ASSERT_EQ(back.layers[0].data()[i * 504 + voxel], layer.data()[k * cells + c]) << "shower " << i << " voxel " << voxel;
+    }
+  }
+  EXPECT_EQ(parse_showers_layout("calochallenge"), ShowersLayout::CaloChallenge);
+  EXPECT_THROW(parse_showers_layout("geant4"), Error);
+}
+
 TEST(ShowersFile, DamagedFilesNameFileDatasetAndShower) {
   const std::string dir = testing::scratch_dir("showers");
   const auto error_of = [](const std::string& path) {
