@@ -15,7 +15,7 @@ namespace jetimg::app {
 namespace {
 
 struct TrainGanOptions {
-  std::string config = "configs/calogan.json", data, reference, output_dir, device = "auto";
+  std::string config = "configs/calogan.json", data, reference, output_dir, device = "auto", resume;
   int64_t epochs = 0, max_showers = 0, reference_showers = 2000;
   int threads = 0;
 };
@@ -63,6 +63,7 @@ void run_train_gan(const TrainGanOptions& o) {
 
   GanTrainOptions options;
   options.output_dir = o.output_dir;
+  options.resume = o.resume;
   std::unique_ptr<Progress> progress;
   int64_t shown_epoch = 0, done = 0;
   char label[128];
@@ -95,6 +96,9 @@ void run_train_gan(const TrainGanOptions& o) {
     std::fflush(stdout);
   };
   const GanTrainResult result = train_calogan(ctx, gen, disc, data, file.training, options);
+  if (result.history.empty() && !o.resume.empty())
+    std::printf("'%s' has already been trained for %lld epochs or more; nothing to do (raise --epochs)\n",
+                o.resume.c_str(), static_cast<long long>(file.training.epochs));
   std::printf("done -> %s\n", result.last_checkpoint.c_str());
 }
 
@@ -107,7 +111,10 @@ void add_train_gan_command(CLI::App& app) {
   command->add_option("--config", o.config, "CaloGAN config (JSON)")->capture_default_str();
   command->add_option("-o,--output-dir", o.output_dir, "directory for last.h5, generator_epoch_NNN.h5 and log.csv")
       ->required();
-  command->add_option("--epochs", o.epochs, "epochs (overrides the config)")->check(kPositiveCount);
+  command->add_option("--epochs", o.epochs, "epochs in all (overrides the config)")->check(kPositiveCount);
+  command->add_option("--resume", o.resume,
+                      "continue from a run's last.h5 (weights, optimiser state, epoch, history) up to --epochs "
+                      "in all; same --config");
   command->add_option("--max-showers", o.max_showers, "train on the first N showers only")->check(kPositiveCount);
   command->add_option("--reference", o.reference,
                       "held-out showers: after each epoch, the distance of generated shower shapes to theirs");

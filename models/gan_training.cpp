@@ -162,7 +162,8 @@ Json GanEpochRecord::to_json() const {
 // --- checkpoints --------------------------------------------------------------------
 
 void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscriminator* disc,
-                  const GanTrainConfig& training, int64_t epoch, const Json& history) {
+                  const GanTrainConfig& training, int64_t epoch, const Json& history, Optimiser* gen_optimiser,
+                  Optimiser* disc_optimiser) {
   AtomicOutput out(path);
   {
     h5::File file = h5::File::create(out.temp_path());
@@ -179,6 +180,14 @@ void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscrim
       std::vector<NamedTensor> d = disc->parameters(), db = disc->buffers();
       d.insert(d.end(), db.begin(), db.end());
       write_named(file, "discriminator", d);
+    }
+    if (gen_optimiser && disc) {
+      write_named(file, "optimiser_generator", gen_optimiser->state(gen.parameters()));
+      file.write_attribute("optimiser_generator_steps", gen_optimiser->steps());
+    }
+    if (disc_optimiser && disc) {
+      write_named(file, "optimiser_discriminator", disc_optimiser->state(disc->parameters()));
+      file.write_attribute("optimiser_discriminator_steps", disc_optimiser->steps());
     }
     file.close();
   }
@@ -209,6 +218,49 @@ std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std
   gen->set_training(false);
   return gen;
 }
+
+namespace {
+
+// Where a resumed training picks up.
+struct ResumePoint {
+  int64_t epoch = 0;
+  Json history = Json::array();
+};
+
+// Loads a last.h5 into the networks and optimisers of a training run.
+ResumePoint resume_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscriminator& disc,
+                           Optimiser& gen_optimiser, Optimiser& disc_optimiser) {
+  const CaloGanConfig model = read_calogan_model_config(path);
+  if (model.to_json() != gen.config().to_json())
+    fail("cannot resume from '", path, "': it holds another CaloGAN model (its config: ", model.to_json().dump(),
+         "); resume with the config it was trained with");
+  h5::File file = h5::File::open(path);
+  if (!file.has("discriminator") || !file.has("optimiser_generator") || !file.has("optimiser_discriminator"))
+    fail("cannot resume from '", path, "': it holds no discriminator or optimiser state (a generator_epoch file?); "
+         "resume from the run's last.h5");
+  const auto read_all = [&](const std::string& group, const std::vector<NamedTensor>& tensors) {
+    for (const NamedTensor& t : tensors) read_checkpoint_tensor(file, group + "/" + t.name, *t.tensor);
+  };
+  std::vector<NamedTensor> g = gen.parameters(), gb = gen.buffers(), d = disc.parameters(), db = disc.buffers();
+  g.insert(g.end(), gb.begin(), gb.end());
+  d.insert(d.end(), db.begin(), db.end());
+  read_all("generator", g);
+  read_all("discriminator", d);
+  read_all("optimiser_generator", gen_optimiser.state(gen.parameters()));
+  read_all("optimiser_discriminator", disc_optimiser.state(disc.parameters()));
+  gen_optimiser.set_steps(file.read_int_attribute("optimiser_generator_steps"));
+  disc_optimiser.set_steps(file.read_int_attribute("optimiser_discriminator_steps"));
+  ResumePoint point;
+  point.epoch = file.read_int_attribute("epoch");
+  try {
+    point.history = Json::parse(file.read_string_attribute("history"));
+  } catch (const Json::parse_error&) {
+    fail("'", path, "': attribute 'history' is not valid JSON");
+  }
+  return point;
+}
+
+}  // namespace
 
 // --- generation -------------------------------------------------------------------------
 
@@ -267,13 +319,18 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
   const int64_t steps = config.steps_per_epoch > 0 ? config.steps_per_epoch : n / b;
   std::vector<int64_t> order(static_cast<size_t>(n));
   GanTrainResult result;
-  Json history = Json::array();
+  ResumePoint start_point;
+  if (!options.resume.empty()) start_point = resume_calogan(options.resume, gen, disc, adam_g, adam_d);
+  Json history = start_point.history;
   std::ofstream log;
   if (!options.output_dir.empty()) {
-    log.open(std::filesystem::path(options.output_dir) / "log.csv");
-    log << "epoch,d_loss,d_real,d_fake,g_loss,energy_mae,seconds,showers_per_s,shape_distance\n";
+    const std::filesystem::path log_path = std::filesystem::path(options.output_dir) / "log.csv";
+    const bool append = !options.resume.empty() && std::filesystem::exists(log_path);
+    log.open(log_path, append ? std::ios::app : std::ios::trunc);
+    if (!append) log << "epoch,d_loss,d_real,d_fake,g_loss,energy_mae,seconds,showers_per_s,shape_distance\n";
   }
-  std::string last_good;
+  std::string last_good = options.resume;
+  result.last_checkpoint = options.resume;
   const float weight = float(config.energy_weight);
 
   // The discriminator's verdict on `imgs` against `labels`: the binary
@@ -296,7 +353,7 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
     return bce + weight * mae;
   };
 
-  for (int64_t epoch = 1; epoch <= config.epochs; ++epoch) {
+  for (int64_t epoch = start_point.epoch + 1; epoch <= config.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     std::iota(order.begin(), order.end(), 0);
     std::mt19937_64 rng(config.seed * 1000003ULL + uint64_t(epoch));
@@ -360,7 +417,7 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
     result.history.push_back(record);
     if (!options.output_dir.empty()) {
       const std::string last = (std::filesystem::path(options.output_dir) / "last.h5").string();
-      save_calogan(last, gen, &disc, config, epoch, history);
+      save_calogan(last, gen, &disc, config, epoch, history, &adam_g, &adam_d);
       if (config.checkpoint_every > 0 && epoch % config.checkpoint_every == 0)
         save_calogan(epoch_file(options.output_dir, epoch), gen, nullptr, config, epoch, history);
       last_good = result.last_checkpoint = last;

@@ -30,6 +30,7 @@
 #include "io/config.h"
 #include "io/showers_file.h"
 #include "models/calogan.h"
+#include "models/optimiser.h"
 
 namespace jetimg {
 
@@ -65,6 +66,12 @@ struct GanEpochRecord {
 
 struct GanTrainOptions {
   std::string output_dir;  // last.h5, generator_epoch_NNN.h5, log.csv
+  // A last.h5 to continue from: both networks' weights, both optimisers'
+  // state, the epoch count and the history; training goes on to
+  // config.epochs in all (log.csv is appended to). The model must be the
+  // checkpoint's. Noise draws start afresh, so a resumed run is not the
+  // bit-for-bit continuation of an uninterrupted one.
+  std::string resume;
   // After every step: epoch, step, steps per epoch, mean D and G loss so far.
   std::function<void(int64_t, int64_t, int64_t, double, double)> on_batch;
   // After every epoch, with the generator in inference mode; may return a
@@ -89,9 +96,13 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
 // Checkpoints (HDF5, written atomically): attributes format =
 // "jetimg-calogan", version = 1, model = JSON (CaloGanConfig), training =
 // JSON, epoch, history = JSON; groups generator/ and (optionally)
-// discriminator/ holding each named parameter and buffer.
+// discriminator/ holding each named parameter and buffer; with the
+// optimisers (last.h5), groups optimiser_generator/ and
+// optimiser_discriminator/ holding their state ("<parameter>.m", ".v") and
+// attributes optimiser_generator_steps and optimiser_discriminator_steps.
 void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscriminator* disc,
-                  const GanTrainConfig& training, int64_t epoch, const Json& history);
+                  const GanTrainConfig& training, int64_t epoch, const Json& history,
+                  Optimiser* gen_optimiser = nullptr, Optimiser* disc_optimiser = nullptr);
 // The generator of a checkpoint on ctx's device, in inference mode.
 std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std::string& path);
 CaloGanConfig read_calogan_model_config(const std::string& path);

@@ -329,6 +329,10 @@ grep -q "epoch 2/2: D loss .* shower-shape distance to the reference" "$work/out
 for f in last.h5 generator_epoch_001.h5 generator_epoch_002.h5 log.csv; do
   [ -s "$work/gan/$f" ] || { echo "FAIL: train-gan did not write $f"; failures=$((failures + 1)); }
 done
+expect_ok "train-gan resumed for a third epoch" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/showers.h5" --resume "$work/gan/last.h5" --epochs 3 -o "$work/gan"
+{ grep -q "^epoch 3/3: D loss" "$work/out.txt" && ! grep -q "^epoch [12]/3" "$work/out.txt" && [ "$(wc -l <"$work/gan/log.csv")" -eq 4 ]; } ||
+  { echo "FAIL: train-gan --resume"; cat "$work/out.txt"; failures=$((failures + 1)); }
+expect_fail "train-gan resumed from a generator-only file" "holds no discriminator or optimiser state" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/showers.h5" --resume "$work/gan/generator_epoch_001.h5" --epochs 3 -o "$work/gan_bad"
 expect_ok "simulate with the trained generator" "$jetimg" simulate --particle e+ --model "$work/gan/last.h5" -n 40 --batch 16 -o "$work/gan_showers.h5"
 grep -q "^generated 40 e+ showers" "$work/out.txt" || { echo "FAIL: simulate --model summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
 expect_ok "compare generated showers" "$jetimg" compare "$work/showers_b.h5" "$work/gan_showers.h5" -o "$work/report_gan"

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "core/ops.h"
+#include "io/hdf5.h"
 #include "models/calogan.h"
 #include "models/gan_training.h"
 #include "physics/calorimeter.h"
@@ -316,6 +318,68 @@ TEST(CaloGan, ShortTrainingMovesShowerShapesTowardsTheReference) {
 
 namespace jetimg {
 namespace {
+
+// Training resumed from last.h5 carries on: weights, both optimisers' state
+// (their step counts continue), the epoch count, the history and the log.
+TEST(CaloGan, ResumesFromLastCheckpoint) {
+  CaloSimSettings settings;
+  const ShowerBatch data =
+      simulate_showers(settings, CaloParticle::Positron, uniform_energies(1, 100, 64, 4, 0), 4, 0);
+  GanTrainConfig config;
+  config.epochs = 1;
+  config.batch_size = 16;
+  config.steps_per_epoch = 2;
+  config.checkpoint_every = 1;
+  const std::string dir = testing::scratch_dir("calogan_resume");
+  GanTrainOptions options;
+  options.output_dir = dir;
+  {
+    Context ctx(Device::cpu(), 1);
+    CaloGanGenerator gen(ctx, tiny());
+    CaloGanDiscriminator disc(ctx, tiny());
+    ASSERT_EQ(train_calogan(ctx, gen, disc, data, config, options).history.size(), 1u);
+  }
+  const std::string last = dir + "/last.h5";
+  Context loader(Device::cpu(), 1);
+  const std::vector<float> saved = load_calogan_generator(loader, last)->parameters()[0].tensor->to_vector();
+
+  // Nothing left to do at epoch 1: the networks hold the checkpoint's weights.
+  Context ctx(Device::cpu(), 2);
+  CaloGanGenerator gen(ctx, tiny());
+  CaloGanDiscriminator disc(ctx, tiny());
+  options.resume = last;
+  EXPECT_TRUE(train_calogan(ctx, gen, disc, data, config, options).history.empty());
+  EXPECT_EQ(gen.parameters()[0].tensor->to_vector(), saved);
+
+  // On to epoch 3: two more epochs, counted on from the checkpoint.
+  config.epochs = 3;
+  const GanTrainResult result = train_calogan(ctx, gen, disc, data, config, options);
+  ASSERT_EQ(result.history.size(), 2u);
+  EXPECT_EQ(result.history[0].epoch, 2);
+  const h5::File f = h5::File::open(last);
+  EXPECT_EQ(f.read_int_attribute("epoch"), 3);
+  EXPECT_EQ(Json::parse(f.read_string_attribute("history")).size(), 3u);
+  EXPECT_EQ(f.read_int_attribute("optimiser_generator_steps"), 3 * 2 * config.generator_steps);
+  EXPECT_EQ(f.read_int_attribute("optimiser_discriminator_steps"), 3 * 2 * 2);  // a real and a generated batch per step
+  std::ifstream log(dir + "/log.csv");
+  int lines = 0;
+  for (std::string line; std::getline(log, line);) ++lines;
+  EXPECT_EQ(lines, 1 + 3);  // header and one row per epoch
+
+  // A generator-only file, or another model, cannot be resumed from.
+  options.resume = dir + "/generator_epoch_001.h5";
+  EXPECT_NE(testing::error_message_of([&] { train_calogan(ctx, gen, disc, data, config, options); })
+                .find("holds no discriminator or optimiser state"),
+            std::string::npos);
+  CaloGanConfig other = tiny();
+  other.latent += 1;
+  CaloGanGenerator gen2(ctx, other);
+  CaloGanDiscriminator disc2(ctx, other);
+  options.resume = last;
+  EXPECT_NE(testing::error_message_of([&] { train_calogan(ctx, gen2, disc2, data, config, options); })
+                .find("holds another CaloGAN model"),
+            std::string::npos);
+}
 
 // Weights that turn NaN stop training with a message naming the epoch, the
 // weights and the last good checkpoint, which stays loadable and finite. (A
