@@ -319,16 +319,25 @@ TEST(CaloGan, ShortTrainingMovesShowerShapesTowardsTheReference) {
 namespace jetimg {
 namespace {
 
+// 64 built-in positron showers and a training of `epochs` epochs of two
+// steps of 16: enough to exercise the training loop in a moment.
+ShowerBatch few_showers(uint64_t seed) {
+  return simulate_showers(CaloSimSettings(), CaloParticle::Positron, uniform_energies(1, 100, 64, seed, 0), seed, 0);
+}
+
+GanTrainConfig short_training(int64_t epochs) {
+  GanTrainConfig config;
+  config.epochs = epochs;
+  config.batch_size = 16;
+  config.steps_per_epoch = 2;
+  return config;
+}
+
 // Training resumed from last.h5 carries on: weights, both optimisers' state
 // (their step counts continue), the epoch count, the history and the log.
 TEST(CaloGan, ResumesFromLastCheckpoint) {
-  CaloSimSettings settings;
-  const ShowerBatch data =
-      simulate_showers(settings, CaloParticle::Positron, uniform_energies(1, 100, 64, 4, 0), 4, 0);
-  GanTrainConfig config;
-  config.epochs = 1;
-  config.batch_size = 16;
-  config.steps_per_epoch = 2;
+  const ShowerBatch data = few_showers(4);
+  GanTrainConfig config = short_training(1);
   config.checkpoint_every = 1;
   const std::string dir = testing::scratch_dir("calogan_resume");
   GanTrainOptions options;
@@ -386,13 +395,8 @@ TEST(CaloGan, ResumesFromLastCheckpoint) {
 // loss that turns NaN is caught at its step; NaN weights may not make one,
 // since the output ReLU maps NaN to 0.)
 TEST(CaloGan, NanLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
-  CaloSimSettings settings;
-  const ShowerBatch data =
-      simulate_showers(settings, CaloParticle::Positron, uniform_energies(1, 100, 64, 3, 0), 3, 0);
-  GanTrainConfig config;
-  config.epochs = 3;
-  config.batch_size = 16;
-  config.steps_per_epoch = 2;
+  const ShowerBatch data = few_showers(3);
+  const GanTrainConfig config = short_training(3);
   Context ctx(Device::cpu(), 1);
   CaloGanGenerator gen(ctx, tiny());
   CaloGanDiscriminator disc(ctx, tiny());
