@@ -16,7 +16,7 @@ namespace jetimg::app {
 namespace {
 
 struct TrainLaganOptions {
-  std::string signal, background, config, output_dir, device = "auto";
+  std::string signal, background, config, output_dir, device = "auto", resume;
   int64_t epochs = 0, max_images = 0;
   int threads = 0;
 };
@@ -56,6 +56,7 @@ void run_train_lagan(const TrainLaganOptions& o) {
   std::fflush(stdout);
   LaganTrainOptions options;
   options.output_dir = o.output_dir;
+  options.resume = o.resume;
   std::unique_ptr<Progress> progress;
   int64_t shown = 0, done = 0;
   char label[128];
@@ -107,7 +108,10 @@ void add_train_lagan_command(CLI::App& app) {
   command->add_option("--background", o.background, "images file of QCD jets (25x25)")->required();
   command->add_option("--config", o.config, "LAGAN config (JSON), e.g. configs/lagan.json (default: built-in)");
   command->add_option("-o,--output-dir", o.output_dir, "directory for last.h5, log.csv and average images")->required();
-  command->add_option("--epochs", o.epochs, "epochs (overrides the config)")->check(kPositiveCount);
+  command->add_option("--epochs", o.epochs, "epochs in all (overrides the config)")->check(kPositiveCount);
+  command->add_option("--resume", o.resume,
+                      "continue from a run's last.h5 (both networks, optimiser state, history) up to --epochs in all; "
+                      "same --config");
   command->add_option("--max-images", o.max_images, "train on a seeded subset of this many images")
       ->check(kPositiveCount);
   add_device_option(*command, o.device);

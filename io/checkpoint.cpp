@@ -77,6 +77,27 @@ void read_checkpoint_tensor(const h5::File& file, const std::string& name, Tenso
   into.copy_from(Tensor::from_vector(file.read_all<float>(name), into.shape()));
 }
 
+void write_tensor_group(h5::File& file, const std::string& group, const std::vector<NamedTensor>& tensors) {
+  file.create_group(group);
+  for (const NamedTensor& t : tensors) write_checkpoint_tensor(file, group + "/" + t.name, *t.tensor);
+}
+
+void read_tensor_group(const h5::File& file, const std::string& group, const std::vector<NamedTensor>& tensors) {
+  for (const NamedTensor& t : tensors) read_checkpoint_tensor(file, group + "/" + t.name, *t.tensor);
+}
+
+void write_optimiser_state(h5::File& file, const std::string& name, Optimiser& optimiser,
+                           const std::vector<NamedTensor>& parameters) {
+  write_tensor_group(file, name, optimiser.state(parameters));
+  file.write_attribute(name + "_steps", optimiser.steps());
+}
+
+void read_optimiser_state(const h5::File& file, const std::string& name, Optimiser& optimiser,
+                          const std::vector<NamedTensor>& parameters) {
+  read_tensor_group(file, name, optimiser.state(parameters));
+  optimiser.set_steps(file.read_int_attribute(name + "_steps"));
+}
+
 
 Json TrainingState::to_json() const {
   return {{"epoch", epoch},

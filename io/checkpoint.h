@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "io/config.h"
 #include "io/hdf5.h"
@@ -66,5 +67,16 @@ Sequential load_network(Context& ctx, const std::string& path);
 // it is missing or shaped differently).
 void write_checkpoint_tensor(h5::File& file, const std::string& name, const Tensor& t);
 void read_checkpoint_tensor(const h5::File& file, const std::string& name, Tensor& into);
+
+// Composite models (the GANs): a group of named tensors (a network's
+// parameters and buffers), and an optimiser's state for `parameters` as a
+// group `name` with its step count as the attribute `name`_steps.
+struct NamedTensor;
+void write_tensor_group(h5::File& file, const std::string& group, const std::vector<NamedTensor>& tensors);
+void read_tensor_group(const h5::File& file, const std::string& group, const std::vector<NamedTensor>& tensors);
+void write_optimiser_state(h5::File& file, const std::string& name, Optimiser& optimiser,
+                           const std::vector<NamedTensor>& parameters);
+void read_optimiser_state(const h5::File& file, const std::string& name, Optimiser& optimiser,
+                          const std::vector<NamedTensor>& parameters);
 
 }  // namespace jetimg

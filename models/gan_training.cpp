@@ -77,11 +77,6 @@ void check_weights_finite(Context& ctx, const std::vector<NamedTensor>& weights,
   }
 }
 
-void write_named(h5::File& file, const std::string& group, const std::vector<NamedTensor>& tensors) {
-  file.create_group(group);
-  for (const NamedTensor& t : tensors) write_checkpoint_tensor(file, group + "/" + t.name, *t.tensor);
-}
-
 }  // namespace
 
 // --- config -------------------------------------------------------------------------
@@ -175,20 +170,15 @@ void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscrim
     file.write_attribute("history", history.dump());
     std::vector<NamedTensor> g = gen.parameters(), gb = gen.buffers();
     g.insert(g.end(), gb.begin(), gb.end());
-    write_named(file, "generator", g);
+    write_tensor_group(file, "generator", g);
     if (disc) {
       std::vector<NamedTensor> d = disc->parameters(), db = disc->buffers();
       d.insert(d.end(), db.begin(), db.end());
-      write_named(file, "discriminator", d);
+      write_tensor_group(file, "discriminator", d);
     }
-    if (gen_optimiser && disc) {
-      write_named(file, "optimiser_generator", gen_optimiser->state(gen.parameters()));
-      file.write_attribute("optimiser_generator_steps", gen_optimiser->steps());
-    }
-    if (disc_optimiser && disc) {
-      write_named(file, "optimiser_discriminator", disc_optimiser->state(disc->parameters()));
-      file.write_attribute("optimiser_discriminator_steps", disc_optimiser->steps());
-    }
+    if (gen_optimiser && disc) write_optimiser_state(file, "optimiser_generator", *gen_optimiser, gen.parameters());
+    if (disc_optimiser && disc)
+      write_optimiser_state(file, "optimiser_discriminator", *disc_optimiser, disc->parameters());
     file.close();
   }
   out.commit();
@@ -214,7 +204,7 @@ std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std
   h5::File file = h5::File::open(path);
   std::vector<NamedTensor> all = gen->parameters(), buffers = gen->buffers();
   all.insert(all.end(), buffers.begin(), buffers.end());
-  for (const NamedTensor& t : all) read_checkpoint_tensor(file, "generator/" + t.name, *t.tensor);
+  read_tensor_group(file, "generator", all);
   gen->set_training(false);
   return gen;
 }
@@ -238,18 +228,13 @@ ResumePoint resume_calogan(const std::string& path, CaloGanGenerator& gen, CaloG
   if (!file.has("discriminator") || !file.has("optimiser_generator") || !file.has("optimiser_discriminator"))
     fail("cannot resume from '", path, "': it holds no discriminator or optimiser state (a generator_epoch file?); "
          "resume from the run's last.h5");
-  const auto read_all = [&](const std::string& group, const std::vector<NamedTensor>& tensors) {
-    for (const NamedTensor& t : tensors) read_checkpoint_tensor(file, group + "/" + t.name, *t.tensor);
-  };
   std::vector<NamedTensor> g = gen.parameters(), gb = gen.buffers(), d = disc.parameters(), db = disc.buffers();
   g.insert(g.end(), gb.begin(), gb.end());
   d.insert(d.end(), db.begin(), db.end());
-  read_all("generator", g);
-  read_all("discriminator", d);
-  read_all("optimiser_generator", gen_optimiser.state(gen.parameters()));
-  read_all("optimiser_discriminator", disc_optimiser.state(disc.parameters()));
-  gen_optimiser.set_steps(file.read_int_attribute("optimiser_generator_steps"));
-  disc_optimiser.set_steps(file.read_int_attribute("optimiser_discriminator_steps"));
+  read_tensor_group(file, "generator", g);
+  read_tensor_group(file, "discriminator", d);
+  read_optimiser_state(file, "optimiser_generator", gen_optimiser, gen.parameters());
+  read_optimiser_state(file, "optimiser_discriminator", disc_optimiser, disc.parameters());
   ResumePoint point;
   point.epoch = file.read_int_attribute("epoch");
   try {

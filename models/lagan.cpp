@@ -252,7 +252,26 @@ Tensor sample_lagan(Context& ctx, LaganGenerator& gen, int64_t count, int cls) {
   return images.to(Device::cpu()).view({count, 25, 25});
 }
 
-void save_lagan(const std::string& path, LaganGenerator& gen, const Json& history) {
+namespace {
+
+// A network's parameters, then its buffers: what a checkpoint group holds.
+template <typename Network>
+std::vector<NamedTensor> stored_tensors(Network& net) {
+  std::vector<NamedTensor> all = net.parameters(), buffers = net.buffers();
+  all.insert(all.end(), buffers.begin(), buffers.end());
+  return all;
+}
+
+LaganConfig read_lagan_config(const h5::File& file, const std::string& path) {
+  if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
+    fail("'", path, "' is not a LAGAN checkpoint (attribute format = \"", kFormat, "\" is missing)");
+  return LaganConfig::from_json(Json::parse(file.read_string_attribute("config")), path);
+}
+
+}  // namespace
+
+void save_lagan(const std::string& path, LaganGenerator& gen, const Json& history, LaganDiscriminator* disc,
+                Optimiser* gen_optimiser, Optimiser* disc_optimiser) {
   AtomicOutput out(path);
   {
     h5::File file = h5::File::create(out.temp_path());
@@ -260,9 +279,12 @@ void save_lagan(const std::string& path, LaganGenerator& gen, const Json& histor
     file.write_attribute("version", int64_t{1});
     file.write_attribute("config", gen.config().to_json().dump());
     file.write_attribute("history", history.dump());
-    file.create_group("generator");
-    for (const auto& list : {gen.parameters(), gen.buffers()})
-      for (const NamedTensor& t : list) write_checkpoint_tensor(file, "generator/" + t.name, *t.tensor);
+    write_tensor_group(file, "generator", stored_tensors(gen));
+    if (disc) {
+      write_tensor_group(file, "discriminator", stored_tensors(*disc));
+      if (gen_optimiser) write_optimiser_state(file, "optimiser_generator", *gen_optimiser, gen.parameters());
+      if (disc_optimiser) write_optimiser_state(file, "optimiser_discriminator", *disc_optimiser, disc->parameters());
+    }
     file.close();
   }
   out.commit();
@@ -270,12 +292,8 @@ void save_lagan(const std::string& path, LaganGenerator& gen, const Json& histor
 
 std::unique_ptr<LaganGenerator> load_lagan_generator(Context& ctx, const std::string& path) {
   h5::File file = h5::File::open(path);
-  if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
-    fail("'", path, "' is not a LAGAN checkpoint (attribute format = \"", kFormat, "\" is missing)");
-  const LaganConfig config = LaganConfig::from_json(Json::parse(file.read_string_attribute("config")), path);
-  auto gen = std::make_unique<LaganGenerator>(ctx, config);
-  for (const auto& list : {gen->parameters(), gen->buffers()})
-    for (const NamedTensor& t : list) read_checkpoint_tensor(file, "generator/" + t.name, *t.tensor);
+  auto gen = std::make_unique<LaganGenerator>(ctx, read_lagan_config(file, path));
+  read_tensor_group(file, "generator", stored_tensors(*gen));
   gen->set_training(false);
   return gen;
 }
@@ -296,10 +314,34 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
   Tensor z = Tensor::empty({b, c.latent}, ctx.device()), dreal, dclass;
   std::vector<LaganEpochRecord> history;
   Json history_json = Json::array();
+  if (!options.resume.empty()) {
+    const h5::File file = h5::File::open(options.resume);
+    // The model must be the same; the training settings (epochs, rates...) may change.
+    const auto model_of = [](const LaganConfig& config) {
+      Json j = config.to_json();
+      for (const char* key : {"epochs", "batch_size", "generator_steps", "steps_per_epoch", "lr", "beta1",
+                              "aux_weight", "real_label", "seed"})
+        j.erase(key);
+      return j;
+    };
+    if (model_of(read_lagan_config(file, options.resume)) != model_of(gen.config()))
+      fail("cannot resume from '", options.resume, "': it holds another LAGAN model (",
+           model_of(read_lagan_config(file, options.resume)).dump(), "); resume with its config");
+    if (!file.has("discriminator") || !file.has("optimiser_generator") || !file.has("optimiser_discriminator"))
+      fail("cannot resume from '", options.resume, "': it holds no discriminator or optimiser state");
+    read_tensor_group(file, "generator", stored_tensors(gen));
+    read_tensor_group(file, "discriminator", stored_tensors(disc));
+    read_optimiser_state(file, "optimiser_generator", adam_g, gen.parameters());
+    read_optimiser_state(file, "optimiser_discriminator", adam_d, disc.parameters());
+    history_json = Json::parse(file.read_string_attribute("history"));
+  }
+  const int64_t first_epoch = static_cast<int64_t>(history_json.size()) + 1;
   std::ofstream log;
   if (!options.output_dir.empty()) {
-    log.open(std::filesystem::path(options.output_dir) / "log.csv");
-    log << "epoch,d_loss,g_loss,aux_accuracy,seconds,intensity_w1\n";
+    const std::filesystem::path log_path = std::filesystem::path(options.output_dir) / "log.csv";
+    const bool append = !options.resume.empty() && std::filesystem::exists(log_path);
+    log.open(log_path, append ? std::ios::app : std::ios::trunc);
+    if (!append) log << "epoch,d_loss,g_loss,aux_accuracy,seconds,intensity_w1\n";
   }
 
   // Summed intensity of each real image by class, for the per-epoch distance.
@@ -327,7 +369,7 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
     return l1 + c.aux_weight * l2;
   };
 
-  for (int64_t epoch = 1; epoch <= c.epochs; ++epoch) {
+  for (int64_t epoch = first_epoch; epoch <= c.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     const std::vector<int64_t> order = seeded_permutation(n, c.seed, uint64_t(epoch));
     std::mt19937_64 rng(c.seed * 7919ULL + uint64_t(epoch));
@@ -398,7 +440,8 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
     history_json.push_back({{"epoch", r.epoch}, {"d_loss", r.d_loss}, {"g_loss", r.g_loss},
                             {"aux_accuracy", r.aux_accuracy}, {"intensity_w1", r.intensity_w1}});
     if (!options.output_dir.empty()) {
-      save_lagan((std::filesystem::path(options.output_dir) / "last.h5").string(), gen, history_json);
+      save_lagan((std::filesystem::path(options.output_dir) / "last.h5").string(), gen, history_json, &disc, &adam_g,
+                 &adam_d);
       log << epoch << ',' << r.d_loss << ',' << r.g_loss << ',' << r.aux_accuracy << ',' << r.seconds << ','
           << r.intensity_w1 << '\n'
           << std::flush;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "io/config.h"
+#include "models/optimiser.h"
 #include "models/sequential.h"
 #include "models/training_data.h"
 
@@ -96,6 +97,9 @@ struct LaganEpochRecord {
 
 struct LaganTrainOptions {
   std::string output_dir;  // last.h5 and log.csv
+  // A last.h5 to continue from (both networks, both optimisers' state, the
+  // history), on to config.epochs in all; the model must be the checkpoint's.
+  std::string resume;
   std::function<void(int64_t, int64_t, int64_t, double, double)> on_batch;
   std::function<void(const LaganEpochRecord&)> on_epoch;
 };
@@ -109,7 +113,13 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
 // `count` images of class `cls` from the generator in inference mode, (count, 25, 25) on the CPU.
 Tensor sample_lagan(Context& ctx, LaganGenerator& gen, int64_t count, int cls);
 
-void save_lagan(const std::string& path, LaganGenerator& gen, const Json& history);
+// Checkpoint: attributes format, version, config, history (one record per
+// epoch), group generator/; for resuming also discriminator/ and the two
+// optimisers' state (optimiser_generator/, optimiser_discriminator/ with
+// their _steps attributes).
+void save_lagan(const std::string& path, LaganGenerator& gen, const Json& history,
+                LaganDiscriminator* disc = nullptr, Optimiser* gen_optimiser = nullptr,
+                Optimiser* disc_optimiser = nullptr);
 std::unique_ptr<LaganGenerator> load_lagan_generator(Context& ctx, const std::string& path);
 
 }  // namespace jetimg

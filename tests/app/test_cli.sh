@@ -353,6 +353,8 @@ expect_ok "train-lagan" "$jetimg" train-lagan --signal "$work/w_images.h5" --bac
 for f in last.h5 log.csv average_w_real.png average_w_generated.png average_qcd_real.png average_qcd_generated.png; do
   [ -s "$work/lagan/$f" ] || { echo "FAIL: train-lagan did not write $f"; failures=$((failures + 1)); }
 done
+expect_ok "train-lagan resumed for a third epoch" "$jetimg" train-lagan --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --config "$work/lagan_tiny.json" --resume "$work/lagan/last.h5" --epochs 3 -o "$work/lagan" --device cpu
+[ "$(wc -l <"$work/lagan/log.csv")" -eq 4 ] || { echo "FAIL: train-lagan --resume log"; cat "$work/lagan/log.csv"; failures=$((failures + 1)); }
 expect_fail "train-lagan on 40x40 images" "25x25" "$jetimg" train-lagan --signal "$work/w_top.h5" --background "$work/w_top.h5" --config "$work/lagan_tiny.json" -o "$work/lagan_bad" --device cpu
 
 echo "$passes passed, $failures failed"

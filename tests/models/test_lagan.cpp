@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/ops.h"
+#include "io/hdf5.h"
 #include "models/lagan.h"
 #include "tests/gradcheck.h"
 #include "tests/testing.h"
@@ -184,6 +185,50 @@ TEST(Lagan, ShortTrainingLearnsTheClassesAndKeepsACheckpoint) {
   random_normal(ctx, z, 0, 1);
   EXPECT_TRUE(testing::all_close(back->forward(ctx, z, one_hot_of({0, 1})), gen.forward(ctx, z, one_hot_of({0, 1})),
                                  0, 0));
+}
+
+// Resumed from last.h5, training goes on from the next epoch with the saved
+// networks and optimisers (whose step counts continue) and history.
+TEST(Lagan, ResumesFromLastCheckpoint) {
+  LaganConfig c = tiny();
+  c.epochs = 1;
+  c.batch_size = 32;
+  c.steps_per_epoch = 2;
+  const LabelledImages data = synthetic(128, 9);
+  LaganTrainOptions options;
+  options.output_dir = testing::scratch_dir("lagan_resume");
+  {
+    Context ctx(Device::cpu(), 1);
+    LaganGenerator gen(ctx, c);
+    LaganDiscriminator disc(ctx, c);
+    ASSERT_EQ(train_lagan(ctx, gen, disc, data, c, options).size(), 1u);
+  }
+  const std::string last = options.output_dir + "/last.h5";
+  Context ctx(Device::cpu(), 2);
+  LaganGenerator gen(ctx, c);
+  LaganDiscriminator disc(ctx, c);
+  options.resume = last;
+  EXPECT_TRUE(train_lagan(ctx, gen, disc, data, c, options).empty());  // epoch 1 was done already
+  Context loader(Device::cpu(), 3);
+  EXPECT_EQ(gen.parameters()[0].tensor->to_vector(),
+            load_lagan_generator(loader, last)->parameters()[0].tensor->to_vector());
+  c.epochs = 3;
+  const std::vector<LaganEpochRecord> more = train_lagan(ctx, gen, disc, data, c, options);
+  ASSERT_EQ(more.size(), 2u);
+  EXPECT_EQ(more.front().epoch, 2);
+  const h5::File f = h5::File::open(last);
+  EXPECT_EQ(Json::parse(f.read_string_attribute("history")).size(), 3u);
+  // Three epochs of two steps: a real and a generated discriminator update
+  // and generator_steps generator updates per step, counted across the resume.
+  EXPECT_EQ(f.read_int_attribute("optimiser_discriminator_steps"), 3 * 2 * 2);
+  EXPECT_EQ(f.read_int_attribute("optimiser_generator_steps"), 3 * 2 * c.generator_steps);
+  LaganConfig other = c;
+  other.latent += 1;
+  LaganGenerator gen2(ctx, other);
+  LaganDiscriminator disc2(ctx, other);
+  EXPECT_NE(testing::error_message_of([&] { train_lagan(ctx, gen2, disc2, data, other, options); })
+                .find("holds another LAGAN model"),
+            std::string::npos);
 }
 
 template <typename T>
