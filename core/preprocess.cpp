@@ -37,7 +37,11 @@ void check_charge(const JetBatch& b, const PixelSettings& p) {
     fail("jet batch: the charged and neutral channels need each constituent's charge, and this batch has none");
 }
 
-Tensor optional_to(const Tensor& t, Device device) { return t.defined() ? t.to(device) : Tensor(); }
+// `make(t)` for an optional tensor, nothing for an undefined one.
+template <typename Make>
+Tensor if_defined(const Tensor& t, Make make) {
+  return t.defined() ? make(t) : Tensor();
+}
 
 void check_images(const Tensor& images, int64_t n, const PixelSettings& p, const char* what) {
   if (images.shape() != (Shape{n, p.channels, p.height, p.width}))
@@ -49,18 +53,18 @@ void check_images(const Tensor& images, int64_t n, const PixelSettings& p, const
 
 JetBatch JetBatch::to(Device device) const {
   return {constituents.to(device), n_constituents.to(device), subjets.to(device), n_subjets.to(device),
-          jets.to(device), optional_to(charged, device)};
+          jets.to(device), if_defined(charged, [&](const Tensor& t) { return t.to(device); })};
 }
 
 JetBatch JetBatch::to_pinned() const {
   return {constituents.to_pinned(), n_constituents.to_pinned(), subjets.to_pinned(), n_subjets.to_pinned(),
-          jets.to_pinned(), charged.defined() ? charged.to_pinned() : Tensor()};
+          jets.to_pinned(), if_defined(charged, [](const Tensor& t) { return t.to_pinned(); })};
 }
 
 JetBatch JetBatch::slice(int64_t begin, int64_t end) const {
   return {constituents.slice(begin, end), n_constituents.slice(begin, end), subjets.slice(begin, end),
           n_subjets.slice(begin, end), jets.slice(begin, end),
-          charged.defined() ? charged.slice(begin, end) : Tensor()};
+          if_defined(charged, [&](const Tensor& t) { return t.slice(begin, end); })};
 }
 
 PreprocessConfig PreprocessConfig::w_tagging() {

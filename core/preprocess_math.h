@@ -252,6 +252,11 @@ JI_HD void pixelate_jet(const float* constituents, const float* charged, int n, 
   });
 }
 
+// What one pixel value adds to the total a normalisation divides by.
+JI_HD double normalisation_term(double value, Normalisation normalisation) {
+  return normalisation == Normalisation::Sum ? value : value * value;
+}
+
 // The normalising factor from a channel's sum (Sum) or sum of squares (L2)
 // of its pixels; 1 for an empty channel.
 JI_HD float factor_of_total(double total, Normalisation normalisation) {
@@ -266,8 +271,7 @@ JI_HD float normalisation_factor(const float* image, int pixels, Normalisation n
   if (normalisation == Normalisation::None) return 1.0f;
   double total = 0;
   for (int i = lane; i < pixels; i += stride)
-    total += normalisation == Normalisation::Sum ? static_cast<double>(image[i])
-                                                 : static_cast<double>(image[i]) * image[i];
+    total += normalisation_term(static_cast<double>(image[i]), normalisation);
   return factor_of_total(reduce(total), normalisation);
 }
 

@@ -128,10 +128,8 @@ void preprocess_fused(Context&, const JetBatch& batch, const PreprocessConfig& c
       for (int c = 0; c < p.channels; ++c) {
         float* channel = image + c * plane;
         double total = 0;
-        for (int pixel : touched) {
-          const double x = channel[pixel];
-          total += config.normalisation == Normalisation::Sum ? x : x * x;
-        }
+        for (int pixel : touched)
+          total += normalisation_term(static_cast<double>(channel[pixel]), config.normalisation);
         const float factor = factor_of_total(total, config.normalisation);
         for (int pixel : touched) channel[pixel] *= factor;
       }

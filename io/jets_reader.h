@@ -16,8 +16,6 @@ class JetsReader {
   int64_t size() const { return size_; }
   const Json& provenance() const { return provenance_; }
   const std::string& path() const { return file_.path(); }
-  // Whether the file stores each constituent's PDG code (version 3 and later).
-  bool has_pdg() const { return has_pdg_; }
   // Jets [begin, begin + count) as a table (its `size` is `count`).
   JetsTable read(int64_t begin, int64_t count) const;
 
@@ -25,7 +23,7 @@ class JetsReader {
   h5::File file_;
   int64_t size_ = 0;
   int max_constituents_ = 0, max_subjets_ = 0;
-  bool has_pdg_ = false;
+  bool has_pdg_ = false;  // the file stores each constituent's PDG code (version 3 and later)
   Json provenance_;
 };
 

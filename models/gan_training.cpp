@@ -168,17 +168,12 @@ void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscrim
     file.write_attribute("training", training.to_json().dump());
     file.write_attribute("epoch", epoch);
     file.write_attribute("history", history.dump());
-    std::vector<NamedTensor> g = gen.parameters(), gb = gen.buffers();
-    g.insert(g.end(), gb.begin(), gb.end());
-    write_tensor_group(file, "generator", g);
+    write_tensor_group(file, "generator", stored_tensors(gen));
     if (disc) {
-      std::vector<NamedTensor> d = disc->parameters(), db = disc->buffers();
-      d.insert(d.end(), db.begin(), db.end());
-      write_tensor_group(file, "discriminator", d);
+      write_tensor_group(file, "discriminator", stored_tensors(*disc));
+      if (gen_optimiser) write_optimiser_state(file, "optimiser_generator", *gen_optimiser, gen.parameters());
+      if (disc_optimiser) write_optimiser_state(file, "optimiser_discriminator", *disc_optimiser, disc->parameters());
     }
-    if (gen_optimiser && disc) write_optimiser_state(file, "optimiser_generator", *gen_optimiser, gen.parameters());
-    if (disc_optimiser && disc)
-      write_optimiser_state(file, "optimiser_discriminator", *disc_optimiser, disc->parameters());
     file.close();
   }
   out.commit();
@@ -202,9 +197,7 @@ std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std
   const CaloGanConfig config = read_calogan_model_config(path);
   auto gen = std::make_unique<CaloGanGenerator>(ctx, config);
   h5::File file = h5::File::open(path);
-  std::vector<NamedTensor> all = gen->parameters(), buffers = gen->buffers();
-  all.insert(all.end(), buffers.begin(), buffers.end());
-  read_tensor_group(file, "generator", all);
+  read_tensor_group(file, "generator", stored_tensors(*gen));
   gen->set_training(false);
   return gen;
 }
@@ -228,11 +221,8 @@ ResumePoint resume_calogan(const std::string& path, CaloGanGenerator& gen, CaloG
   if (!file.has("discriminator") || !file.has("optimiser_generator") || !file.has("optimiser_discriminator"))
     fail("cannot resume from '", path, "': it holds no discriminator or optimiser state (a generator_epoch file?); "
          "resume from the run's last.h5");
-  std::vector<NamedTensor> g = gen.parameters(), gb = gen.buffers(), d = disc.parameters(), db = disc.buffers();
-  g.insert(g.end(), gb.begin(), gb.end());
-  d.insert(d.end(), db.begin(), db.end());
-  read_tensor_group(file, "generator", g);
-  read_tensor_group(file, "discriminator", d);
+  read_tensor_group(file, "generator", stored_tensors(gen));
+  read_tensor_group(file, "discriminator", stored_tensors(disc));
   read_optimiser_state(file, "optimiser_generator", gen_optimiser, gen.parameters());
   read_optimiser_state(file, "optimiser_discriminator", disc_optimiser, disc.parameters());
   ResumePoint point;

@@ -254,14 +254,6 @@ Tensor sample_lagan(Context& ctx, LaganGenerator& gen, int64_t count, int cls) {
 
 namespace {
 
-// A network's parameters, then its buffers: what a checkpoint group holds.
-template <typename Network>
-std::vector<NamedTensor> stored_tensors(Network& net) {
-  std::vector<NamedTensor> all = net.parameters(), buffers = net.buffers();
-  all.insert(all.end(), buffers.begin(), buffers.end());
-  return all;
-}
-
 LaganConfig read_lagan_config(const h5::File& file, const std::string& path) {
   if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
     fail("'", path, "' is not a LAGAN checkpoint (attribute format = \"", kFormat, "\" is missing)");
@@ -324,9 +316,10 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
         j.erase(key);
       return j;
     };
-    if (model_of(read_lagan_config(file, options.resume)) != model_of(gen.config()))
-      fail("cannot resume from '", options.resume, "': it holds another LAGAN model (",
-           model_of(read_lagan_config(file, options.resume)).dump(), "); resume with its config");
+    const Json saved_model = model_of(read_lagan_config(file, options.resume));
+    if (saved_model != model_of(gen.config()))
+      fail("cannot resume from '", options.resume, "': it holds another LAGAN model (", saved_model.dump(),
+           "); resume with its config");
     if (!file.has("discriminator") || !file.has("optimiser_generator") || !file.has("optimiser_discriminator"))
       fail("cannot resume from '", options.resume, "': it holds no discriminator or optimiser state");
     read_tensor_group(file, "generator", stored_tensors(gen));

@@ -67,6 +67,14 @@ std::string shape_string(const SampleShape& shape);
 // models made of several networks.
 std::vector<NamedTensor> prefixed(const std::string& prefix, std::vector<NamedTensor> tensors);
 
+// A network's parameters, then its buffers: what a checkpoint stores of it.
+template <typename Network>
+std::vector<NamedTensor> stored_tensors(Network& net) {
+  std::vector<NamedTensor> all = net.parameters(), buffers = net.buffers();
+  all.insert(all.end(), buffers.begin(), buffers.end());
+  return all;
+}
+
 // A float setting as configs write it: the shortest decimal that reads back
 // as the same float (0.1f is written 0.1, not 0.10000000149011612).
 double config_number(float value);
