@@ -93,8 +93,8 @@ PreprocessConfig PreprocessConfig::top_tagging() {
 
 void PreprocessConfig::validate() const {
   const PixelSettings& p = pixels;
-  if (p.height < 1 || p.width < 1 || p.height > 1024 || p.width > 1024)
-    fail("preprocessing: image size must be 1..1024 pixels a side, got ", p.height, "x", p.width);
+  if (p.height < 1 || p.width < 1 || p.height > kMaxImageSide || p.width > kMaxImageSide)
+    fail("preprocessing: image size must be 1..", kMaxImageSide, " pixels a side, got ", p.height, "x", p.width);
   if (!(p.pixel_eta > 0 && p.pixel_phi > 0)) fail("preprocessing: pixel sizes must be > 0");
   if (!(p.threshold >= 0)) fail("preprocessing: threshold must be >= 0 GeV, got ", p.threshold);
   if (p.channels < 1 || p.channels > kMaxChannels)

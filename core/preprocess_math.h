@@ -26,6 +26,8 @@ enum class Normalisation : int { Sum = 0, L2 = 1, None = 2 };
 // neutral ones only (these two need each constituent's charge).
 enum class ChannelKind : int { Intensity = 0, Count = 1, Charged = 2, Neutral = 3 };
 constexpr int kMaxChannels = 4;
+// Largest image side, in pixels, that configs and files may ask for.
+constexpr int kMaxImageSide = 1024;
 
 struct FrameSettings {
   Centre centre = Centre::LeadingSubjet;

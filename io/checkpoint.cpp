@@ -35,13 +35,7 @@ h5::File open_checkpoint(const std::string& path) {
   return file;
 }
 
-Json parse_attribute(const h5::File& file, const std::string& name) {
-  try {
-    return Json::parse(file.read_string_attribute(name));
-  } catch (const Json::parse_error&) {
-    fail("'", file.path(), "': attribute '", name, "' is not valid JSON");
-  }
-}
+Json parse_attribute(const h5::File& file, const std::string& name) { return file.read_json_attribute(name); }
 
 // The first difference between the checkpoint's network and `net`, or "".
 std::string network_difference(const Json& stored, const Json& current) {
@@ -133,7 +127,7 @@ TrainingState TrainingState::from_json(const Json& json, const std::string& file
 void save_checkpoint(const std::string& path, Sequential& net, Optimiser* optimiser, const TrainingState& state) {
   AtomicOutput output(path);
   {
-    h5::File file = h5::File::create(output.temp_path());
+    h5::File file = h5::File::create(output.temp_path(), output.path());
     file.write_attribute("format", std::string(kFormat));
     file.write_attribute("version", int64_t{1});
     file.write_attribute("network", network_json(net).dump());

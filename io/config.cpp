@@ -20,7 +20,24 @@ const char* type_name(const Json& v) {
   return "null";
 }
 
+// Parses with a callback that refuses nesting deeper than kMaxJsonDepth
+// before the parser descends further.
+template <typename Input>
+Json parse_bounded(Input&& input, const std::string& where) {
+  const auto depth_check = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxJsonDepth) fail(where, " nests deeper than ", kMaxJsonDepth, " levels");
+    return true;
+  };
+  try {
+    return Json::parse(std::forward<Input>(input), depth_check);
+  } catch (const Json::parse_error& e) {
+    fail(where, " is not valid JSON: ", e.what());
+  }
+}
+
 }  // namespace
+
+Json parse_json(const std::string& text, const std::string& where) { return parse_bounded(text, where); }
 
 Json load_json_file(const std::string& path) {
   std::error_code ec;
@@ -28,11 +45,7 @@ Json load_json_file(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) fail("config '", path, "' is a directory, expected a JSON file");
   std::ifstream in(path);
   if (!in) fail("config '", path, "': cannot be read");
-  try {
-    return Json::parse(in);
-  } catch (const Json::parse_error& e) {
-    fail("config '", path, "' is not valid JSON: ", e.what());
-  }
+  return parse_bounded(in, "config '" + path + "'");
 }
 
 ConfigSection::ConfigSection(const Json& node, std::string file, std::string path)
@@ -80,6 +93,20 @@ void ConfigSection::required(const std::string& key, T& value) {
   optional(key, value);
 }
 
+template <typename T>
+void ConfigSection::optional(const std::string& key, T& value, T lo, T hi) {
+  const bool present = node_.is_object() && node_.contains(key);
+  optional(key, value);
+  if (present && !(value >= lo && value <= hi))
+    fail(file_, ": '", where(key), "' must be in [", lo, ", ", hi, "], got ", value);
+}
+
+template <typename T>
+void ConfigSection::required(const std::string& key, T& value, T lo, T hi) {
+  if (!node_.is_object() || !node_.contains(key)) fail(file_, ": required key '", where(key), "' is missing");
+  optional(key, value, lo, hi);
+}
+
 ConfigSection ConfigSection::section(const std::string& key) {
   const Json* v = lookup(key);
   return ConfigSection(v ? *v : Json(), file_, where(key));
@@ -102,6 +129,13 @@ template void ConfigSection::optional<uint64_t>(const std::string&, uint64_t&);
 template void ConfigSection::optional<double>(const std::string&, double&);
 template void ConfigSection::optional<float>(const std::string&, float&);
 template void ConfigSection::optional<std::string>(const std::string&, std::string&);
+template void ConfigSection::optional<int>(const std::string&, int&, int, int);
+template void ConfigSection::optional<int64_t>(const std::string&, int64_t&, int64_t, int64_t);
+template void ConfigSection::optional<double>(const std::string&, double&, double, double);
+template void ConfigSection::optional<float>(const std::string&, float&, float, float);
+template void ConfigSection::required<int64_t>(const std::string&, int64_t&, int64_t, int64_t);
+template void ConfigSection::required<double>(const std::string&, double&, double, double);
+template void ConfigSection::required<float>(const std::string&, float&, float, float);
 template void ConfigSection::required<int>(const std::string&, int&);
 template void ConfigSection::required<int64_t>(const std::string&, int64_t&);
 template void ConfigSection::required<double>(const std::string&, double&);

@@ -12,6 +12,12 @@ namespace jetimg {
 
 using Json = nlohmann::json;
 
+// Deepest nesting a configuration or attribute may have: real ones nest a
+// few levels; a bound keeps a crafted file from exhausting the stack.
+constexpr int kMaxJsonDepth = 64;
+
+// Parses JSON text; Error naming `where` for a syntax error or too deep a nesting.
+Json parse_json(const std::string& text, const std::string& where);
 // Parses a JSON file; Error with the file (and line, for syntax errors).
 Json load_json_file(const std::string& path);
 
@@ -24,6 +30,13 @@ class ConfigSection {
   void optional(const std::string& key, T& value);
   template <typename T>
   void required(const std::string& key, T& value);
+  // As above, and the value must lie in [lo, hi]: an Error names the key and
+  // the range otherwise (sizes read from configs are bounded this way, so an
+  // absurd one is refused before anything is allocated).
+  template <typename T>
+  void optional(const std::string& key, T& value, T lo, T hi);
+  template <typename T>
+  void required(const std::string& key, T& value, T lo, T hi);
   // Declares `key` as known when the caller reads its value itself.
   void accept(const std::string& key) { known_.insert(key); }
   // A nested object (an empty one if absent).

@@ -8,7 +8,7 @@ namespace jetimg {
 
 EventsWriter::EventsWriter(const std::string& path, const Json& provenance)
     : output_(path),
-      file_(h5::File::create(output_.temp_path())),
+      file_(h5::File::create(output_.temp_path(), output_.path())),
       particles_(file_, "particles", {4}, 16384),
       pdg_(file_, "pdg", {}, 16384),
       n_particles_(file_, "n_particles", {}, 4096) {
@@ -41,13 +41,9 @@ void EventsWriter::finish() {
 EventsReader::EventsReader(const std::string& path) : file_(h5::File::open(path)) {
   if (!file_.has_attribute("format") || file_.read_string_attribute("format") != "jetimg-events")
     fail("'", path, "' is not a jetimg events file (attribute format = \"jetimg-events\" is missing)");
-  for (const char* name : {"particles", "pdg", "n_particles"})
-    if (!file_.has(name)) fail("'", path, "': dataset '", name, "' is missing");
-  const auto particle_dims = file_.dims("particles");
-  if (particle_dims.size() != 2 || particle_dims[1] != 4)
-    fail("'", path, "': dataset 'particles' must have shape (P, 4)");
-  if (file_.dims("pdg") != std::vector<hsize_t>{particle_dims[0]})
-    fail("'", path, "': dataset 'pdg' must have one entry per particle (", particle_dims[0], ")");
+  const auto particle_dims = file_.require("particles", {h5::kAnySize, 4}, h5::Elements::Float64).dims;
+  file_.require("pdg", {static_cast<int64_t>(particle_dims[0])}, h5::Elements::Int32);
+  file_.require("n_particles", {h5::kAnySize}, h5::Elements::Int32);
   const std::vector<int32_t> counts = file_.read_all<int32_t>("n_particles");
   offsets_.assign(counts.size() + 1, 0);
   for (size_t i = 0; i < counts.size(); ++i) {
@@ -56,11 +52,7 @@ EventsReader::EventsReader(const std::string& path) : file_(h5::File::open(path)
   }
   if (offsets_.back() != static_cast<int64_t>(particle_dims[0]))
     fail("'", path, "': n_particles adds up to ", offsets_.back(), " particles but 'particles' has ", particle_dims[0]);
-  try {
-    provenance_ = Json::parse(file_.read_string_attribute("provenance"));
-  } catch (const Json::parse_error&) {
-    fail("'", path, "': attribute 'provenance' is not valid JSON");
-  }
+  provenance_ = file_.read_json_attribute("provenance");
 }
 
 std::vector<Event> EventsReader::read(int64_t first, int64_t count) const {
@@ -69,8 +61,8 @@ std::vector<Event> EventsReader::read(int64_t first, int64_t count) const {
   const int64_t begin = offsets_[static_cast<size_t>(first)], end = offsets_[static_cast<size_t>(first + count)];
   std::vector<double> momenta(static_cast<size_t>(4 * (end - begin)));
   std::vector<int32_t> pdg(static_cast<size_t>(end - begin));
-  file_.read_rows("particles", static_cast<hsize_t>(begin), static_cast<hsize_t>(end - begin), momenta.data());
-  file_.read_rows("pdg", static_cast<hsize_t>(begin), static_cast<hsize_t>(end - begin), pdg.data());
+  file_.read_rows("particles", static_cast<hsize_t>(begin), static_cast<hsize_t>(end - begin), momenta);
+  file_.read_rows("pdg", static_cast<hsize_t>(begin), static_cast<hsize_t>(end - begin), pdg);
   std::vector<Event> events(static_cast<size_t>(count));
   for (int64_t e = 0; e < count; ++e) {
     const int64_t lo = offsets_[static_cast<size_t>(first + e)] - begin, hi = offsets_[static_cast<size_t>(first + e + 1)] - begin;

@@ -42,6 +42,7 @@ class EventsReader {
   explicit EventsReader(const std::string& path);
   int64_t size() const { return static_cast<int64_t>(offsets_.size()) - 1; }
   const Json& provenance() const { return provenance_; }
+  const std::string& path() const { return file_.path(); }
   // Events [first, first + count); a NaN, infinite or negative-energy
   // particle is an Error naming the event and the particle.
   std::vector<Event> read(int64_t first, int64_t count) const;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/preprocess_math.h"
 
 namespace jetimg {
 namespace {
@@ -17,7 +18,7 @@ std::vector<hsize_t> image_shape(int channels, int height, int width) {
 ImagesWriter::ImagesWriter(const std::string& path, int channels, int height, int width, const Json& preprocessing,
                            const Json& provenance)
     : output_(path),
-      file_(h5::File::create(output_.temp_path())),
+      file_(h5::File::create(output_.temp_path(), output_.path())),
       channels_(channels),
       images_(file_, "images", image_shape(channels, height, width), 256),
       pt_(file_, "pt", {}),
@@ -60,35 +61,45 @@ void ImagesWriter::finish() {
 ImagesReader::ImagesReader(const std::string& path) : file_(h5::File::open(path)) {
   if (!file_.has_attribute("format") || file_.read_string_attribute("format") != "jetimg-images")
     fail("'", path, "' is not a jetimg images file (attribute format = \"jetimg-images\" is missing)");
-  const std::vector<hsize_t> d = file_.dims("images");
-  if (d.size() == 3) {
-    channels_ = 1, height_ = static_cast<int>(d[1]), width_ = static_cast<int>(d[2]);
-  } else if (d.size() == 4) {
-    channels_ = static_cast<int>(d[1]), height_ = static_cast<int>(d[2]), width_ = static_cast<int>(d[3]);
-  } else {
-    fail("'", path, "': dataset 'images' must be (N, H, W) or (N, C, H, W)");
-  }
+  using h5::Elements;
+  constexpr int64_t any = h5::kAnySize;
+  const std::vector<hsize_t> d =
+      file_.require("images", file_.dims("images").size() == 4 ? std::vector<int64_t>{any, any, any, any}
+                                                                : std::vector<int64_t>{any, any, any},
+                    Elements::Float32)
+          .dims;
+  const bool has_channels = d.size() == 4;
+  const hsize_t c = has_channels ? d[1] : 1, h = d[d.size() - 2], w = d[d.size() - 1];
+  if (c < 1 || c > static_cast<hsize_t>(kMaxChannels) || h < 1 || h > static_cast<hsize_t>(kMaxImageSide) || w < 1 || w > static_cast<hsize_t>(kMaxImageSide))
+    fail("'", path, "': dataset 'images' is ", h5::shape_string(d), ": expected 1 to ", kMaxChannels,
+         " channels of 1 to ", kMaxImageSide, " pixels a side");
+  channels_ = static_cast<int>(c), height_ = static_cast<int>(h), width_ = static_cast<int>(w);
   size_ = static_cast<int64_t>(d[0]);
-  for (const char* name : {"pt", "eta", "phi", "mass", "trimmed_mass", "weight", "label"}) {
-    const std::vector<hsize_t> rows = file_.dims(name);
-    if (rows.size() != 1 || rows[0] != d[0]) fail("'", path, "': dataset '", name, "' must have ", d[0], " rows");
-  }
-  try {
-    preprocessing_ = Json::parse(file_.read_string_attribute("preprocessing"));
-  } catch (const Json::parse_error&) {
-    fail("'", path, "': attribute 'preprocessing' is not valid JSON");
-  }
+  for (const char* name : {"pt", "eta", "phi", "mass", "trimmed_mass"}) file_.require(name, {size_}, Elements::Float64);
+  for (const char* name : {"tau21", "tau32"})
+    if (file_.has(name)) file_.require(name, {size_}, Elements::Float64);
+  file_.require("weight", {size_}, Elements::Float32);
+  file_.require("label", {size_}, Elements::Int32);
+  preprocessing_ = file_.read_json_attribute("preprocessing");
 }
 
 void ImagesReader::read_images(int64_t begin, int64_t count, float* out) const {
-  file_.read_rows("images", static_cast<hsize_t>(begin), static_cast<hsize_t>(count), out);
+  const size_t floats = static_cast<size_t>(image_floats());
+  file_.read_rows("images", static_cast<hsize_t>(begin), static_cast<hsize_t>(count), out,
+                  static_cast<size_t>(count) * floats);
+  for (size_t k = 0; k < static_cast<size_t>(count) * floats; ++k)
+    if (!std::isfinite(out[k])) {
+      const size_t pixel = k % floats, plane = static_cast<size_t>(height_) * width_;
+      fail("'", file_.path(), "': image ", begin + static_cast<int64_t>(k / floats), " has a non-finite pixel (",
+           out[k], " in channel ", pixel / plane, ", row ", pixel % plane / width_, ", column ", pixel % width_, ")");
+    }
 }
 
 ImageAux ImagesReader::read_aux(int64_t begin, int64_t count) const {
   ImageAux aux;
   const auto column = [&](const char* name, auto& values) {
     values.resize(static_cast<size_t>(count));
-    file_.read_rows(name, static_cast<hsize_t>(begin), static_cast<hsize_t>(count), values.data());
+    file_.read_rows(name, static_cast<hsize_t>(begin), static_cast<hsize_t>(count), values.data(), values.size());
   };
   column("pt", aux.pt);
   column("eta", aux.eta);

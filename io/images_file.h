@@ -61,7 +61,8 @@ class ImagesReader {
   int64_t image_floats() const { return int64_t(channels_) * height_ * width_; }
   const Json& preprocessing() const { return preprocessing_; }
   const std::string& path() const { return file_.path(); }
-  // Images [begin, begin + count) into `out` (count · C·H·W floats).
+  // Images [begin, begin + count) into `out` (count · C·H·W floats); a NaN or
+  // infinite pixel is an Error naming the image and the pixel.
   void read_images(int64_t begin, int64_t count, float* out) const;
   ImageAux read_aux(int64_t begin, int64_t count) const;
 

@@ -14,7 +14,7 @@ void put(std::vector<double>& out, const FourVector& p) { out.insert(out.end(), 
 
 JetsWriter::JetsWriter(const std::string& path, int max_constituents, int max_subjets, const Json& provenance)
     : output_(path),
-      file_(h5::File::create(output_.temp_path())),
+      file_(h5::File::create(output_.temp_path(), output_.path())),
       max_constituents_(max_constituents),
       max_subjets_(max_subjets),
       constituents_(file_, "constituents", {hsize_t(max_constituents), 4}, 256),

@@ -5,37 +5,41 @@
 namespace jetimg {
 
 JetsReader::JetsReader(const std::string& path) : file_(h5::File::open(path)) {
+  using h5::Elements;
+  constexpr int64_t any = h5::kAnySize;
   if (!file_.has_attribute("format") || file_.read_string_attribute("format") != "jetimg-jets")
     fail("'", path, "' is not a jetimg jets file (attribute format = \"jetimg-jets\" is missing)");
-  const auto dims = file_.dims("constituents");
-  if (dims.size() != 3 || dims[2] != 4) fail("'", path, "': dataset 'constituents' must have shape (N, M, 4)");
-  size_ = static_cast<int64_t>(dims[0]);
+  const auto dims = file_.require("constituents", {any, any, 4}, Elements::Float32).dims;
+  const auto n = static_cast<int64_t>(dims[0]);
+  if (dims[1] > static_cast<hsize_t>(kMaxConstituentsPerJet))
+    fail("'", path, "': dataset 'constituents' has room for ", dims[1], " constituents per jet (at most ",
+         kMaxConstituentsPerJet, ")");
+  size_ = n;
   max_constituents_ = static_cast<int>(dims[1]);
-  const auto subjet_dims = file_.dims("subjets");
-  if (subjet_dims.size() != 3 || subjet_dims[0] != dims[0] || subjet_dims[2] != 4)
-    fail("'", path, "': dataset 'subjets' must have shape (", dims[0], ", S, 4)");
+  const int64_t m = max_constituents_;
+  const auto subjet_dims = file_.require("subjets", {n, any, 4}, Elements::Float64).dims;
+  if (subjet_dims[1] > static_cast<hsize_t>(kMaxSubjetsPerJet))
+    fail("'", path, "': dataset 'subjets' has room for ", subjet_dims[1], " subjets per jet (at most ",
+         kMaxSubjetsPerJet, ")");
   max_subjets_ = static_cast<int>(subjet_dims[1]);
-  for (const char* name : {"n_constituents", "constituent_in_trimmed", "jet", "trimmed_jet", "n_subjets", "pt", "eta",
-                           "phi", "mass", "trimmed_mass", "tau1", "tau2", "tau3", "tau21", "tau32", "weight", "label",
-                           "event_index"}) {
-    if (!file_.has(name))
-      fail("'", path, "': dataset '", name, "' is missing", std::string(name).rfind("tau", 0) == 0
-                                                                 ? " (a jets file of version 1? run jetimg cluster again)"
-                                                                 : "");
-    const auto d = file_.dims(name);
-    if (d.empty() || d[0] != dims[0]) fail("'", path, "': dataset '", name, "' must have ", dims[0], " rows");
+  for (const char* name : {"pt", "eta", "phi", "mass", "trimmed_mass", "tau1", "tau2", "tau3", "tau21", "tau32"}) {
+    if (!file_.has(name) && std::string(name).rfind("tau", 0) == 0)
+      fail("'", path, "': dataset '", name, "' is missing (a jets file of version 1? run jetimg cluster again)");
+    file_.require(name, {n}, Elements::Float64);
   }
+  file_.require("n_constituents", {n}, Elements::Int32);
+  file_.require("constituent_in_trimmed", {n, m}, Elements::Uint8);
+  file_.require("jet", {n, 4}, Elements::Float64);
+  file_.require("trimmed_jet", {n, 4}, Elements::Float64);
+  file_.require("n_subjets", {n}, Elements::Int32);
+  file_.require("weight", {n}, Elements::Float32);
+  file_.require("label", {n}, Elements::Int32);
+  file_.require("event_index", {n}, Elements::Int64);
   if (file_.has("constituent_pdg")) {
-    const auto d = file_.dims("constituent_pdg");
-    if (d.size() != 2 || d[0] != dims[0] || d[1] != dims[1])
-      fail("'", path, "': dataset 'constituent_pdg' must have shape (", dims[0], ", ", dims[1], ")");
+    file_.require("constituent_pdg", {n, m}, Elements::Int32);
     has_pdg_ = true;
   }
-  try {
-    provenance_ = Json::parse(file_.read_string_attribute("provenance"));
-  } catch (const Json::parse_error&) {
-    fail("'", path, "': attribute 'provenance' is not valid JSON");
-  }
+  provenance_ = file_.read_json_attribute("provenance");
 }
 
 JetsTable JetsReader::read(int64_t begin, int64_t count) const {
@@ -50,7 +54,7 @@ JetsTable JetsReader::read(int64_t begin, int64_t count) const {
   t.provenance = provenance_;
   const auto column = [&](const char* name, auto& values, int64_t per_row) {
     values.resize(static_cast<size_t>(count * per_row));
-    file_.read_rows(name, static_cast<hsize_t>(begin), static_cast<hsize_t>(count), values.data());
+    file_.read_rows(name, static_cast<hsize_t>(begin), static_cast<hsize_t>(count), values.data(), values.size());
   };
   column("constituents", t.constituents, int64_t(max_constituents_) * 4);
   column("n_constituents", t.n_constituents, 1);

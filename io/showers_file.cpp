@@ -68,7 +68,12 @@ ShowersReader::ShowersReader(const std::string& path) : path_(path) {
   if (f.has("energy") || f.has("layer_0")) {
     layout_ = "calogan";
     impl_->energy_name = "energy";
-    for (size_t i = 0; f.has(layer_name(i)); ++i) impl_->layer_names.push_back(layer_name(i));
+    for (size_t i = 0; f.has(layer_name(i)) && i < kMaxShowerLayers; ++i) impl_->layer_names.push_back(layer_name(i));
+    const size_t found = impl_->layer_names.size();
+    for (size_t later = found + 1; later <= kMaxShowerLayers; ++later)
+      if (f.has(layer_name(later)))
+        fail(where, ": dataset '", layer_name(found), "' is missing (the file has '", layer_name(later),
+             "'; a CaloGAN file holds energy, layer_0, layer_1, ...)");
     if (impl_->layer_names.empty())
       fail(where, ": dataset 'layer_0' is missing (a CaloGAN file holds energy, layer_0, layer_1, ...)");
   } else if (f.has("incident_energies") || f.has("showers")) {
@@ -85,6 +90,7 @@ ShowersReader::ShowersReader(const std::string& path) : path_(path) {
   const std::vector<hsize_t> e = f.dims(impl_->energy_name);
   if (e.empty() || e.size() > 2 || (e.size() == 2 && e[1] != 1))
     fail(where, ": dataset '", impl_->energy_name, "' is ", shape_str(e), ", expected (N, 1)");
+  f.require(impl_->energy_name, std::vector<int64_t>(e.begin(), e.end()), h5::Elements::Number);
   size_ = static_cast<int64_t>(e[0]);
   const auto check_rows = [&](const std::string& name, const std::vector<hsize_t>& d) {
     if (d[0] != e[0])
@@ -93,6 +99,11 @@ ShowersReader::ShowersReader(const std::string& path) : path_(path) {
   };
   for (const std::string& name : impl_->layer_names) {
     const std::vector<hsize_t> d = f.dims(name);
+    f.require(name, std::vector<int64_t>(d.begin(), d.end()), h5::Elements::Number);
+    for (size_t k = 1; k < d.size(); ++k)
+      if (d[k] < 1 || d[k] > kMaxCellsPerLayer)
+        fail(where, ": dataset '", name, "' is ", shape_str(d), ": a layer needs 1 to ", kMaxCellsPerLayer,
+             " cells along each axis");
     if (layout_ == "calogan") {
       if (d.size() != 3) fail(where, ": dataset '", name, "' is ", shape_str(d), ", expected (N, rows, cols)");
       check_rows(name, d);
@@ -105,6 +116,7 @@ ShowersReader::ShowersReader(const std::string& path) : path_(path) {
   }
   if (layout_ == "calogan" && f.has("overflow")) {
     const std::vector<hsize_t> d = f.dims("overflow");
+    f.require("overflow", std::vector<int64_t>(d.begin(), d.end()), h5::Elements::Number);
     if (d.size() != 2 || d[1] != impl_->layer_names.size())
       fail(where, ": dataset 'overflow' is ", shape_str(d), ", expected (N, ", impl_->layer_names.size(), ")");
     check_rows("overflow", d);
@@ -114,11 +126,7 @@ ShowersReader::ShowersReader(const std::string& path) : path_(path) {
 
 Json ShowersReader::provenance() const {
   if (!impl_->file.has_attribute("provenance")) return Json::object();
-  try {
-    return Json::parse(impl_->file.read_string_attribute("provenance"));
-  } catch (const Json::parse_error&) {
-    fail("'", path_, "': attribute 'provenance' is not valid JSON");
-  }
+  return impl_->file.read_json_attribute("provenance");
 }
 
 ShowerBatch ShowersReader::read(int64_t begin, int64_t count) const {
@@ -139,21 +147,21 @@ ShowerBatch ShowersReader::read(int64_t begin, int64_t count) const {
 
   ShowerBatch batch;
   batch.energy = Tensor::empty({count, 1});
-  f.read_rows_converted(impl_->energy_name, b, n, batch.energy.data());
+  f.read_rows_converted(impl_->energy_name, b, n, batch.energy.data(), static_cast<size_t>(batch.energy.numel()));
   check(impl_->energy_name, batch.energy, true);
   if (impl_->energy_to_gev != 1)
     for (int64_t i = 0; i < count; ++i) batch.energy.data()[i] *= impl_->energy_to_gev;
 
   for (size_t l = 0; l < geometry_.size(); ++l) {
     Tensor layer = Tensor::empty({count, geometry_[l].rows, geometry_[l].cols});
-    f.read_rows_converted(impl_->layer_names[l], b, n, layer.data());
+    f.read_rows_converted(impl_->layer_names[l], b, n, layer.data(), static_cast<size_t>(layer.numel()));
     check(impl_->layer_names[l], layer, false);
     batch.layers.push_back(layer);
   }
   const int64_t layers = static_cast<int64_t>(geometry_.size());
   if (impl_->has_overflow) {
     batch.overflow = Tensor::empty({count, layers});
-    f.read_rows_converted("overflow", b, n, batch.overflow.data());
+    f.read_rows_converted("overflow", b, n, batch.overflow.data(), static_cast<size_t>(batch.overflow.numel()));
     check("overflow", batch.overflow, false);
   } else {
     batch.overflow = Tensor::zeros({count, layers});
@@ -204,7 +212,7 @@ struct ShowersWriter::Impl {
   int64_t written = 0;
 
   Impl(const std::string& path, const std::vector<LayerGeometry>& g, ShowersLayout l)
-      : output(path), file(h5::File::create(output.temp_path())), geometry(g), layout(l),
+      : output(path), file(h5::File::create(output.temp_path(), output.path())), geometry(g), layout(l),
         datasets(std::make_unique<Datasets>(file, g, l)) {}
 };
 

@@ -38,6 +38,11 @@ struct LayerGeometry {
 };
 std::vector<LayerGeometry> calogan_geometry();  // {3,96}, {12,12}, {12,6}
 
+// Bounds for shower files of any geometry: the CaloChallenge's largest has
+// 45 layers and 40 500 voxels in all.
+constexpr size_t kMaxShowerLayers = 64;
+constexpr uint64_t kMaxCellsPerLayer = uint64_t{1} << 20;
+
 struct ShowerBatch {
   Tensor energy;              // (N, 1) incident energy, GeV
   std::vector<Tensor> layers;  // per layer (N, rows, cols), MeV

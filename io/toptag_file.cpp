@@ -116,7 +116,8 @@ void TopTagSource::open_table() {
     h5::Handle attr_type(H5Aget_type(attr.id()), close_type);
     h5::Handle attr_space(H5Aget_space(attr.id()), close_space);
     const size_t size = H5Tget_size(attr_type.id()) * static_cast<size_t>(H5Sget_simple_extent_npoints(attr_space.id()));
-    if (H5Tget_class(attr_type.id()) != H5T_STRING || H5Tis_variable_str(attr_type.id()) > 0 || size == 0)
+    if (H5Tget_class(attr_type.id()) != H5T_STRING || H5Tis_variable_str(attr_type.id()) > 0 || size == 0 ||
+        size > file_.file_bytes())
       fail("'", path, "': attribute '", attribute, "' is not a pickled list of column names");
     std::string pickle(size, '\0');
     if (H5Aread(attr.id(), attr_type.id(), pickle.data()) < 0) fail("'", path, "': cannot read attribute '", attribute, "'");
@@ -137,7 +138,7 @@ std::vector<std::vector<double>> TopTagSource::read_blocks(int64_t count) const 
     for (size_t k = 0; k < blocks.size(); ++k) {
       blocks[k].resize(static_cast<size_t>(count) * block_items_[k].size());
       file_.read_rows_converted("table/block" + std::to_string(k) + "_values", static_cast<hsize_t>(next_),
-                                static_cast<hsize_t>(count), blocks[k].data());
+                                static_cast<hsize_t>(count), blocks[k].data(), blocks[k].size());
     }
     return blocks;
   }

@@ -41,10 +41,6 @@ Predictions predict(Context& ctx, Sequential& net, const std::string& images_pat
     const int64_t count = std::min(options.batch_size, reader.size() - begin);
     buffer.resize(static_cast<size_t>(count * input_floats));
     reader.read_images(begin, count, buffer.data());
-    for (size_t k = 0; k < buffer.size(); ++k)
-      if (!std::isfinite(buffer[k]))
-        fail("'", images_path, "': image ", begin + static_cast<int64_t>(k) / input_floats,
-             " has a non-finite pixel (", buffer[k], ")");
     dims[0] = count;
     const Tensor x = Tensor::from_vector(buffer, Shape(dims));
     Tensor out = net.forward(ctx, ctx.device().is_cpu() ? x : x.to(ctx.device())).view({count, outputs});

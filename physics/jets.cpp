@@ -23,8 +23,10 @@ void JetConfig::validate() const {
   if (!(pt_min >= 0 && pt_max > pt_min)) fail("jets: need 0 <= pt_min < pt_max, got [", pt_min, ", ", pt_max, "]");
   if (!(eta_max > 0)) fail("jets: eta_max must be > 0, got ", eta_max);
   if (!(mass_min >= 0 && mass_max > mass_min)) fail("jets: need 0 <= mass_min < mass_max, got [", mass_min, ", ", mass_max, "]");
-  if (max_constituents < 1) fail("jets: max_constituents must be >= 1, got ", max_constituents);
-  if (max_subjets < 1) fail("jets: max_subjets must be >= 1, got ", max_subjets);
+  if (max_constituents < 1 || max_constituents > kMaxConstituentsPerJet)
+    fail("jets: max_constituents must be in [1, ", kMaxConstituentsPerJet, "], got ", max_constituents);
+  if (max_subjets < 1 || max_subjets > kMaxSubjetsPerJet)
+    fail("jets: max_subjets must be in [1, ", kMaxSubjetsPerJet, "], got ", max_subjets);
 }
 
 JetSelectionCounts& JetSelectionCounts::operator+=(const JetSelectionCounts& o) {

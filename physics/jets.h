@@ -13,6 +13,11 @@
 
 namespace jetimg {
 
+// Bounds on what a jet stores, for configs and files alike: real jets have at
+// most a few hundred constituents (a few thousand with heavy pile-up).
+constexpr int kMaxConstituentsPerJet = 4096;
+constexpr int kMaxSubjetsPerJet = 64;
+
 struct JetConfig {
   double R = 1.0;                   // anti-kT radius
   double trim_R = 0.3;              // kT subjet radius for trimming

@@ -227,11 +227,19 @@ TEST(Trainer, BadInputStopsWithAMessageNamingWhatIsWrong) {
   EXPECT_NE(message([&] { read_signal_background(sig, write_toy_images(dir, "empty.h5", {0, 0})); })
                 .find("empty.h5' holds no images"),
             std::string::npos);
-  // A NaN pixel: named by epoch, batch, file and image.
-  const LabelledImages with_nan = read_signal_background(sig, write_toy_images(dir, "nan.h5", {100, 0, -1, 5, 42}));
+  // A NaN pixel in a file: named by file and image as the file is read,
+  // before any training.
+  const std::string nan_file = write_toy_images(dir, "nan.h5", {100, 0, -1, 5, 42});
+  const std::string read_message = message([&] { read_signal_background(sig, nan_file); });
+  EXPECT_NE(read_message.find("nan.h5': image 42 has a non-finite pixel"), std::string::npos) << read_message;
+  // One that reaches training another way (images made in memory): named by
+  // epoch, batch, file and image.
+  LabelledImages with_nan = read_signal_background(sig, bkg);
+  const int64_t nan_image = with_nan.size() - 3;
+  with_nan.images[static_cast<size_t>(nan_image * with_nan.image_floats + 2)] = std::nanf("");
   const std::string nan_message = message([&] { run_training(with_nan, toy_config(1), dir + "/o2"); });
   EXPECT_NE(nan_message.find("epoch 1, batch "), std::string::npos) << nan_message;
-  EXPECT_NE(nan_message.find("image 42 of '" + dir + "/nan.h5' has a non-finite pixel"), std::string::npos)
+  EXPECT_NE(nan_message.find(with_nan.describe(nan_image) + " has a non-finite pixel"), std::string::npos)
       << nan_message;
   // A loss that fits not the network's output.
   TrainConfig categorical = toy_config(1);
