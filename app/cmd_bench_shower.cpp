@@ -28,10 +28,11 @@ std::vector<int64_t> parse_batches(const std::string& text) {
     try {
       size_t used = 0;
       const long long v = std::stoll(item, &used);
-      if (used != item.size() || v < 1) throw std::invalid_argument(item);
+      if (used != item.size() || v < 1 || v > kMaxBatch) throw std::invalid_argument(item);
       out.push_back(v);
     } catch (const std::exception&) {
-      fail("--batches must be a comma-separated list of positive integers, e.g. 1,4,10,128, got '", text, "'");
+      fail("--batches must be a comma-separated list of integers from 1 to ", kMaxBatch, ", e.g. 1,4,10,128, got '",
+           text, "'");
     }
   }
   if (out.empty()) fail("--batches is empty");

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/error.h"
 #include "io/event_source.h"
@@ -25,6 +26,7 @@ struct ClusterOptions {
 
 void run_cluster(const ClusterOptions& o) {
   apply_threads(o.threads);
+  refuse_outputs_over_inputs({o.input, o.config}, {o.output});
   const RunConfig run = load_run_config(o.config);
   FinalStateSelection selection;
   selection.drop_neutrinos = !o.keep_neutrinos;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/error.h"
 #include "io/atomic_output.h"
@@ -98,6 +99,7 @@ void run_compare(const CompareOptions& o) {
       fail("--labels '", o.labels, "': expected two names separated by one comma, e.g. \"Geant4,CaloGAN\"");
     reference.label = o.labels.substr(0, comma), generated.label = o.labels.substr(comma + 1);
   }
+  refuse_folder_over_inputs({o.reference, o.generated}, o.output_dir, {"*.png", "report.json"});
   const ShowersReader reference_reader(o.reference), generated_reader(o.generated);
   const std::vector<LayerGeometry>& geometry = reference_reader.geometry();
   if (describe(generated_reader.geometry()) != describe(geometry))
@@ -107,11 +109,7 @@ void run_compare(const CompareOptions& o) {
   read_sample(generated_reader, o, generated);
   const std::vector<ShapeDistance> distances = compare_shapes(reference.shapes, generated.shapes, o.bins);
 
-  std::error_code error;
-  if (std::filesystem::exists(o.output_dir) && !std::filesystem::is_directory(o.output_dir))
-    fail("report directory '", o.output_dir, "' exists and is not a directory");
-  std::filesystem::create_directories(o.output_dir, error);
-  if (error) fail("cannot make the report directory '", o.output_dir, "': ", error.message());
+  make_output_folder(o.output_dir);
   const std::string dir = o.output_dir + "/";
 
   // One histogram per shape, both samples over the same bins.

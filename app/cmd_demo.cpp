@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/imaging.h"
 #include "app/progress.h"
 #include "core/device.h"
@@ -146,6 +147,7 @@ void train_and_evaluate(const DemoOptions& o, const RunConfig& run, int64_t even
   std::fflush(stdout);
   TrainOptions options;
   options.output_dir = dir + "train";
+  options.overwrite = true;  // the demo's own folder: a second run replaces the first
   options.on_epoch = [&](const EpochRecord& r) {
     std::printf("epoch %3lld: train loss %.4f, validation loss %.4f%s, %.1f s, %.0f images/s\n",
                 static_cast<long long>(r.epoch), r.train_loss, r.val_loss, r.improved ? " (best)" : "", r.seconds,
@@ -179,7 +181,7 @@ void run_demo(const DemoOptions& o) {
   const RunConfig run = load_run_config(o.config);
   const int64_t events = o.events > 0 ? o.events : run.events_per_sample;
   const Device device = resolve_device(o.device);
-  std::filesystem::create_directories(o.output_dir);
+  make_output_folder(o.output_dir);
   std::printf("jetimg demo: %lld events per sample, seed %llu, config %s, device %s\n",
               static_cast<long long>(events), static_cast<unsigned long long>(run.seed), run.source.c_str(),
               device.str().c_str());

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/context.h"
 #include "core/device.h"
@@ -25,13 +26,14 @@ struct EvaluateOptions {
 
 void run_evaluate(const EvaluateOptions& o) {
   apply_threads(o.threads);
+  refuse_folder_over_inputs({o.checkpoint, o.signal, o.background}, o.output_dir, {"evaluation.json", "roc.png"});
+  make_output_folder(o.output_dir);
   Context ctx(resolve_device(o.device), o.seed);
   const int64_t total = ImagesReader(o.signal).size() + ImagesReader(o.background).size();
   Progress progress("score", total, "images");
   const ScoredJets jets =
       score_test_images(ctx, o.checkpoint, o.signal, o.background, o.batch, [&](int64_t n) { progress.advance(n); });
   progress.done();
-  std::filesystem::create_directories(o.output_dir);
   const Json extra = {{"checkpoint", o.checkpoint},
                       {"signal", o.signal},
                       {"background", o.background},

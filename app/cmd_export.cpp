@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/context.h"
 #include "core/device.h"
@@ -23,6 +24,7 @@ struct ExportOptions {
 };
 
 void run_export(const ExportOptions& o) {
+  refuse_outputs_over_inputs({o.checkpoint}, {o.onnx});
   Context ctx(Device::cpu(), 0);
   Sequential net = load_network(ctx, o.checkpoint);
   const ScoreTransform transform = checkpoint_score_transform(o.checkpoint);
@@ -42,6 +44,7 @@ struct PredictCommandOptions {
 
 void run_predict(const PredictCommandOptions& o) {
   apply_threads(o.threads);
+  refuse_outputs_over_inputs({o.checkpoint, o.images}, {o.output});
   Context ctx(resolve_device(o.device), 0);
   const ImagesReader reader(o.images);
   Progress progress("predict", reader.size(), "images");
@@ -50,7 +53,7 @@ void run_predict(const PredictCommandOptions& o) {
   const ImageAux aux = reader.read_aux(0, reader.size());
   AtomicOutput output(o.output);
   {
-    h5::File file = h5::File::create(output.temp_path());
+    h5::File file = h5::File::create(output.temp_path(), output.path());
     h5::Appender<float> score(file, "score", {static_cast<hsize_t>(p.outputs)});
     score.append(p.scores.data(), static_cast<size_t>(p.images));
     h5::Appender<int32_t> label(file, "label", {});

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/error.h"
 #include "io/events_file.h"
@@ -25,6 +26,7 @@ struct GenerateOptions {
 };
 
 void run_pythia(const GenerateOptions& o) {
+  refuse_outputs_over_inputs(o.pythia_settings, {o.output});
   if (!o.config.empty()) fail("--config sets the built-in generator; Pythia takes --pythia-settings files");
   PythiaRun run;
   run.process = process_name(parse_process(o.process));
@@ -58,6 +60,7 @@ void run_pythia(const GenerateOptions& o) {
 void run_generate(const GenerateOptions& o) {
   apply_threads(o.threads);
   if (o.generator == "pythia") return run_pythia(o);
+  refuse_outputs_over_inputs({o.config}, {o.output});
   const Process process = parse_process(o.process);
   const RunConfig run = load_run_config(o.config);
   const GeneratorConfig generator = generator_config(run, process);

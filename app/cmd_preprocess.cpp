@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/imaging.h"
 #include "core/device.h"
 
@@ -16,6 +17,7 @@ struct PreprocessOptions {
 
 void run_preprocess(const PreprocessOptions& o) {
   apply_threads(o.threads);
+  refuse_outputs_over_inputs({o.input, o.config}, {o.output});
   const ImagingConfig config = load_imaging_config(o.config);
   const Device device = resolve_device(o.device);
   const ImagingSummary s = make_images_file(o.input, o.output, config, device, o.batch, true);

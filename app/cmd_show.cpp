@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/imaging.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -32,6 +33,7 @@ HeatmapSpec spec_for(const ImagesReader& reader) {
 }
 
 void run_show(const ShowOptions& o) {
+  refuse_outputs_over_inputs(o.inputs, {o.output});
   const Device device = resolve_device(o.device);
   const ImagesReader first(o.inputs[0]);
   HeatmapSpec spec = spec_for(first);

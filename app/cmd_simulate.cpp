@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -109,6 +110,7 @@ ShowerSource model_source(const SimulateOptions& o, Context& ctx, const EnergyRa
 
 void run_simulate(const SimulateOptions& o) {
   apply_threads(o.threads);
+  refuse_outputs_over_inputs({o.model}, {o.output});
   const CaloParticle particle = parse_calo_particle(o.particle);
   const EnergyRange range = parse_energy(o.energy);
   Json provenance = {{"program", "jetimg simulate 0.1.0"},

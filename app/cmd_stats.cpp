@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -39,6 +40,7 @@ std::vector<float> flat_pt_weights(const std::vector<double>& pt, int bins) {
 }
 
 void run_stats(const StatsOptions& o) {
+  refuse_outputs_over_inputs({o.input}, {o.output});
   const Device device = resolve_device(o.device);
   const ImagesReader reader(o.input);
   if (reader.size() == 0) fail("'", o.input, "' holds no images");
@@ -81,7 +83,7 @@ void run_stats(const StatsOptions& o) {
   }
 
   AtomicOutput output(o.output);
-  h5::File file = h5::File::create(output.temp_path());
+  h5::File file = h5::File::create(output.temp_path(), output.path());
   std::vector<hsize_t> shape{hsize_t(reader.channels()), hsize_t(reader.height()), hsize_t(reader.width())};
   for (const auto& [name, values] : {std::pair{"mean", &mean}, std::pair{"std", &stddev}, std::pair{"mean_flat_pt", &mean_flat}}) {
     h5::Appender<float> dataset(file, name, {shape[1], shape[2]}, shape[0]);

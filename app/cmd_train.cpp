@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -18,6 +19,7 @@ struct TrainCommandOptions {
   std::string signal, background, input, network, config, output_dir, resume, device = "auto";
   int64_t epochs = 0;  // 0: the config's
   int threads = 0;
+  bool overwrite = false;
 };
 
 int64_t parameter_count(Sequential& net) {
@@ -31,6 +33,8 @@ void run_train(const TrainCommandOptions& o) {
   if (o.input.empty() == (o.signal.empty() || o.background.empty()))
     fail("give either --signal and --background files, or one --input file with signal and background labels");
   if (o.network.empty() && o.resume.empty()) fail("give a network config with --network (or --resume a checkpoint)");
+  check_run_folder(o.output_dir, run_start(o.resume, o.overwrite), kTaggerRunFiles,
+                   {o.signal, o.background, o.input, o.network, o.config});
 
   // The training config: the file, else the one the resumed run used, else the defaults.
   TrainConfig config;
@@ -65,6 +69,7 @@ void run_train(const TrainCommandOptions& o) {
   TrainOptions options;
   options.output_dir = o.output_dir;
   options.resume = o.resume;
+  options.overwrite = o.overwrite;
   std::unique_ptr<Progress> progress;
   int64_t shown_epoch = 0, done = 0;
   char label[96];
@@ -117,6 +122,9 @@ void add_train_command(CLI::App& app) {
                                             "defaults, or the resumed run's config)");
   command->add_option("-o,--output-dir", o.output_dir, "directory for best.h5, last.h5 and log.csv")->required();
   command->add_option("--resume", o.resume, "checkpoint to continue from (e.g. DIR/last.h5)");
+  command->add_flag("--overwrite", o.overwrite, "replace the run already in the output directory (its best.h5, "
+                                                "last.h5 and log.csv are removed first)")
+      ->excludes("--resume");
   command->add_option("--epochs", o.epochs, "train until this many epochs in all (overrides the config)")
       ->check(kPositiveCount);
   add_device_option(*command, o.device);

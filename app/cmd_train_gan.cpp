@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -18,6 +19,7 @@ struct TrainGanOptions {
   std::string config = "configs/calogan.json", data, reference, output_dir, device = "auto", resume;
   int64_t epochs = 0, max_showers = 0, reference_showers = 2000;
   int threads = 0;
+  bool overwrite = false;
 };
 
 int64_t count(const std::vector<NamedTensor>& tensors) {
@@ -28,6 +30,7 @@ int64_t count(const std::vector<NamedTensor>& tensors) {
 
 void run_train_gan(const TrainGanOptions& o) {
   apply_threads(o.threads);
+  check_run_folder(o.output_dir, run_start(o.resume, o.overwrite), kCaloGanRunFiles, {o.config, o.data, o.reference});
   CaloGanFile file = load_calogan_config(o.config);
   if (o.epochs > 0) file.training.epochs = o.epochs;
   const ShowersReader reader(o.data);
@@ -64,6 +67,7 @@ void run_train_gan(const TrainGanOptions& o) {
   GanTrainOptions options;
   options.output_dir = o.output_dir;
   options.resume = o.resume;
+  options.overwrite = o.overwrite;
   std::unique_ptr<Progress> progress;
   int64_t shown_epoch = 0, done = 0;
   char label[128];
@@ -115,6 +119,9 @@ void add_train_gan_command(CLI::App& app) {
   command->add_option("--resume", o.resume,
                       "continue from a run's last.h5 (weights, optimiser state, epoch, history) up to --epochs "
                       "in all; same --config");
+  command->add_flag("--overwrite", o.overwrite, "replace the run already in the output directory (its last.h5, "
+                                                "generator_epoch_*.h5 and log.csv are removed first)")
+      ->excludes("--resume");
   command->add_option("--max-showers", o.max_showers, "train on the first N showers only")->check(kPositiveCount);
   command->add_option("--reference", o.reference,
                       "held-out showers: after each epoch, the distance of generated shower shapes to theirs");

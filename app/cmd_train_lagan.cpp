@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -19,6 +20,7 @@ struct TrainLaganOptions {
   std::string signal, background, config, output_dir, device = "auto", resume;
   int64_t epochs = 0, max_images = 0;
   int threads = 0;
+  bool overwrite = false;
 };
 
 std::vector<double> average(const float* images, int64_t count) {
@@ -30,6 +32,7 @@ std::vector<double> average(const float* images, int64_t count) {
 
 void run_train_lagan(const TrainLaganOptions& o) {
   apply_threads(o.threads);
+  check_run_folder(o.output_dir, run_start(o.resume, o.overwrite), kLaganRunFiles, {o.signal, o.background, o.config});
   LaganConfig config = o.config.empty() ? LaganConfig() : load_lagan_config(o.config);
   if (o.epochs > 0) config.epochs = o.epochs;
   LabelledImages data = read_signal_background(o.signal, o.background);
@@ -57,6 +60,7 @@ void run_train_lagan(const TrainLaganOptions& o) {
   LaganTrainOptions options;
   options.output_dir = o.output_dir;
   options.resume = o.resume;
+  options.overwrite = o.overwrite;
   std::unique_ptr<Progress> progress;
   int64_t shown = 0, done = 0;
   char label[128];
@@ -112,6 +116,9 @@ void add_train_lagan_command(CLI::App& app) {
   command->add_option("--resume", o.resume,
                       "continue from a run's last.h5 (both networks, optimiser state, history) up to --epochs in all; "
                       "same --config");
+  command->add_flag("--overwrite", o.overwrite, "replace the run already in the output directory (its last.h5, "
+                                                "log.csv and average images are removed first)")
+      ->excludes("--resume");
   command->add_option("--max-images", o.max_images, "train on a seeded subset of this many images")
       ->check(kPositiveCount);
   add_device_option(*command, o.device);

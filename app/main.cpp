@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <new>
 
 #include "app/commands.h"
 #include "core/error.h"
@@ -35,6 +37,14 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   } catch (const jetimg::Error& e) {
     std::fprintf(stderr, "jetimg: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // Sizes from files and settings are bounded where they are read; this is
+    // the last line for what still asks for more memory than there is.
+    std::fprintf(stderr, "jetimg: error: out of memory (the input or the settings ask for more than this machine has)\n");
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::fprintf(stderr, "jetimg: error: '%s': %s\n", e.path1().c_str(), e.code().message().c_str());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "jetimg: internal error: %s\n", e.what());

@@ -17,6 +17,7 @@
 #include "io/atomic_output.h"
 #include "io/checkpoint.h"
 #include "io/hdf5.h"
+#include "io/outputs.h"
 #include "models/optimiser.h"
 
 namespace jetimg {
@@ -117,15 +118,16 @@ GanTrainConfig GanTrainConfig::from_json(const Json& json, const std::string& fi
   const auto need = [&](bool ok, const char* key, const char* what, double value) {
     if (!ok) fail(file, ": 'training.", key, "' must be ", what, ", got ", value);
   };
-  need(c.epochs >= 1, "epochs", "at least 1", double(c.epochs));
-  need(c.batch_size >= 2, "batch_size", "at least 2 (minibatch discrimination compares showers)", double(c.batch_size));
+  need(c.epochs >= 1 && c.epochs <= kMaxEpochs, "epochs", "in [1, 1000000]", double(c.epochs));
+  need(c.batch_size >= 2 && c.batch_size <= kMaxBatch, "batch_size",
+       "in [2, 1048576] (minibatch discrimination compares showers)", double(c.batch_size));
   need(c.gen_lr > 0, "gen_lr", "> 0", c.gen_lr);
   need(c.disc_lr > 0, "disc_lr", "> 0", c.disc_lr);
   need(c.beta1 >= 0 && c.beta1 < 1, "beta1", "in [0, 1)", c.beta1);
   need(c.beta2 >= 0 && c.beta2 < 1, "beta2", "in [0, 1)", c.beta2);
   need(c.eps > 0, "eps", "> 0", c.eps);
   need(c.energy_weight >= 0, "energy_weight", ">= 0", c.energy_weight);
-  need(c.generator_steps >= 1, "generator_steps", "at least 1", double(c.generator_steps));
+  need(c.generator_steps >= 1 && c.generator_steps <= 100, "generator_steps", "in [1, 100]", double(c.generator_steps));
   need(c.real_label >= 0 && c.real_label <= 1, "real_label", "in [0, 1]", c.real_label);
   need(c.fake_label >= 0 && c.fake_label <= 1, "fake_label", "in [0, 1]", c.fake_label);
   need(c.label_flip >= 0 && c.label_flip < 0.5, "label_flip", "in [0, 0.5)", c.label_flip);
@@ -161,7 +163,7 @@ void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscrim
                   Optimiser* disc_optimiser) {
   AtomicOutput out(path);
   {
-    h5::File file = h5::File::create(out.temp_path());
+    h5::File file = h5::File::create(out.temp_path(), out.path());
     file.write_attribute("format", kFormat);
     file.write_attribute("version", int64_t{1});
     file.write_attribute("model", gen.config().to_json().dump());
@@ -184,12 +186,7 @@ CaloGanConfig read_calogan_model_config(const std::string& path) {
   if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
     fail("'", path, "' is not a CaloGAN checkpoint (attribute format = \"", kFormat,
          "\" is missing); make one with 'jetimg train-gan'");
-  Json model;
-  try {
-    model = Json::parse(file.read_string_attribute("model"));
-  } catch (const Json::parse_error&) {
-    fail("'", path, "': attribute 'model' is not valid JSON");
-  }
+  const Json model = file.read_json_attribute("model");
   return CaloGanConfig::from_json(model, path);
 }
 
@@ -227,11 +224,7 @@ ResumePoint resume_calogan(const std::string& path, CaloGanGenerator& gen, CaloG
   read_optimiser_state(file, "optimiser_discriminator", disc_optimiser, disc.parameters());
   ResumePoint point;
   point.epoch = file.read_int_attribute("epoch");
-  try {
-    point.history = Json::parse(file.read_string_attribute("history"));
-  } catch (const Json::parse_error&) {
-    fail("'", path, "': attribute 'history' is not valid JSON");
-  }
+  point.history = file.read_json_attribute("history");
   return point;
 }
 
@@ -260,6 +253,8 @@ ShowerBatch generate_showers(Context& ctx, CaloGanGenerator& gen, const Tensor& 
 
 // --- training -------------------------------------------------------------------------
 
+const std::vector<std::string> kCaloGanRunFiles = {"last.h5", "log.csv", "generator_epoch_*.h5"};
+
 GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminator& disc, const ShowerBatch& data,
                              const GanTrainConfig& config, const GanTrainOptions& options) {
   const int64_t n = data.size(), b = config.batch_size;
@@ -273,7 +268,8 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
       fail("CaloGAN training: layer ", l, " of the showers is ", data.layers[l].dim(1), "x", data.layers[l].dim(2),
            ", the model's ", g.rows, "x", g.cols);
   }
-  if (!options.output_dir.empty()) std::filesystem::create_directories(options.output_dir);
+  if (!options.output_dir.empty())
+    prepare_run_folder(options.output_dir, run_start(options.resume, options.overwrite), kCaloGanRunFiles, {});
 
   // Showers as the networks see them (GeV), kept on the CPU; batches are
   // gathered into staging tensors and copied to the device.

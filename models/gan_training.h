@@ -64,8 +64,12 @@ struct GanEpochRecord {
   Json to_json() const;
 };
 
+// The files a CaloGAN run writes into its output folder.
+extern const std::vector<std::string> kCaloGanRunFiles;
+
 struct GanTrainOptions {
   std::string output_dir;  // last.h5, generator_epoch_NNN.h5, log.csv
+  bool overwrite = false;  // a fresh run into a non-empty folder: see io/outputs.h
   // A last.h5 to continue from: both networks' weights, both optimisers'
   // state, the epoch count and the history; training goes on to
   // config.epochs in all (log.csv is appended to). The model must be the

@@ -16,6 +16,7 @@
 #include "io/atomic_output.h"
 #include "io/checkpoint.h"
 #include "io/hdf5.h"
+#include "io/outputs.h"
 #include "models/init.h"
 #include "models/optimiser.h"
 #include "physics/sample_distances.h"
@@ -135,7 +136,9 @@ LaganConfig LaganConfig::from_json(const Json& json, const std::string& file) {
            {"lc_filters", c.lc_filters}, {"disc_conv_filters", c.disc_conv_filters},
            {"disc_lc_filters", c.disc_lc_filters}, {"mbd_features", c.mbd_features}, {"mbd_dims", c.mbd_dims},
            {"epochs", c.epochs}, {"generator_steps", c.generator_steps}})
-    if (v < 1) fail(file, ": '", key, "' must be at least 1, got ", v);
+    if (v < 1 || v > kMaxLayerUnits) fail(file, ": '", key, "' must be in [1, ", kMaxLayerUnits, "], got ", v);
+  if (c.batch_size > kMaxBatch) fail(file, ": 'batch_size' must be at most ", kMaxBatch, ", got ", c.batch_size);
+  if (c.steps_per_epoch < 0) fail(file, ": 'steps_per_epoch' must be >= 0 (0: one pass), got ", c.steps_per_epoch);
   if (c.classes != 2) fail(file, ": 'classes' must be 2 (W and QCD), got ", c.classes);
   if (c.batch_size < 2) fail(file, ": 'batch_size' must be at least 2, got ", c.batch_size);
   if (!(c.lr > 0)) fail(file, ": 'lr' must be > 0, got ", c.lr);
@@ -257,7 +260,7 @@ namespace {
 LaganConfig read_lagan_config(const h5::File& file, const std::string& path) {
   if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
     fail("'", path, "' is not a LAGAN checkpoint (attribute format = \"", kFormat, "\" is missing)");
-  return LaganConfig::from_json(Json::parse(file.read_string_attribute("config")), path);
+  return LaganConfig::from_json(file.read_json_attribute("config"), path);
 }
 
 }  // namespace
@@ -266,7 +269,7 @@ void save_lagan(const std::string& path, LaganGenerator& gen, const Json& histor
                 Optimiser* gen_optimiser, Optimiser* disc_optimiser) {
   AtomicOutput out(path);
   {
-    h5::File file = h5::File::create(out.temp_path());
+    h5::File file = h5::File::create(out.temp_path(), out.path());
     file.write_attribute("format", kFormat);
     file.write_attribute("version", int64_t{1});
     file.write_attribute("config", gen.config().to_json().dump());
@@ -292,6 +295,8 @@ std::unique_ptr<LaganGenerator> load_lagan_generator(Context& ctx, const std::st
 
 // --- training ----------------------------------------------------------------------------------
 
+const std::vector<std::string> kLaganRunFiles = {"last.h5", "log.csv", "average_*.png"};
+
 std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, LaganDiscriminator& disc,
                                           const LabelledImages& data, const LaganConfig& c,
                                           const LaganTrainOptions& options) {
@@ -299,7 +304,8 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
   if (data.image_floats != pixels)
     fail("LAGAN trains on 25x25 single-channel jet images; these are ", shape_string(data.sample_shape));
   if (n < b) fail("LAGAN training: ", n, " images, fewer than one batch of ", b);
-  if (!options.output_dir.empty()) std::filesystem::create_directories(options.output_dir);
+  if (!options.output_dir.empty())
+    prepare_run_folder(options.output_dir, run_start(options.resume, options.overwrite), kLaganRunFiles, {});
   Adam adam_g(float(c.lr), float(c.beta1), 0.999f, 1e-7f), adam_d(float(c.lr), float(c.beta1), 0.999f, 1e-7f);
   const int64_t steps = c.steps_per_epoch > 0 ? c.steps_per_epoch : n / b;
   std::vector<float> staging(size_t(b * pixels));
@@ -326,7 +332,7 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
     read_tensor_group(file, "discriminator", stored_tensors(disc));
     read_optimiser_state(file, "optimiser_generator", adam_g, gen.parameters());
     read_optimiser_state(file, "optimiser_discriminator", adam_d, disc.parameters());
-    history_json = Json::parse(file.read_string_attribute("history"));
+    history_json = file.read_json_attribute("history");
   }
   const int64_t first_epoch = static_cast<int64_t>(history_json.size()) + 1;
   std::ofstream log;

@@ -95,8 +95,13 @@ struct LaganEpochRecord {
   double intensity_w1 = -1;  // W1/σ of the summed image intensity, generated vs real, both classes averaged
 };
 
+// The files a LAGAN run writes into its output folder (the average images are
+// drawn by jetimg train-lagan).
+extern const std::vector<std::string> kLaganRunFiles;
+
 struct LaganTrainOptions {
   std::string output_dir;  // last.h5 and log.csv
+  bool overwrite = false;  // a fresh run into a non-empty folder: see io/outputs.h
   // A last.h5 to continue from (both networks, both optimisers' state, the
   // history), on to config.epochs in all; the model must be the checkpoint's.
   std::string resume;

@@ -11,6 +11,7 @@
 #include "core/train_ops.h"
 #include "io/atomic_output.h"
 #include "io/checkpoint.h"
+#include "io/outputs.h"
 
 namespace jetimg {
 namespace {
@@ -148,8 +149,9 @@ TrainConfig TrainConfig::from_json(const Json& json, const std::string& file) {
   s.optional("pt_bins", c.pt_bins);
   s.optional("loss", c.loss);
   s.finish();
-  if (c.epochs < 1) fail(file, ": 'epochs' must be at least 1, got ", c.epochs);
-  if (c.batch_size < 1) fail(file, ": 'batch_size' must be at least 1, got ", c.batch_size);
+  if (c.epochs < 1 || c.epochs > kMaxEpochs) fail(file, ": 'epochs' must be in [1, ", kMaxEpochs, "], got ", c.epochs);
+  if (c.batch_size < 1 || c.batch_size > kMaxBatch)
+    fail(file, ": 'batch_size' must be in [1, ", kMaxBatch, "], got ", c.batch_size);
   if (!(c.lr > 0) || !std::isfinite(c.lr)) fail(file, ": 'lr' must be a positive number, got ", c.lr);
   if (!(c.clip >= 0)) fail(file, ": 'clip' must be >= 0 (0: no clipping), got ", c.clip);
   if (!(c.validation_fraction > 0 && c.validation_fraction < 1))
@@ -157,7 +159,7 @@ TrainConfig TrainConfig::from_json(const Json& json, const std::string& file) {
   if (c.patience < 0) fail(file, ": 'patience' must be >= 0 (0: never stop early), got ", c.patience);
   if (c.weights != "none" && c.weights != "flat_pt")
     fail(file, ": 'weights' is '", c.weights, "', expected none or flat_pt");
-  if (c.pt_bins < 1) fail(file, ": 'pt_bins' must be at least 1, got ", c.pt_bins);
+  if (c.pt_bins < 1 || c.pt_bins > 10000) fail(file, ": 'pt_bins' must be in [1, 10000], got ", c.pt_bins);
   if (c.loss != "binary_crossentropy" && c.loss != "categorical_crossentropy" && c.loss != "mse" && c.loss != "mae")
     fail(file, ": 'loss' is '", c.loss, "', not a loss (known: ", kLosses, ")");
   make_optimiser(c.optimiser, static_cast<float>(c.lr), file, "optimiser");  // checks the optimiser's keys
@@ -184,6 +186,8 @@ EpochRecord EpochRecord::from_json(const Json& json) {
 }
 
 // --- training ----------------------------------------------------------------------
+
+const std::vector<std::string> kTaggerRunFiles = {"best.h5", "last.h5", "log.csv"};
 
 TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, const TrainConfig& config,
                   const TrainOptions& options) {
@@ -219,11 +223,8 @@ TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, con
   const std::vector<float> weights =
       config.weights == "flat_pt" ? flat_pt_weights(data.pt, data.labels, config.pt_bins) : std::vector<float>{};
 
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!options.output_dir.empty() && !fs::is_directory(options.output_dir, ec) &&
-      !fs::create_directories(options.output_dir, ec))
-    fail("cannot make the output directory '", options.output_dir, "': ", ec.message());
+  if (!options.output_dir.empty())
+    prepare_run_folder(options.output_dir, run_start(options.resume, options.overwrite), kTaggerRunFiles, {});
   const std::string dir = options.output_dir.empty() ? "." : options.output_dir;
   const std::string best_path = dir + "/best.h5", last_path = dir + "/last.h5", log_path = dir + "/log.csv";
 

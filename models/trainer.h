@@ -56,9 +56,15 @@ struct EpochRecord {
   static EpochRecord from_json(const Json& json);
 };
 
+// The files a tagger's run writes into its output folder.
+extern const std::vector<std::string> kTaggerRunFiles;
+
 struct TrainOptions {
   std::string output_dir;  // best.h5, last.h5 and log.csv are written here (made if missing)
   std::string resume;      // a checkpoint to continue from ("": start afresh)
+  // A fresh run refuses an output folder that is not empty; with `overwrite`
+  // the previous run's files are removed first (io/outputs.h).
+  bool overwrite = false;
   // Called after every training batch: epoch, images done this epoch, of how
   // many, and the mean training loss so far this epoch.
   std::function<void(int64_t, int64_t, int64_t, double)> on_batch;

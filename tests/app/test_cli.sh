@@ -300,7 +300,7 @@ awk -v a="$e_vs_e" -v b="$(summary)" 'BEGIN { exit !(b > 2 * a) }' ||
 expect_fail "compare with a missing file" "none.h5': no such file" "$jetimg" compare "$work/showers.h5" "$work/none.h5" -o "$work/report_bad"
 expect_fail "compare a jets file" "w_jets.h5' holds no showers" "$jetimg" compare "$work/w_jets.h5" "$work/showers.h5" -o "$work/report_bad"
 expect_fail "compare with bad labels" "expected two names separated by one comma" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" -o "$work/report_bad" --labels "one"
-expect_fail "compare into a file" "exists and is not a directory" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" -o "$work/showers_b.h5"
+expect_fail "compare into a file" "is a file, expected a folder" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" -o "$work/showers_b.h5"
 $python - "$work" <<'PY' >"$work/h5py.txt" 2>&1
 import sys
 try:
