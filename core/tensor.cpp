@@ -1,9 +1,11 @@
 #include "core/tensor.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <sstream>
 
 #include "core/backend.h"
@@ -28,10 +30,40 @@ void keep_host_blocks() {
   });
 }
 
+// More elements than any machine holds (4 TB of floats): a shape computed
+// from a damaged file or an absurd setting, refused before it overflows.
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+
+std::string dims_string(const int64_t* dims, size_t n) {
+  std::ostringstream out;
+  out << '(';
+  for (size_t i = 0; i < n; ++i) out << (i ? ", " : "") << dims[i];
+  out << ')';
+  return out.str();
+}
+
 void check_dims(const int64_t* dims, size_t n) {
   if (n > static_cast<size_t>(Shape::kMaxDims)) fail("tensor shape has ", n, " dimensions; at most 4 are supported");
-  for (size_t i = 0; i < n; ++i)
+  int64_t elements = 1;
+  for (size_t i = 0; i < n; ++i) {
     if (dims[i] < 0) fail("tensor shape has a negative dimension (", dims[i], ")");
+    if (dims[i] > 0 && elements > kMaxElements / dims[i])
+      fail("tensor shape ", dims_string(dims, n), " has more than 2^40 elements");
+    elements *= dims[i];
+  }
+}
+
+// Host memory of this machine, in bytes (0 if unknown).
+uint64_t physical_memory() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+std::string gigabytes(uint64_t bytes) {
+  std::ostringstream out;
+  out.precision(3);
+  out << static_cast<double>(bytes) / 1e9 << " GB";
+  return out.str();
 }
 
 // Copies bytes between any two devices (the CUDA runtime handles host memory too).
@@ -97,7 +129,15 @@ Storage::Storage(int64_t n, Device dev, bool pin) : size(n), device(dev) {
 #endif
     (void)pin;
     keep_host_blocks();
-    data = new float[static_cast<size_t>(n)];
+    const uint64_t bytes = static_cast<uint64_t>(n) * sizeof(float), memory = physical_memory();
+    if (memory > 0 && bytes > memory)
+      fail("a tensor of ", n, " floats needs ", gigabytes(bytes), ", more than this machine's ", gigabytes(memory),
+           " of memory");
+    try {
+      data = new float[static_cast<size_t>(n)];
+    } catch (const std::bad_alloc&) {
+      fail("out of memory: a tensor of ", n, " floats (", gigabytes(bytes), ") cannot be allocated");
+    }
     return;
   }
 #if JETIMG_WITH_CUDA

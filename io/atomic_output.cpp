@@ -64,7 +64,13 @@ AtomicOutput::AtomicOutput(const std::string& path) : path_(path) {
   if (dir.empty()) dir = ".";
   if (!fs::is_directory(dir, ec)) fail("cannot write '", path, "': directory '", dir.string(), "' does not exist");
   if (::access(dir.c_str(), W_OK) != 0) fail("cannot write '", path, "': directory '", dir.string(), "' is not writable");
-  temp_ = path + ".tmp-" + std::to_string(::getpid());
+  // NAME.tmp-PID, with NAME shortened when the whole would pass the 255
+  // bytes a file name may have.
+  const std::string suffix = ".tmp-" + std::to_string(::getpid());
+  std::string name = fs::path(path).filename().string();
+  constexpr size_t kNameMax = 255;
+  if (name.size() + suffix.size() > kNameMax) name.resize(kNameMax - suffix.size());
+  temp_ = (fs::path(path).parent_path() / (name + suffix)).string();
   register_pending(temp_);
 }
 

@@ -21,14 +21,23 @@ namespace {
 class JetimgEventsSource : public EventSource {
  public:
   explicit JetimgEventsSource(const std::string& path) : reader_(path) {}
+  // Events without particles are skipped, as the other readers skip them; a
+  // stretch of such events does not end the batches early.
   EventBatch read_batch(int64_t n) override {
     EventBatch batch;
-    const int64_t count = std::min(n, reader_.size() - next_);
-    if (count <= 0) return batch;
-    std::vector<Event> events = reader_.read(next_, count);
-    for (int64_t i = 0; i < count; ++i) batch.add(std::move(events[static_cast<size_t>(i)]), next_ + i);
-    next_ += count;
-    counts_.read += count;
+    while (batch.empty() && next_ < reader_.size()) {
+      const int64_t count = std::min(n, reader_.size() - next_);
+      std::vector<Event> events = reader_.read(next_, count);
+      for (int64_t i = 0; i < count; ++i) {
+        if (events[static_cast<size_t>(i)].empty()) {
+          counts_.skip("'" + reader_.path() + "', event " + std::to_string(next_ + i) + ": no particles");
+          continue;
+        }
+        batch.add(std::move(events[static_cast<size_t>(i)]), next_ + i);
+        ++counts_.read;
+      }
+      next_ += count;
+    }
     return batch;
   }
   std::string format() const override { return "jetimg"; }

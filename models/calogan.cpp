@@ -136,8 +136,11 @@ CaloGanConfig CaloGanConfig::from_json(const Json& json, const std::string& file
     c.geometry.clear();
     for (const Json& pair : g) {
       if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() || !pair[1].is_number_integer()) bad();
-      c.geometry.push_back({pair[0].get<int>(), pair[1].get<int>()});
-      if (c.geometry.back().rows < 1 || c.geometry.back().cols < 1) bad();
+      const int64_t rows = pair[0].get<int64_t>(), cols = pair[1].get<int64_t>();
+      if (rows < 1 || cols < 1 || rows > kMaxWindow || cols > kMaxWindow || g.size() > kMaxShowerLayers)
+        fail(file, ": 'model.geometry' must list 1 to ", kMaxShowerLayers, " layers of [rows, cols], each from 1 to ",
+             kMaxWindow, ", got ", g.dump());
+      c.geometry.push_back({static_cast<int>(rows), static_cast<int>(cols)});
     }
   }
   if (json.is_object() && json.contains("disc_lc_filters")) {
@@ -147,7 +150,7 @@ CaloGanConfig CaloGanConfig::from_json(const Json& json, const std::string& file
     c.disc_lc_filters = f.get<std::vector<int64_t>>();
   }
   const auto positive = [&](const char* key, int64_t v) {
-    if (v < 1) fail(file, ": 'model.", key, "' must be at least 1, got ", v);
+    if (v < 1 || v > kMaxLayerUnits) fail(file, ": 'model.", key, "' must be in [1, ", kMaxLayerUnits, "], got ", v);
   };
   positive("latent", c.latent);
   positive("dense_channels", c.dense_channels);

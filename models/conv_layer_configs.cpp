@@ -34,7 +34,8 @@ class ImageLayerConfig {
       return fallback;
     }
     const Json& v = config_[key];
-    const std::string expected = "an integer or a list of two integers, each at least " + std::to_string(minimum);
+    const std::string expected = "an integer or a list of two integers, each from " + std::to_string(minimum) +
+                                 " to " + std::to_string(kMaxWindow);
     Pair p{};
     if (v.is_number_integer()) {
       p.h = p.w = number(v, key, expected);
@@ -52,7 +53,8 @@ class ImageLayerConfig {
     s_.accept(key);
     if (!config_.contains(key)) return {};
     const Json& v = config_[key];
-    const std::string expected = "an integer, [h, w] or [[top, bottom], [left, right]] (each at least 0)";
+    const std::string expected =
+        "an integer, [h, w] or [[top, bottom], [left, right]] (each from 0 to " + std::to_string(kMaxWindow) + ")";
     if (v.is_array() && v.size() == 2 && v[0].is_array()) {
       if (!v[1].is_array() || v[0].size() != 2 || v[1].size() != 2) bad(key, expected);
       const ZeroPadding2dParams p{number(v[0][0], key, expected), number(v[0][1], key, expected),
@@ -66,8 +68,7 @@ class ImageLayerConfig {
 
   int64_t filters() {
     int64_t value = 0;
-    s_.required("filters", value);
-    if (value < 1) fail(file_, ": '", path_, ".filters' must be at least 1, got ", value);
+    s_.required("filters", value, int64_t{1}, kMaxLayerUnits);
     return value;
   }
 
@@ -121,7 +122,7 @@ class ImageLayerConfig {
 
  private:
   int number(const Json& v, const std::string& key, const std::string& expected) const {
-    if (!v.is_number_integer() || v.get<int64_t>() > (1 << 20) || v.get<int64_t>() < -(1 << 20)) bad(key, expected);
+    if (!v.is_number_integer() || v.get<int64_t>() > kMaxWindow || v.get<int64_t>() < -kMaxWindow) bad(key, expected);
     return v.get<int>();
   }
 

@@ -171,11 +171,9 @@ SampleShape InpaintingAttention::output_shape(const SampleShape& input) const {
 
 namespace {
 
-int64_t at_least_one(ConfigSection& s, const std::string& key, int64_t fallback, const std::string& file,
-                     const std::string& path) {
+int64_t at_least_one(ConfigSection& s, const std::string& key, int64_t fallback, int64_t most) {
   int64_t value = fallback;
-  s.optional(key, value);
-  if (value < 1) fail(file, ": '", path, ".", key, "' must be at least 1, got ", value);
+  s.optional(key, value, int64_t{1}, most);
   return value;
 }
 
@@ -209,8 +207,8 @@ std::vector<float> read_numbers(ConfigSection& s, const Json& config, const std:
 std::unique_ptr<Layer> build(Context& ctx, const std::string& type, ConfigSection& s, const Json& config,
                              const SampleShape& input, const std::string& file, const std::string& path) {
   if (type == "minibatch_discrimination") {
-    const int64_t features = at_least_one(s, "features", 10, file, path);
-    const int64_t dims = at_least_one(s, "dims", 10, file, path);
+    const int64_t features = at_least_one(s, "features", 10, kMaxLayerUnits);
+    const int64_t dims = at_least_one(s, "dims", 10, kMaxLayerUnits);
     std::string name = "tanh";
     s.optional("activation", name);
     ActivationParams activation{parse_activation(name, file + ": '" + path + ".activation'"), 0.2f};
@@ -225,8 +223,8 @@ std::unique_ptr<Layer> build(Context& ctx, const std::string& type, ConfigSectio
     return std::make_unique<MinibatchDiscrimination>(ctx, input[0], features, dims, activation, init, use_bias);
   }
   if (type == "inpainting_attention") {
-    int64_t kernel = at_least_one(s, "kernel_size", 3, file, path);
-    if (kernel % 2 == 0 || kernel > (1 << 20))
+    int64_t kernel = at_least_one(s, "kernel_size", 3, kMaxWindow);
+    if (kernel % 2 == 0)
       fail(file, ": '", path, ".kernel_size' must be odd, got ", kernel);
     std::vector<float> bias_init = read_numbers(s, config, "bias_init", file, path);
     const Init init = read_init(s, file, path);

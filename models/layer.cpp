@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/error.h"
+
 namespace jetimg {
 
 Tensor& ensure_tensor(Tensor& t, const Shape& shape, Device device) {
@@ -24,6 +26,16 @@ double config_number(float value) {
     if (static_cast<float>(parsed) == value) return parsed;
   }
   return value;
+}
+
+int64_t checked_sample_values(const SampleShape& shape, const std::string& where) {
+  int64_t values = 1;
+  for (int64_t d : shape) {
+    if (d > 0 && values > kMaxSampleValues / d)
+      fail(where, " makes samples of ", shape_string(shape), ", more than 2^28 values each");
+    values *= d;
+  }
+  return values;
 }
 
 std::vector<NamedTensor> prefixed(const std::string& prefix, std::vector<NamedTensor> tensors) {

@@ -20,6 +20,22 @@ namespace jetimg {
 
 using SampleShape = std::vector<int64_t>;  // one sample's shape, batch left out
 
+// Bounds on the sizes a network config may ask for, checked when the config
+// is read, so that an absurd one is refused by name before anything is
+// allocated: units, filters and features of one layer; a window's kernel,
+// stride, pool or up-sampling factor; and the values one sample has at any
+// layer (2^28 floats, 1 GB).
+constexpr int64_t kMaxLayerUnits = int64_t{1} << 16;
+constexpr int kMaxWindow = 1024;
+constexpr int64_t kMaxSampleValues = int64_t{1} << 28;
+// Bounds on training settings: samples in one batch, epochs of one run.
+constexpr int64_t kMaxBatch = int64_t{1} << 20;
+constexpr int64_t kMaxEpochs = 1000000;
+
+// The number of values of one sample of `shape`; Error naming `where` when
+// it passes kMaxSampleValues.
+int64_t checked_sample_values(const SampleShape& shape, const std::string& where);
+
 struct NamedTensor {
   std::string name;
   Tensor* tensor;

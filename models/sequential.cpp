@@ -16,10 +16,9 @@ namespace {
 const char* kLayerTypes =
     "dense, maxout_dense, relu, leaky_relu, sigmoid, tanh, softmax, dropout, flatten, reshape, batch_norm";
 
-int64_t positive(ConfigSection& s, const std::string& key, const std::string& file, const std::string& path) {
+int64_t positive(ConfigSection& s, const std::string& key, int64_t most) {
   int64_t value = 0;
-  s.required(key, value);
-  if (value < 1) fail(file, ": '", path, ".", key, "' must be at least 1, got ", value);
+  s.required(key, value, int64_t{1}, most);
   return value;
 }
 
@@ -54,8 +53,8 @@ std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const Sample
     names.finish();
   }
   if (type == "dense" || type == "maxout_dense") {
-    const int64_t units = positive(s, "units", file, path);
-    const int64_t pieces = type == "maxout_dense" ? positive(s, "pieces", file, path) : 1;
+    const int64_t units = positive(s, "units", kMaxLayerUnits);
+    const int64_t pieces = type == "maxout_dense" ? positive(s, "pieces", 64) : 1;
     std::string init = "glorot_uniform", activation = "linear";
     s.optional("init", init);
     ActivationParams act{ActivationKind::Linear, 0.2f};
@@ -137,9 +136,12 @@ Sequential::Sequential(Context& ctx, const Json& layers, const SampleShape& inpu
     fail(file, ": 'input_shape' must have 1 to 3 dimensions (one sample), got ", shape_string(input_shape));
   for (int64_t d : input_shape)
     if (d < 1) fail(file, ": 'input_shape' must be positive, got ", shape_string(input_shape));
+  checked_sample_values(input_shape, file + ": 'input_shape'");
   for (size_t i = 0; i < layers.size(); ++i) {
-    layers_.push_back(make_layer(ctx, layers[i], output_shape_, file, "layers[" + std::to_string(i) + "]"));
+    const std::string path = "layers[" + std::to_string(i) + "]";
+    layers_.push_back(make_layer(ctx, layers[i], output_shape_, file, path));
     output_shape_ = layers_.back()->output_shape(output_shape_);
+    checked_sample_values(output_shape_, file + ": '" + path + "' (" + layers_.back()->type() + ")");
   }
 }
 

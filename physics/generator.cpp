@@ -177,8 +177,9 @@ GeneratorConfig GeneratorConfig::defaults(Process process) {
 }
 
 void GeneratorConfig::validate() const {
-  if (!(pt_min > 0 && pt_max > pt_min)) fail("generator: need 0 < pt_min < pt_max, got [", pt_min, ", ", pt_max, "]");
-  if (!(rapidity_max > 0)) fail("generator: rapidity_max must be > 0, got ", rapidity_max);
+  if (!(pt_min > 0 && pt_max > pt_min && pt_max <= kMaxGeneratorPt))
+    fail("generator: need 0 < pt_min < pt_max <= ", kMaxGeneratorPt, " GeV, got [", pt_min, ", ", pt_max, "]");
+  if (!(rapidity_max > 0 && rapidity_max <= 10)) fail("generator: rapidity_max must be in (0, 10], got ", rapidity_max);
   if (!(gluon_fraction >= 0 && gluon_fraction <= 1)) fail("generator: gluon_fraction must be in [0, 1], got ", gluon_fraction);
   if (!(qcd_max_angle > 0 && qcd_max_angle <= kPi)) fail("generator: qcd_max_angle must be in (0, π], got ", qcd_max_angle);
   if (!(shower.cutoff >= 0.3)) fail("generator: shower cutoff must be >= 0.3 GeV (αs must stay perturbative), got ", shower.cutoff);
@@ -186,8 +187,13 @@ void GeneratorConfig::validate() const {
   if (shower.flavours < 1 || shower.flavours > 5) fail("generator: flavours must be 1..5, got ", shower.flavours);
   if (!(w_mass > 0 && w_width > 0 && top_mass > w_mass + 1 && top_width > 0)) fail("generator: masses and widths must be positive with top_mass > w_mass");
   if (!(ue_density >= 0 && ue_mean_pt > 0 && ue_eta_max > 0)) fail("generator: underlying-event parameters must be positive");
-  if (!(tower_size > 0.01 && tower_size < 1 && tower_eta_max > 0 && tower_stochastic >= 0 && tower_constant >= 0))
-    fail("generator: tower parameters out of range (tower_size in (0.01, 1), others >= 0)");
+  if (!(ue_density <= kMaxUeDensity)) fail("generator: ue_density must be at most ", kMaxUeDensity, ", got ", ue_density);
+  if (!(ue_mean_pt <= 100 && ue_eta_max <= 10))
+    fail("generator: ue_mean_pt must be at most 100 GeV and ue_eta_max at most 10, got ", ue_mean_pt, " and ", ue_eta_max);
+  if (!(tower_size > 0.01 && tower_size < 1 && tower_eta_max > 0 && tower_eta_max <= 10 && tower_stochastic >= 0 &&
+        tower_stochastic <= 10 && tower_constant >= 0 && tower_constant <= 1))
+    fail("generator: tower parameters out of range (tower_size in (0.01, 1), tower_eta_max in (0, 10], "
+         "tower_stochastic in [0, 10], tower_constant in [0, 1])");
 }
 
 Event generate_event(const GeneratorConfig& config, uint64_t seed, uint64_t index) {

@@ -30,6 +30,12 @@ std::string process_name(Process process);
 // "w", "top" or "qcd"; throws Error naming the accepted values otherwise.
 Process parse_process(const std::string& name);
 
+// Bounds of the generator's settings: a 100 TeV collider's reach, and soft
+// activity up to 500 particles per unit of (η, φ) (hundreds of pile-up
+// vertices give a few tens).
+constexpr double kMaxGeneratorPt = 1e5;
+constexpr double kMaxUeDensity = 500;
+
 struct GeneratorConfig {
   Process process = Process::W;
   double pt_min = 240, pt_max = 320;  // GeV, of the W / top / QCD partons

@@ -26,9 +26,18 @@ class Random {
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   double normal() { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(2 * 3.14159265358979323846 * uniform()); }
   double exponential(double mean) { return -mean * std::log(uniform()); }
-  // Poisson by multiplying uniforms (means up to a few hundred).
+  // Poisson by multiplying uniforms. exp(-mean) underflows above a mean of
+  // about 745, so larger means are drawn as a sum of Poisson variables of
+  // mean at most kPoissonPiece (a sum of Poisson variables is Poisson).
   int poisson(double mean) {
     if (mean <= 0) return 0;
+    constexpr double kPoissonPiece = 500;
+    if (mean > kPoissonPiece) {
+      const int pieces = static_cast<int>(std::ceil(mean / kPoissonPiece));
+      int n = 0;
+      for (int i = 0; i < pieces; ++i) n += poisson(mean / pieces);
+      return n;
+    }
     const double limit = std::exp(-mean);
     double product = uniform();
     int n = 0;

@@ -73,7 +73,11 @@ TEST(CaloGan, ConfigRoundTripAndErrors) {
   EXPECT_NE(testing::error_message_of([] { CaloGanConfig::from_json({{"latnet", 3}}, "t.json"); }).find("latnet"),
             std::string::npos);
   EXPECT_NE(testing::error_message_of([] { CaloGanConfig::from_json({{"latent", 0}}, "t.json"); })
-                .find("'model.latent' must be at least 1"),
+                .find("'model.latent' must be in [1, 65536], got 0"),
+            std::string::npos);
+  // An absurd size is refused by name before anything is allocated.
+  EXPECT_NE(testing::error_message_of([] { CaloGanConfig::from_json({{"latent", 100000000}}, "t.json"); })
+                .find("'model.latent' must be in [1, 65536], got 100000000"),
             std::string::npos);
   const std::string odd =
       testing::error_message_of([] { CaloGanConfig::from_json({{"geometry", {{3, 96}, {5, 12}}}}, "t.json"); });

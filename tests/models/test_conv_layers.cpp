@@ -183,7 +183,16 @@ TEST(ImageNetwork, BadConfigsNameTheFileAndTheKey) {
             std::string::npos);
   EXPECT_NE(net(R"({"type": "conv2d", "filters": 4, "kernel_size": [3, 3, 3]})").find("'layers[0].kernel_size' must be"),
             std::string::npos);
-  EXPECT_NE(net(R"({"type": "conv2d", "filters": 0, "kernel_size": 3})").find("'layers[0].filters' must be at least 1"),
+  EXPECT_NE(net(R"({"type": "conv2d", "filters": 0, "kernel_size": 3})").find("'layers[0].filters' must be in [1, "),
+            std::string::npos);
+  // Absurd sizes are refused by key before anything is allocated.
+  EXPECT_NE(net(R"({"type": "conv2d", "filters": 1000000000, "kernel_size": 3})")
+                .find("'layers[0].filters' must be in [1, 65536], got 1000000000"),
+            std::string::npos);
+  EXPECT_NE(net(R"({"type": "up_sampling2d", "size": 100000})").find("'layers[0].size' must be an integer or"),
+            std::string::npos);
+  EXPECT_NE(net(R"({"type": "up_sampling2d", "size": 1000})", "[4, 25, 25]")
+                .find("net.json: 'layers[0]' (up_sampling2d) makes samples of (4, 25000, 25000), more than 2^28"),
             std::string::npos);
   EXPECT_NE(net(R"({"type": "conv2d", "filters": 4, "kernel_size": 9})")
                 .find("net.json: 'layers[0]' (conv2d): conv2d: a 9x9 window does not fit the 5x5 input"),

@@ -191,9 +191,11 @@ TEST(MinibatchDiscriminationLayer, NetworkGradientsAndCheckpointRoundTrip) {
 
 TEST(MinibatchDiscriminationLayer, BadConfigsNameTheFileAndTheKey) {
   EXPECT_TRUE(contains(error_of(R"({"type": "minibatch_discrimination", "features": 0})", "[4]"),
-                       "net.json: 'layers[1].features' must be at least 1, got 0"));
+                       "net.json: 'layers[1].features' must be in [1, 65536], got 0"));
   EXPECT_TRUE(contains(error_of(R"({"type": "minibatch_discrimination", "dims": -2})", "[4]"),
-                       "'layers[1].dims' must be at least 1"));
+                       "'layers[1].dims' must be in [1, 65536]"));
+  EXPECT_TRUE(contains(error_of(R"({"type": "minibatch_discrimination", "features": 100000000})", "[4]"),
+                       "'layers[1].features' must be in [1, 65536], got 100000000"));
   EXPECT_TRUE(contains(error_of(R"({"type": "minibatch_discrimination", "kernels": 5})", "[4]"),
                        "net.json: unknown key 'layers[1].kernels'"));
   EXPECT_TRUE(contains(error_of(R"({"type": "minibatch_discrimination", "activation": "swish"})", "[4]"),

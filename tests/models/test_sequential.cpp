@@ -93,7 +93,11 @@ TEST(Sequential, BadConfigsNameTheFileAndTheKey) {
   // A misspelt key is named as such, not as the missing key it stands for.
   EXPECT_NE(error_of(head + R"({"type": "dense", "unit": 3}]})").find("net.json: unknown key 'layers[1].unit'"),
             std::string::npos);
-  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 0}]})").find("'layers[1].units' must be at least 1"),
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 0}]})").find("'layers[1].units' must be in [1, 65536]"),
+            std::string::npos);
+  // An absurd size is refused by key before anything is allocated.
+  EXPECT_NE(error_of(head + R"({"type": "dense", "units": 1000000000}]})")
+                .find("'layers[1].units' must be in [1, 65536], got 1000000000"),
             std::string::npos);
   EXPECT_NE(error_of(head + R"({"type": "dense", "units": "many"}]})").find("'layers[1].units' must be an integer"),
             std::string::npos);
