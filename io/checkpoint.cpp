@@ -30,8 +30,7 @@ std::string optimiser_dataset(Sequential& net, const std::string& state_name) {
 
 h5::File open_checkpoint(const std::string& path) {
   h5::File file = h5::File::open(path);
-  if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
-    fail("'", path, "' is not a jetimg checkpoint (attribute format = \"", kFormat, "\" is missing)");
+  file.require_format(kFormat, 1, "a jetimg checkpoint");
   return file;
 }
 
@@ -64,9 +63,10 @@ void write_checkpoint_tensor(h5::File& file, const std::string& name, const Tens
 void read_checkpoint_tensor(const h5::File& file, const std::string& name, Tensor& into) {
   if (!file.has(name)) fail("'", file.path(), "': dataset '", name, "' is missing (damaged checkpoint?)");
   const std::vector<hsize_t> dims = file.dims(name);
-  std::vector<int64_t> shape(dims.begin(), dims.end());
-  if (Shape(shape) != into.shape())
-    fail("'", file.path(), "': '", name, "' has shape ", Shape(shape).str(), " but the network needs ",
+  bool fits = static_cast<int>(dims.size()) == into.ndim();
+  for (size_t i = 0; fits && i < dims.size(); ++i) fits = dims[i] == static_cast<hsize_t>(into.dim(static_cast<int>(i)));
+  if (!fits)
+    fail("'", file.path(), "': '", name, "' has shape ", h5::shape_string(dims), " but the network needs ",
          into.shape().str());
   into.copy_from(Tensor::from_vector(file.read_all<float>(name), into.shape()));
 }
@@ -89,7 +89,9 @@ void write_optimiser_state(h5::File& file, const std::string& name, Optimiser& o
 void read_optimiser_state(const h5::File& file, const std::string& name, Optimiser& optimiser,
                           const std::vector<NamedTensor>& parameters) {
   read_tensor_group(file, name, optimiser.state(parameters));
-  optimiser.set_steps(file.read_int_attribute(name + "_steps"));
+  const int64_t steps = file.read_int_attribute(name + "_steps");
+  if (steps < 0) fail("'", file.path(), "': attribute '", name, "_steps' is ", steps, ", expected a count >= 0");
+  optimiser.set_steps(steps);
 }
 
 
@@ -108,12 +110,12 @@ Json TrainingState::to_json() const {
 TrainingState TrainingState::from_json(const Json& json, const std::string& file) {
   TrainingState s;
   ConfigSection c(json, file, "training");
-  c.optional("epoch", s.epoch);
+  c.optional("epoch", s.epoch, int64_t{0}, int64_t{1} << 40);
   c.optional("best_val_loss", s.best_val_loss);  // null reads as infinity
-  c.optional("best_epoch", s.best_epoch);
-  c.optional("epochs_without_improvement", s.epochs_without_improvement);
+  c.optional("best_epoch", s.best_epoch, int64_t{0}, s.epoch);
+  c.optional("epochs_without_improvement", s.epochs_without_improvement, int64_t{0}, s.epoch);
   c.optional("lr", s.lr);
-  c.optional("optimiser_steps", s.optimiser_steps);
+  c.optional("optimiser_steps", s.optimiser_steps, int64_t{0}, int64_t{1} << 50);
   c.accept("optimiser");
   c.accept("train_config");
   c.accept("history");
@@ -155,7 +157,11 @@ Json read_checkpoint_network(const std::string& path) { return parse_attribute(o
 TrainingState read_training_state(const std::string& path) {
   const h5::File file = open_checkpoint(path);
   if (!file.has_attribute("training")) return TrainingState{};
-  return TrainingState::from_json(parse_attribute(file, "training"), path);
+  const TrainingState state = TrainingState::from_json(parse_attribute(file, "training"), path);
+  if (file.has_attribute("epoch") && file.read_int_attribute("epoch") != state.epoch)
+    fail("'", path, "': attribute 'epoch' (", file.read_int_attribute("epoch"), ") disagrees with its training state (",
+         state.epoch, " epochs): a damaged checkpoint");
+  return state;
 }
 
 void load_checkpoint(const std::string& path, Sequential& net, Optimiser* optimiser) {

@@ -39,8 +39,7 @@ void EventsWriter::finish() {
 }
 
 EventsReader::EventsReader(const std::string& path) : file_(h5::File::open(path)) {
-  if (!file_.has_attribute("format") || file_.read_string_attribute("format") != "jetimg-events")
-    fail("'", path, "' is not a jetimg events file (attribute format = \"jetimg-events\" is missing)");
+  file_.require_format("jetimg-events", 1, "a jetimg events file");
   const auto particle_dims = file_.require("particles", {h5::kAnySize, 4}, h5::Elements::Float64).dims;
   file_.require("pdg", {static_cast<int64_t>(particle_dims[0])}, h5::Elements::Int32);
   file_.require("n_particles", {h5::kAnySize}, h5::Elements::Int32);

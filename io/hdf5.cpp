@@ -1,9 +1,14 @@
 #include "io/hdf5.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <mutex>
 
@@ -102,6 +107,83 @@ Handle open_single_attribute(hid_t object, const std::string& path, const std::s
   return attr;
 }
 
+// Opens every dataset of `path` in a child process first. On some damaged
+// metadata the HDF5 library faults while opening a dataset (Debian's 1.10.8
+// divides by a chunk dimension of 0 inside H5Dopen2), before any check of
+// ours can look at it; a child that dies shows the file is damaged without
+// taking jetimg with it. The child writes each dataset's name before opening
+// it, so the last name read names the culprit. Where the child cannot be
+// started the file is opened without the probe.
+extern "C" herr_t probe_one(hid_t file, const char* name, const H5O_info_t* info, void* data) {
+  if (info->type != H5O_TYPE_DATASET) return 0;
+  const int fd = *static_cast<int*>(data);
+  const size_t length = std::strlen(name);
+  if (::write(fd, name, length) < 0 || ::write(fd, "\n", 1) < 0) return -1;
+  const hid_t dataset = H5Dopen2(file, name, H5P_DEFAULT);
+  if (dataset < 0) return 0;  // refused cleanly: the reader will say so
+  const hid_t space = H5Dget_space(dataset), type = H5Dget_type(dataset), plist = H5Dget_create_plist(dataset);
+  if (plist >= 0 && H5Pget_layout(plist) == H5D_CHUNKED) {
+    hsize_t chunk[32];
+    H5Pget_chunk(plist, 32, chunk);
+  }
+  H5Dget_storage_size(dataset);
+  for (hid_t id : {space, type, plist})
+    if (id >= 0) H5Idec_ref(id);
+  H5Dclose(dataset);
+  return 0;
+}
+
+void probe_datasets(const std::string& path) {
+  int fds[2];
+  if (::pipe(fds) != 0) return;
+  const pid_t child = ::fork();
+  if (child < 0) {
+    ::close(fds[0]), ::close(fds[1]);
+    return;
+  }
+  if (child == 0) {
+    ::close(fds[0]);
+    ::alarm(30);  // a damaged file that makes the library loop
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file >= 0) H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, probe_one, &fds[1]);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string names;
+  char buffer[4096];
+  for (ssize_t got; (got = ::read(fds[0], buffer, sizeof buffer)) != 0;) {
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) break;
+    if (names.size() < (1u << 20)) names.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFSIGNALED(status)) return;
+  if (!names.empty() && names.back() == '\n') names.pop_back();
+  const std::string last = names.substr(names.rfind('\n') == std::string::npos ? 0 : names.rfind('\n') + 1);
+  const std::string what = WTERMSIG(status) == SIGALRM ? "does not finish" : "fails";
+  if (last.empty())
+    fail("'", path, "' is damaged: the HDF5 library ", what, " on reading its structure");
+  fail("'", path, "' is damaged: the HDF5 library ", what, " on opening its dataset '", last, "'");
+}
+
+// Every link on the way to `name` is one inside the file (hard or soft): an
+// external link would make a reader read another file.
+void check_links(hid_t file, const std::string& path, const std::string& name) {
+  for (size_t slash = name.find('/', 1);; slash = name.find('/', slash + 1)) {
+    const std::string prefix = name.substr(0, slash);
+    H5L_info_t link{};
+    if (H5Lget_info(file, prefix.c_str(), &link, H5P_DEFAULT) < 0)
+      fail("'", path, "': '", prefix, "' cannot be read (damaged file?)");
+    if (link.type != H5L_TYPE_HARD && link.type != H5L_TYPE_SOFT)
+      fail("'", path, "': '", prefix, "' is a link to another file; jetimg reads only what is stored in the file "
+                                      "itself");
+    if (slash == std::string::npos) return;
+  }
+}
+
 }  // namespace
 
 std::string shape_string(const std::vector<hsize_t>& dims) {
@@ -142,6 +224,7 @@ File File::open(const std::string& path) {
   if (S_ISDIR(info.st_mode)) fail("'", path, "' is a directory, expected an HDF5 file");
   if (!S_ISREG(info.st_mode)) fail("'", path, "' is not a regular file, expected an HDF5 file");
   if (H5Fis_hdf5(path.c_str()) <= 0) fail("'", path, "' is not an HDF5 file (or is damaged)");
+  probe_datasets(path);
   File f;
   f.path_ = path;
   f.file_bytes_ = static_cast<uint64_t>(info.st_size);
@@ -161,6 +244,7 @@ const DatasetInfo& File::inspect(const std::string& name) const {
   if (known != inspected_.end()) return known->second;
   const std::string where = "'" + path_ + "': dataset '" + name + "'";
   if (!has(name)) fail(where, " is missing");
+  check_links(id(), path_, name);
   H5O_info_t object{};
   if (H5Oget_info_by_name(id(), name.c_str(), &object, H5P_DEFAULT) < 0)
     fail(where, " cannot be read (damaged file?)");
@@ -206,6 +290,9 @@ const DatasetInfo& File::inspect(const std::string& name) const {
     fail(where, " keeps its values in external files; jetimg reads only values stored in the file itself");
   const H5D_layout_t layout = H5Pget_layout(plist.id());
   const uint64_t storage = H5Dget_storage_size(dataset.id());
+  const int filters = H5Pget_nfilters(plist.id());
+  if (filters < 0) fail(where, ": its filters cannot be read (damaged file?)");
+  info.filtered = filters > 0;
   switch (layout) {
     case H5D_CHUNKED: {
       std::vector<hsize_t> chunk(kMaxRank + 1);
@@ -219,6 +306,10 @@ const DatasetInfo& File::inspect(const std::string& name) const {
         if (!multiply(chunk_bytes, chunk[d], chunk_bytes) || chunk_bytes > kMaxChunkBytes)
           fail(where, " is stored in chunks of more than ", bytes_string(kMaxChunkBytes), " (damaged file?)");
       }
+      // Unfiltered chunks are stored whole.
+      if (!info.filtered && storage % chunk_bytes != 0)
+        fail(where, " is stored in ", bytes_string(storage), ", not a whole number of its chunks (damaged file?)");
+      info.chunk.assign(chunk.begin(), chunk.begin() + rank);
       break;
     }
     case H5D_COMPACT:
@@ -308,6 +399,16 @@ void File::write_dataset(const std::string& name, const std::vector<hsize_t>& di
 
 bool File::has_attribute(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
 
+int64_t File::require_format(const std::string& format, int64_t max_version, const std::string& what) const {
+  if (!has_attribute("format") || read_string_attribute("format") != format)
+    fail("'", path_, "' is not ", what, " (attribute format = \"", format, "\" is missing)");
+  const int64_t version = has_attribute("version") ? read_int_attribute("version") : 1;
+  if (version < 1 || version > max_version)
+    fail("'", path_, "' is ", what, " of version ", version, ", but this jetimg reads versions 1 to ", max_version,
+         version > max_version ? " (written by a newer jetimg?)" : "");
+  return version;
+}
+
 std::string File::read_string_attribute(const std::string& name) const {
   if (!has_attribute(name)) fail("'", path_, "': attribute '", name, "' is missing");
   Handle attr = open_single_attribute(id(), path_, name);
@@ -347,6 +448,7 @@ void File::read_rows_raw(const std::string& name, hsize_t begin, hsize_t count, 
   }
   Handle dataset(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), close_dataset);
   if (dataset.id() < 0) fail("'", path_, "': dataset '", name, "' cannot be opened (damaged file?)");
+  check_chunks(dataset.id(), name, info, begin, info.dims.empty() ? 1 : count);
   if (info.dims.empty()) {  // scalar
     if (out_size != 1) fail("'", path_, "': dataset '", name, "' holds one value, expected ", out_size);
     if (H5Dread(dataset.id(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
@@ -371,9 +473,54 @@ void File::read_rows_raw(const std::string& name, hsize_t begin, hsize_t count, 
          "' (file damaged or truncated?)");
 }
 
+void File::check_chunks(hid_t dataset, const std::string& name, const DatasetInfo& info, hsize_t begin,
+                        hsize_t count) const {
+  const std::string where = "'" + path_ + "': dataset '" + name + "'";
+  hsize_t raw_bytes = info.element_size;
+  for (hsize_t d : info.dims) raw_bytes *= d;  // fits: inspect() checked
+  if (info.chunk.empty()) {
+    const haddr_t offset = H5Dget_offset(dataset);
+    if (offset != HADDR_UNDEF && (offset > file_bytes_ || raw_bytes > file_bytes_ - offset))
+      fail(where, " points past the end of the file (damaged or truncated file)");
+    return;
+  }
+  if (count == 0 || info.dims.empty()) return;
+  hsize_t chunk_bytes = info.element_size;
+  for (hsize_t c : info.chunk) chunk_bytes *= c;
+  // A chunk's stored bytes: exactly its size unfiltered; deflate can add a
+  // little to data it cannot compress.
+  const hsize_t largest = info.filtered ? chunk_bytes + chunk_bytes / 64 + 4096 : chunk_bytes;
+  // Every chunk the rows touch: chunk offsets along the first dimension,
+  // and all of them along the others.
+  const size_t rank = info.dims.size();
+  std::vector<hsize_t> offset(rank, 0);
+  offset[0] = begin / info.chunk[0] * info.chunk[0];
+  const hsize_t end = begin + count;
+  while (true) {
+    unsigned filter_mask = 0;
+    haddr_t address = HADDR_UNDEF;
+    hsize_t size = 0;
+    if (H5Dget_chunk_info_by_coord(dataset, offset.data(), &filter_mask, &address, &size) < 0)
+      fail(where, ": its chunk index cannot be read (damaged file?)");
+    if (address != HADDR_UNDEF &&
+        (size > largest || (!info.filtered && size != chunk_bytes) || address > file_bytes_ ||
+         size > file_bytes_ - address))
+      fail(where, " is damaged: the chunk at row ", offset[0], " claims ", bytes_string(size), " at byte ", address,
+           " of a file of ", bytes_string(file_bytes_));
+    size_t d = rank;
+    while (d-- > 0) {
+      offset[d] += info.chunk[d];
+      if (offset[d] < (d == 0 ? end : info.dims[d])) break;
+      if (d == 0) return;
+      offset[d] = 0;
+    }
+  }
+}
+
 std::vector<std::string> File::read_strings(const std::string& name) const {
   const DatasetInfo& info = require(name, {kAnySize}, Elements::String);
   Handle dataset(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), close_dataset);
+  check_chunks(dataset.id(), name, info, 0, info.dims[0]);
   Handle stored(H5Dget_type(dataset.id()), close_type);
   std::vector<std::string> values(static_cast<size_t>(info.dims[0]));
   if (values.empty()) return values;

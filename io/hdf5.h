@@ -73,6 +73,10 @@ struct DatasetInfo {
   bool is_signed = true;
   // Elements in one row: the product of every dimension after the first.
   hsize_t row_elements = 1;
+  // Storage: chunk shape (empty unless chunked) and whether filters
+  // (compression) apply.
+  std::vector<hsize_t> chunk;
+  bool filtered = false;
 };
 
 // "(300, 64) float32": a dataset's shape and element type for messages.
@@ -86,7 +90,9 @@ class File {
   // temporary one, which is the name the user knows.
   static File create(const std::string& path, const std::string& shown_as = "");
   // Opens an existing HDF5 file for reading; a clear Error if it is missing,
-  // a directory, or not HDF5.
+  // a directory, not HDF5, or so damaged that the HDF5 library fails on
+  // opening one of its datasets (tried first in a child process: see
+  // probe_datasets in hdf5.cpp).
   static File open(const std::string& path);
 
   hid_t id() const { return handle_.id(); }
@@ -112,6 +118,10 @@ class File {
   std::string read_string_attribute(const std::string& name) const;
   int64_t read_int_attribute(const std::string& name) const;
   bool has_attribute(const std::string& name) const;
+  // The file's attributes format == `format` and version <= `max_version`
+  // (a missing version reads as 1); an Error names the file otherwise. `what`
+  // describes the file kind for the message ("a jetimg jets file").
+  int64_t require_format(const std::string& format, int64_t max_version, const std::string& what) const;
   // A string attribute holding JSON (provenance, configurations), parsed with
   // the nesting bound of configs; Error naming the file and attribute.
   Json read_json_attribute(const std::string& name) const;
@@ -163,6 +173,10 @@ class File {
  private:
   void read_rows_raw(const std::string& name, hsize_t begin, hsize_t count, void* out, size_t out_size, hid_t type,
                      size_t element_size) const;
+  // Before a read of rows [begin, begin + count): every stored chunk they
+  // touch lies inside the file and has a size its filters can produce.
+  void check_chunks(hid_t dataset, const std::string& name, const DatasetInfo& info, hsize_t begin,
+                    hsize_t count) const;
   Handle handle_;
   std::string path_;
   uint64_t file_bytes_ = 0;

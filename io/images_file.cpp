@@ -59,8 +59,7 @@ void ImagesWriter::finish() {
 }
 
 ImagesReader::ImagesReader(const std::string& path) : file_(h5::File::open(path)) {
-  if (!file_.has_attribute("format") || file_.read_string_attribute("format") != "jetimg-images")
-    fail("'", path, "' is not a jetimg images file (attribute format = \"jetimg-images\" is missing)");
+  file_.require_format("jetimg-images", 2, "a jetimg images file");
   using h5::Elements;
   constexpr int64_t any = h5::kAnySize;
   const std::vector<hsize_t> d =
@@ -116,6 +115,26 @@ ImageAux ImagesReader::read_aux(int64_t begin, int64_t count) const {
   optional_column("tau32", aux.tau32);
   column("weight", aux.weight);
   column("label", aux.label);
+  // The values later stages compute with are numbers they can use (tau21
+  // and tau32 are NaN only where a version-1 file has none).
+  const auto refuse = [&](const char* name, size_t i, double value, const char* expected) {
+    fail("'", file_.path(), "': dataset '", name, "', image ", begin + static_cast<int64_t>(i), ": ", value,
+         " where ", expected, " was expected");
+  };
+  const bool stored_tau[2] = {file_.has("tau21"), file_.has("tau32")};
+  for (size_t i = 0; i < aux.size(); ++i) {
+    for (const auto& [name, values] : {std::pair<const char*, const std::vector<double>*>{"eta", &aux.eta},
+                                       {"phi", &aux.phi}})
+      if (!std::isfinite((*values)[i])) refuse(name, i, (*values)[i], "a finite number");
+    for (const auto& [name, values] : {std::pair<const char*, const std::vector<double>*>{"pt", &aux.pt},
+                                       {"mass", &aux.mass},
+                                       {"trimmed_mass", &aux.trimmed_mass}})
+      if (!((*values)[i] >= 0) || std::isinf((*values)[i])) refuse(name, i, (*values)[i], "a finite number >= 0");
+    if (stored_tau[0] && !std::isfinite(aux.tau21[i])) refuse("tau21", i, aux.tau21[i], "a finite number");
+    if (stored_tau[1] && !std::isfinite(aux.tau32[i])) refuse("tau32", i, aux.tau32[i], "a finite number");
+    if (!(aux.weight[i] >= 0) || std::isinf(aux.weight[i]))
+      refuse("weight", i, aux.weight[i], "a finite weight >= 0 (negative weights are not supported)");
+  }
   return aux;
 }
 

@@ -60,6 +60,8 @@ class ImagesReader {
   int width() const { return width_; }
   int64_t image_floats() const { return int64_t(channels_) * height_ * width_; }
   const Json& preprocessing() const { return preprocessing_; }
+  // Whether the file stores tau21 and tau32 (version 2 and later).
+  bool has_tau() const { return file_.has("tau21") && file_.has("tau32"); }
   const std::string& path() const { return file_.path(); }
   // Images [begin, begin + count) into `out` (count · C·H·W floats); a NaN or
   // infinite pixel is an Error naming the image and the pixel.

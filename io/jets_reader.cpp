@@ -1,5 +1,7 @@
 #include "io/jets_reader.h"
 
+#include <cmath>
+
 #include "core/error.h"
 
 namespace jetimg {
@@ -7,8 +9,7 @@ namespace jetimg {
 JetsReader::JetsReader(const std::string& path) : file_(h5::File::open(path)) {
   using h5::Elements;
   constexpr int64_t any = h5::kAnySize;
-  if (!file_.has_attribute("format") || file_.read_string_attribute("format") != "jetimg-jets")
-    fail("'", path, "' is not a jetimg jets file (attribute format = \"jetimg-jets\" is missing)");
+  file_.require_format("jetimg-jets", 3, "a jetimg jets file");
   const auto dims = file_.require("constituents", {any, any, 4}, Elements::Float32).dims;
   const auto n = static_cast<int64_t>(dims[0]);
   if (dims[1] > static_cast<hsize_t>(kMaxConstituentsPerJet))
@@ -77,13 +78,35 @@ JetsTable JetsReader::read(int64_t begin, int64_t count) const {
   column("weight", t.weight, 1);
   column("label", t.label, 1);
   column("event_index", t.event_index, 1);
+  // Every value a later stage uses is a number it can use: a damaged or
+  // crafted file stops here, naming the jet, rather than making NaN images.
+  const auto bad = [&](int64_t j, const std::string& what) { fail("'", file_.path(), "': jet ", begin + j, " ", what); };
+  const auto finite = [](const auto* v, size_t n) {
+    for (size_t i = 0; i < n; ++i)
+      if (!std::isfinite(v[i])) return false;
+    return true;
+  };
   for (int64_t j = 0; j < count; ++j) {
-    if (t.n_constituents[j] < 0 || t.n_constituents[j] > max_constituents_)
-      fail("'", file_.path(), "': jet ", begin + j, " has n_constituents = ", t.n_constituents[j], " (expected 0..",
-           max_constituents_, ")");
-    if (t.n_subjets[j] < 0 || t.n_subjets[j] > max_subjets_)
-      fail("'", file_.path(), "': jet ", begin + j, " has n_subjets = ", t.n_subjets[j], " (expected 0..",
-           max_subjets_, ")");
+    const auto row = static_cast<size_t>(j);
+    if (t.n_constituents[row] < 0 || t.n_constituents[row] > max_constituents_)
+      bad(j, "has n_constituents = " + std::to_string(t.n_constituents[row]) + " (expected 0.." +
+                 std::to_string(max_constituents_) + ")");
+    if (t.n_subjets[row] < 0 || t.n_subjets[row] > max_subjets_)
+      bad(j, "has n_subjets = " + std::to_string(t.n_subjets[row]) + " (expected 0.." + std::to_string(max_subjets_) +
+                 ")");
+    for (int c = 0; c < t.n_constituents[row]; ++c) {
+      const float* p = &t.constituents[(row * static_cast<size_t>(max_constituents_) + static_cast<size_t>(c)) * 4];
+      if (!finite(p, 4)) bad(j, "has a NaN or infinite momentum in constituent " + std::to_string(c));
+      if (p[0] < 0) bad(j, "has negative energy in constituent " + std::to_string(c));
+    }
+    if (!finite(&t.jet[row * 4], 4) || !finite(&t.trimmed_jet[row * 4], 4) ||
+        !finite(&t.subjets[row * static_cast<size_t>(max_subjets_) * 4], static_cast<size_t>(max_subjets_) * 4))
+      bad(j, "has a NaN or infinite jet or subjet momentum");
+    for (const auto* column : {&t.pt, &t.eta, &t.phi, &t.mass, &t.trimmed_mass, &t.tau1, &t.tau2, &t.tau3, &t.tau21,
+                               &t.tau32})
+      if (!std::isfinite((*column)[row])) bad(j, "has a NaN or infinite pt, eta, phi, mass or tau value");
+    if (t.pt[row] < 0 || t.mass[row] < 0 || t.trimmed_mass[row] < 0) bad(j, "has a negative pt or mass");
+    if (!std::isfinite(t.weight[row])) bad(j, "has a NaN or infinite weight");
   }
   return t;
 }

@@ -121,18 +121,18 @@ GanTrainConfig GanTrainConfig::from_json(const Json& json, const std::string& fi
   need(c.epochs >= 1 && c.epochs <= kMaxEpochs, "epochs", "in [1, 1000000]", double(c.epochs));
   need(c.batch_size >= 2 && c.batch_size <= kMaxBatch, "batch_size",
        "in [2, 1048576] (minibatch discrimination compares showers)", double(c.batch_size));
-  need(c.gen_lr > 0, "gen_lr", "> 0", c.gen_lr);
-  need(c.disc_lr > 0, "disc_lr", "> 0", c.disc_lr);
+  need(c.gen_lr > 0 && c.gen_lr <= 10, "gen_lr", "in (0, 10]", c.gen_lr);
+  need(c.disc_lr > 0 && c.disc_lr <= 10, "disc_lr", "in (0, 10]", c.disc_lr);
   need(c.beta1 >= 0 && c.beta1 < 1, "beta1", "in [0, 1)", c.beta1);
   need(c.beta2 >= 0 && c.beta2 < 1, "beta2", "in [0, 1)", c.beta2);
-  need(c.eps > 0, "eps", "> 0", c.eps);
-  need(c.energy_weight >= 0, "energy_weight", ">= 0", c.energy_weight);
+  need(c.eps > 0 && c.eps <= 1, "eps", "in (0, 1]", c.eps);
+  need(c.energy_weight >= 0 && c.energy_weight <= 1000, "energy_weight", "in [0, 1000]", c.energy_weight);
   need(c.generator_steps >= 1 && c.generator_steps <= 100, "generator_steps", "in [1, 100]", double(c.generator_steps));
   need(c.real_label >= 0 && c.real_label <= 1, "real_label", "in [0, 1]", c.real_label);
   need(c.fake_label >= 0 && c.fake_label <= 1, "fake_label", "in [0, 1]", c.fake_label);
   need(c.label_flip >= 0 && c.label_flip < 0.5, "label_flip", "in [0, 0.5)", c.label_flip);
   need(c.energy_min > 0, "energy_min", "> 0 GeV", c.energy_min);
-  need(c.energy_max > c.energy_min, "energy_max", "above energy_min", c.energy_max);
+  need(c.energy_max > c.energy_min && c.energy_max <= 1e5, "energy_max", "above energy_min and at most 1e5 GeV", c.energy_max);
   need(c.checkpoint_every >= 0, "checkpoint_every", ">= 0", double(c.checkpoint_every));
   need(c.steps_per_epoch >= 0, "steps_per_epoch", ">= 0", double(c.steps_per_epoch));
   return c;
@@ -183,9 +183,7 @@ void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscrim
 
 CaloGanConfig read_calogan_model_config(const std::string& path) {
   h5::File file = h5::File::open(path);
-  if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
-    fail("'", path, "' is not a CaloGAN checkpoint (attribute format = \"", kFormat,
-         "\" is missing); make one with 'jetimg train-gan'");
+  file.require_format(kFormat, 1, "a CaloGAN checkpoint (made by 'jetimg train-gan')");
   const Json model = file.read_json_attribute("model");
   return CaloGanConfig::from_json(model, path);
 }
@@ -225,6 +223,8 @@ ResumePoint resume_calogan(const std::string& path, CaloGanGenerator& gen, CaloG
   ResumePoint point;
   point.epoch = file.read_int_attribute("epoch");
   point.history = file.read_json_attribute("history");
+  if (point.epoch < 0 || !point.history.is_array() || point.history.size() != static_cast<size_t>(point.epoch))
+    fail("'", path, "': its epoch (", point.epoch, ") and history do not match (damaged checkpoint?)");
   return point;
 }
 

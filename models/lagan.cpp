@@ -141,8 +141,14 @@ LaganConfig LaganConfig::from_json(const Json& json, const std::string& file) {
   if (c.steps_per_epoch < 0) fail(file, ": 'steps_per_epoch' must be >= 0 (0: one pass), got ", c.steps_per_epoch);
   if (c.classes != 2) fail(file, ": 'classes' must be 2 (W and QCD), got ", c.classes);
   if (c.batch_size < 2) fail(file, ": 'batch_size' must be at least 2, got ", c.batch_size);
-  if (!(c.lr > 0)) fail(file, ": 'lr' must be > 0, got ", c.lr);
+  if (!(c.lr > 0 && c.lr <= 10)) fail(file, ": 'lr' must be in (0, 10], got ", c.lr);
   if (!(c.dropout >= 0 && c.dropout < 1)) fail(file, ": 'dropout' must be in [0, 1), got ", c.dropout);
+  if (!(c.leaky_slope >= 0 && c.leaky_slope <= 1)) fail(file, ": 'leaky_slope' must be in [0, 1], got ", c.leaky_slope);
+  if (!(c.bn_momentum >= 0 && c.bn_momentum <= 1)) fail(file, ": 'bn_momentum' must be in [0, 1], got ", c.bn_momentum);
+  if (!(c.bn_epsilon > 0 && c.bn_epsilon <= 1)) fail(file, ": 'bn_epsilon' must be in (0, 1], got ", c.bn_epsilon);
+  if (!(c.beta1 >= 0 && c.beta1 < 1)) fail(file, ": 'beta1' must be in [0, 1), got ", c.beta1);
+  if (!(c.aux_weight >= 0 && c.aux_weight <= 1000)) fail(file, ": 'aux_weight' must be in [0, 1000], got ", c.aux_weight);
+  if (!(c.real_label > 0 && c.real_label <= 1)) fail(file, ": 'real_label' must be in (0, 1], got ", c.real_label);
   return c;
 }
 
@@ -258,8 +264,7 @@ Tensor sample_lagan(Context& ctx, LaganGenerator& gen, int64_t count, int cls) {
 namespace {
 
 LaganConfig read_lagan_config(const h5::File& file, const std::string& path) {
-  if (!file.has_attribute("format") || file.read_string_attribute("format") != kFormat)
-    fail("'", path, "' is not a LAGAN checkpoint (attribute format = \"", kFormat, "\" is missing)");
+  file.require_format(kFormat, 1, "a LAGAN checkpoint");
   return LaganConfig::from_json(file.read_json_attribute("config"), path);
 }
 
@@ -333,6 +338,7 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
     read_optimiser_state(file, "optimiser_generator", adam_g, gen.parameters());
     read_optimiser_state(file, "optimiser_discriminator", adam_d, disc.parameters());
     history_json = file.read_json_attribute("history");
+    if (!history_json.is_array()) fail("'", options.resume, "': attribute 'history' must be a list of epochs");
   }
   const int64_t first_epoch = static_cast<int64_t>(history_json.size()) + 1;
   std::ofstream log;
