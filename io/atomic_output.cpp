@@ -1,59 +1,16 @@
 #include "io/atomic_output.h"
 
-#include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 
 #include "core/error.h"
+#include "io/interrupts.h"
 
 namespace jetimg {
-namespace {
-
-// Temporary files in progress, removed by the signal handler on Ctrl-C. A
-// fixed table of fixed-size paths, because a handler may not allocate.
-constexpr int kSlots = 16;
-constexpr size_t kPathMax = 4096;
-std::array<std::array<char, kPathMax>, kSlots> g_pending{};
-std::array<std::atomic<bool>, kSlots> g_in_use{};
-std::once_flag g_handlers_once;
-
-extern "C" void remove_pending_and_exit(int signal_number) {
-  for (int i = 0; i < kSlots; ++i)
-    if (g_in_use[i].load()) ::unlink(g_pending[i].data());
-  ::signal(signal_number, SIG_DFL);
-  ::raise(signal_number);
-}
-
-int register_pending(const std::string& temp) {
-  std::call_once(g_handlers_once, [] {
-    ::signal(SIGINT, remove_pending_and_exit);
-    ::signal(SIGTERM, remove_pending_and_exit);
-  });
-  if (temp.size() >= kPathMax) return -1;
-  for (int i = 0; i < kSlots; ++i) {
-    bool expected = false;
-    if (g_in_use[i].load()) continue;
-    std::memcpy(g_pending[i].data(), temp.c_str(), temp.size() + 1);
-    if (g_in_use[i].compare_exchange_strong(expected, true)) return i;
-  }
-  return -1;
-}
-
-int slot_of(const std::string& temp) {
-  for (int i = 0; i < kSlots; ++i)
-    if (g_in_use[i].load() && temp == g_pending[i].data()) return i;
-  return -1;
-}
-
-}  // namespace
 
 AtomicOutput::AtomicOutput(const std::string& path) : path_(path) {
   namespace fs = std::filesystem;
@@ -71,19 +28,20 @@ AtomicOutput::AtomicOutput(const std::string& path) : path_(path) {
   constexpr size_t kNameMax = 255;
   if (name.size() + suffix.size() > kNameMax) name.resize(kNameMax - suffix.size());
   temp_ = (fs::path(path).parent_path() / (name + suffix)).string();
-  register_pending(temp_);
+  interrupt_slot_ = remove_on_interrupt(temp_);
 }
 
 AtomicOutput::~AtomicOutput() {
-  const int slot = slot_of(temp_);
-  if (slot >= 0) g_in_use[slot] = false;
   if (!committed_) ::unlink(temp_.c_str());
+  release_interrupt_slot(interrupt_slot_);
 }
 
 void AtomicOutput::commit() {
   if (std::rename(temp_.c_str(), path_.c_str()) != 0)
     fail("cannot move finished output into place as '", path_, "': ", std::strerror(errno));
   committed_ = true;
+  release_interrupt_slot(interrupt_slot_);
+  interrupt_slot_ = -1;
 }
 
 }  // namespace jetimg

@@ -24,6 +24,7 @@ class AtomicOutput {
  private:
   std::string path_, temp_;
   bool committed_ = false;
+  int interrupt_slot_ = -1;
 };
 
 }  // namespace jetimg

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "io/interrupts.h"
 
 extern char** environ;
 
@@ -72,6 +73,7 @@ PythiaSource::PythiaSource(const PythiaRun& run) : run_(run) {
   const int log_fd = ::mkstemp(log_template);
   if (log_fd < 0) fail("cannot create a log file for Pythia in /tmp: ", std::strerror(errno));
   log_path_ = log_template;
+  log_slot_ = remove_on_interrupt(log_path_);
   int fds[2];
   if (::pipe(fds) != 0) {
     ::close(log_fd);
@@ -82,8 +84,16 @@ PythiaSource::PythiaSource(const PythiaRun& run) : run_(run) {
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
-  const int rc = ::posix_spawn(&child_, python.c_str(), &actions, nullptr, argv.data(), environ);
+  // The driver and its worker processes get a process group of their own, so
+  // that an interrupt of jetimg ends all of them at once (io/interrupts.h).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  const int rc = ::posix_spawn(&child_, python.c_str(), &actions, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
+  if (rc == 0) interrupt_slot_ = end_on_interrupt(child_);
   ::close(fds[1]);
   ::close(log_fd);
   if (rc != 0) {
@@ -104,11 +114,13 @@ PythiaSource::~PythiaSource() {
   hepmc_.reset();
   if (pipe_ >= 0) ::close(pipe_);
   if (child_ > 0) {
-    ::kill(child_, SIGTERM);
+    ::kill(-child_, SIGTERM);  // the driver and its workers
     int status = 0;
     ::waitpid(child_, &status, 0);
   }
+  release_interrupt_slot(interrupt_slot_);
   if (!log_path_.empty()) ::unlink(log_path_.c_str());
+  release_interrupt_slot(log_slot_);
 }
 
 EventBatch PythiaSource::read_batch(int64_t n) {
@@ -127,6 +139,8 @@ void PythiaSource::finish() {
   while (::waitpid(child_, &status, 0) < 0 && errno == EINTR) {
   }
   child_ = -1;
+  release_interrupt_slot(interrupt_slot_);
+  interrupt_slot_ = -1;
   const std::string messages = tail_of(log_path_, 8);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     const std::string how = WIFEXITED(status) ? "exited with code " + std::to_string(WEXITSTATUS(status))

@@ -46,6 +46,8 @@ class PythiaSource : public EventSource {
   PythiaRun run_;
   pid_t child_ = -1;
   int pipe_ = -1;
+  int interrupt_slot_ = -1;  // the driver's process group, ended on Ctrl-C
+  int log_slot_ = -1;        // its log, removed on Ctrl-C
   std::string log_path_;
   std::unique_ptr<HepMCSource> hepmc_;
   int64_t delivered_ = 0;
