@@ -75,7 +75,9 @@ void add_bench_shower_command(CLI::App& app) {
   command->add_option("--device", o.device, "all (CPU, and the GPU if there is one), cpu or cuda[:N]")
       ->capture_default_str();
   command->add_option("--particle", o.particle, "particle for the built-in simulator's row")->capture_default_str();
-  command->add_option("--seconds", o.seconds, "least time per figure")->capture_default_str();
+  command->add_option("--seconds", o.seconds, "least time per figure")
+      ->check(finite_range(0.001, 3600.0))
+      ->capture_default_str();
   command->add_option("--python", o.python, "a Python with torch: adds the same generator in PyTorch");
   add_threads_option(*command, o.threads);
   command->callback([] { run_bench_shower(o); });

@@ -214,7 +214,7 @@ void add_compare_command(CLI::App& app) {
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
   command->add_option("--threshold", o.threshold, "MeV: a cell counts as hit (sparsity) above this")
-      ->check(CLI::NonNegativeNumber)
+      ->check(finite_range(0.0, 1e9))
       ->capture_default_str();
   command->add_flag("--log-y", o.log_y, "logarithmic y axes on the histograms");
   command->add_option("--chunk", o.chunk, "showers read at a time")->check(kPositiveCount)->capture_default_str();

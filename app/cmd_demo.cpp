@@ -249,7 +249,7 @@ void add_demo_command(CLI::App& app) {
       "demo", "Built-in W and QCD events -> jets -> images -> maxout tagger, evaluated beside the mass+tau21 baseline");
   command->add_option("--config", o.config, "run config (JSON)")->check(CLI::ExistingFile)->capture_default_str();
   command->add_option("--events", o.events, "events per sample (default: the config's events_per_sample)")
-      ->check(kPositiveCount);
+      ->check(CLI::Range(int64_t{1}, kMaxDemoEvents));
   command->add_option("--output-dir", o.output_dir, "where the jets files go")->capture_default_str();
   command->add_option("--images", o.images, "preprocessing config (JSON) or convention (w, top) for the images")
       ->capture_default_str();

@@ -95,7 +95,7 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::IsMember({"builtin", "pythia"}))
       ->capture_default_str();
   command->add_option("--process", o.process, "w, top or qcd")->required();
-  command->add_option("--events", o.events, "number of events")->required()->check(kPositiveCount);
+  command->add_option("--events", o.events, "number of events")->required()->check(kSampleCount);
   command->add_option("--seed", o.seed, "random seed (default: the config's seed)");
   command->add_option("-o,--output", o.output, "events file to write (HDF5)")->required();
   command->add_option("--config", o.config, "run config (JSON) whose 'generator' section overrides the defaults")

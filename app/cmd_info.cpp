@@ -36,6 +36,39 @@ const CLI::Validator kPositiveCount(
     },
     "COUNT >= 1");
 
+const CLI::Validator kSampleCount(
+    [](std::string& text) -> std::string {
+      long long value = 0;
+      size_t used = 0;
+      try {
+        value = std::stoll(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != text.size() || used == 0 || value < 1 || value > kMaxSampleCount)
+        return "must be a whole number from 1 to " + std::to_string(kMaxSampleCount) + ", got '" + text + "'";
+      return "";
+    },
+    "COUNT");
+
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        double value = 0;
+        size_t used = 0;
+        try {
+          value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != text.size() || used == 0 || !(value >= lo && value <= hi))
+          return "must be a number from " + CLI::detail::to_string(lo) + " to " + CLI::detail::to_string(hi) +
+                 ", got '" + text + "'";
+        return "";
+      },
+      "NUMBER");
+}
+
 void add_info_command(CLI::App& app) {
   auto* command = app.add_subcommand("info", "Show the build's backends and the device a run would use");
   static std::string device_spec = "auto";

@@ -47,7 +47,7 @@ EnergyRange parse_energy(const std::string& text) {
     }
     if (used == 0 || used != part.size() || !std::isfinite(value))
       fail("--energy '", text, "': expected a number of GeV (50) or a range (1-100)");
-    if (value <= 0) fail("--energy '", text, "': energies must be positive (GeV)");
+    if (value <= 0 || value > 1e4) fail("--energy '", text, "': energies must be in (0, 10000] GeV");
     return value;
   };
   // The range's dash: not a sign, not an exponent's.
@@ -169,7 +169,7 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--particle", o.particle, "e+, gamma or pi+")->required();
   command->add_option("--energy", o.energy, "incident energy in GeV: one value (50) or a uniform range (1-100)")
       ->capture_default_str();
-  command->add_option("-n,--n", o.showers, "number of showers")->required()->check(kPositiveCount);
+  command->add_option("-n,--n", o.showers, "number of showers")->required()->check(kSampleCount);
   command->add_option("-o,--output", o.output, "showers file to write (HDF5)")->required();
   command->add_option("--layout", o.layout, "file layout: calogan (energy, layer_0..2, overflow) or calochallenge "
                                             "(incident_energies and showers in MeV, layers one after another)")

@@ -51,6 +51,9 @@ void run_train(const TrainCommandOptions& o) {
   Sequential net = o.network.empty() ? sequential_from_json(ctx, read_checkpoint_network(o.resume), o.resume)
                                      : load_sequential(ctx, o.network);
 
+  check_loss_fits(net.output_shape(), config.loss,
+                  "'" + (o.network.empty() ? o.resume : o.network) + "'",
+                  o.config.empty() ? "the training config" : "'" + o.config + "'");
   Progress reading("read", 0, "images");
   const auto on_chunk = [&](int64_t n) { reading.advance(n); };
   const LabelledImages data =

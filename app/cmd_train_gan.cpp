@@ -36,20 +36,26 @@ void run_train_gan(const TrainGanOptions& o) {
   const ShowersReader reader(o.data);
   if (reader.size() == 0) fail("'", o.data, "' holds no showers");
   const int64_t n = o.max_showers > 0 ? std::min(o.max_showers, reader.size()) : reader.size();
-  const std::vector<LayerGeometry>& g = reader.geometry();
-  if (g.size() != file.model.geometry.size())
-    fail("'", o.data, "' has ", g.size(), " calorimeter layers but '", o.config, "' describes ",
-         file.model.geometry.size());
-  for (size_t l = 0; l < g.size(); ++l)
-    if (g[l].rows != file.model.geometry[l].rows || g[l].cols != file.model.geometry[l].cols)
-      fail("'", o.data, "': layer ", l, " is ", g[l].rows, "x", g[l].cols, " cells but '", o.config, "' expects ",
-           file.model.geometry[l].rows, "x", file.model.geometry[l].cols);
+  // The showers' calorimeter must be the model's.
+  const auto check_geometry = [&](const ShowersReader& showers, const std::string& path) {
+    const std::vector<LayerGeometry>& g = showers.geometry();
+    if (g.size() != file.model.geometry.size())
+      fail("'", path, "' has ", g.size(), " calorimeter layers but '", o.config, "' describes ",
+           file.model.geometry.size());
+    for (size_t l = 0; l < g.size(); ++l)
+      if (g[l].rows != file.model.geometry[l].rows || g[l].cols != file.model.geometry[l].cols)
+        fail("'", path, "': layer ", l, " is ", g[l].rows, "x", g[l].cols, " cells but '", o.config, "' expects ",
+             file.model.geometry[l].rows, "x", file.model.geometry[l].cols);
+  };
+  check_geometry(reader, o.data);
   const ShowerBatch data = reader.read(0, n);
 
   // Shapes of held-out reference showers, to see training move towards them.
   ShowerBatch reference;
   if (!o.reference.empty()) {
     const ShowersReader ref(o.reference);
+    check_geometry(ref, o.reference);
+    if (ref.size() == 0) fail("'", o.reference, "' holds no showers");
     reference = ref.read(0, std::min(o.reference_showers, ref.size()));
   }
 

@@ -31,5 +31,12 @@ void add_threads_option(CLI::App& command, int& threads);
 void apply_threads(int threads);
 // Accepts whole numbers >= 1, with a plain message otherwise.
 extern const CLI::Validator kPositiveCount;
+// Accepts counts of events or showers from 1 to kMaxSampleCount: more than a
+// file could hold on any disk (a jetimg events file needs about a kilobyte an
+// event), refused at once rather than left running.
+constexpr int64_t kMaxSampleCount = 10000000000;
+extern const CLI::Validator kSampleCount;
+// Accepts numbers in [lo, hi] (NaN is not one, unlike with CLI::Range).
+CLI::Validator finite_range(double lo, double hi);
 
 }  // namespace jetimg::app

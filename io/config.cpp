@@ -5,6 +5,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <vector>
 
 #include "core/error.h"
 
@@ -21,17 +22,27 @@ const char* type_name(const Json& v) {
 }
 
 // Parses with a callback that refuses nesting deeper than kMaxJsonDepth
-// before the parser descends further.
+// before the parser descends further, and keeps the keys on the way to the
+// current value, so that an error names the key ("jets.R") as well as the
+// position.
 template <typename Input>
 Json parse_bounded(Input&& input, const std::string& where) {
-  const auto depth_check = [&](int depth, Json::parse_event_t, Json&) {
+  std::vector<std::string> keys;  // keys[d - 1]: the key at depth d ("" inside lists)
+  const auto callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
     if (depth > kMaxJsonDepth) fail(where, " nests deeper than ", kMaxJsonDepth, " levels");
+    if (event == Json::parse_event_t::key) {
+      keys.resize(static_cast<size_t>(depth));
+      keys.back() = parsed.get<std::string>();
+    }
     return true;
   };
   try {
-    return Json::parse(std::forward<Input>(input), depth_check);
-  } catch (const Json::parse_error& e) {
-    fail(where, " is not valid JSON: ", e.what());
+    return Json::parse(std::forward<Input>(input), callback);
+  } catch (const Json::exception& e) {  // syntax errors, and numbers out of range such as 1e999
+    std::string key;
+    for (const std::string& k : keys)
+      if (!k.empty()) key += (key.empty() ? "" : ".") + k;
+    fail(where, " is not valid JSON", key.empty() ? "" : " at '" + key + "'", ": ", e.what());
   }
 }
 

@@ -89,7 +89,8 @@ RunConfig load_run_config(const std::string& path) {
   ConfigSection top(json, path, "");
   top.optional("seed", run.seed);
   top.optional("events_per_sample", run.events_per_sample);
-  if (run.events_per_sample <= 0) fail(path, ": 'events_per_sample' must be > 0, got ", run.events_per_sample);
+  if (run.events_per_sample <= 0 || run.events_per_sample > kMaxDemoEvents)
+    fail(path, ": 'events_per_sample' must be in [1, ", kMaxDemoEvents, "], got ", run.events_per_sample);
 
   // Check the generator keys now (against a throw-away config), apply per process later.
   ConfigSection generator = top.section("generator");

@@ -14,9 +14,13 @@
 
 namespace jetimg {
 
+// The demo holds its images in memory to train on them: at most this many
+// events per sample.
+constexpr int64_t kMaxDemoEvents = 10000000;
+
 struct RunConfig {
   uint64_t seed = 1;
-  int64_t events_per_sample = 20000;  // demo: events generated per sample
+  int64_t events_per_sample = 20000;  // demo: events generated per sample (at most kMaxDemoEvents)
   // Per-process generator settings start from GeneratorConfig::defaults(process);
   // keys given here override them for every process.
   Json generator_overrides = Json::object();

@@ -161,6 +161,8 @@ CaloGanConfig CaloGanConfig::from_json(const Json& json, const std::string& file
   positive("mbd_features", c.mbd_features);
   positive("mbd_dims", c.mbd_dims);
   if (!(c.leaky_slope >= 0 && c.leaky_slope <= 1)) fail(file, ": 'model.leaky_slope' must be in [0, 1], got ", c.leaky_slope);
+  if (!(c.bn_momentum >= 0 && c.bn_momentum <= 1)) fail(file, ": 'model.bn_momentum' must be in [0, 1], got ", c.bn_momentum);
+  if (!(c.bn_epsilon > 0 && c.bn_epsilon <= 1)) fail(file, ": 'model.bn_epsilon' must be in (0, 1], got ", c.bn_epsilon);
   if (c.attention) {
     for (size_t l = 1; l < c.geometry.size(); ++l) {
       const LayerGeometry &a = c.geometry[l - 1], &b = c.geometry[l];

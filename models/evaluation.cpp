@@ -63,6 +63,9 @@ ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const 
   for (const auto& [path, label] : {std::pair<std::string, int32_t>{signal, 1}, {background, 0}}) {
     const ImagesReader reader(path);
     if (reader.size() == 0) fail("'", path, "' holds no images");
+    if (!reader.has_tau())
+      fail("'", path, "' holds no tau21 (an images file of version 1), which the mass + tau21 baseline needs; "
+           "make the images again with jetimg preprocess");
     const Predictions p = predict(ctx, checkpoint, path, batch, on_batch);
     if (p.images != reader.size()) fail("'", path, "': scored ", p.images, " of ", reader.size(), " images");
     const ImageAux aux = reader.read_aux(0, reader.size());

@@ -131,12 +131,13 @@ std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const Sample
 
 Sequential::Sequential(Context& ctx, const Json& layers, const SampleShape& input_shape, const std::string& file)
     : input_shape_(input_shape), output_shape_(input_shape) {
-  if (!layers.is_array()) fail(file, ": 'layers' must be a list of layer configs, got ", layers.dump());
   if (input_shape.empty() || input_shape.size() > 3)
     fail(file, ": 'input_shape' must have 1 to 3 dimensions (one sample), got ", shape_string(input_shape));
   for (int64_t d : input_shape)
     if (d < 1) fail(file, ": 'input_shape' must be positive, got ", shape_string(input_shape));
   checked_sample_values(input_shape, file + ": 'input_shape'");
+  if (!layers.is_array() || layers.empty())
+    fail(file, ": 'layers' must be a list of one or more layer configs, got ", layers.dump());
   for (size_t i = 0; i < layers.size(); ++i) {
     const std::string path = "layers[" + std::to_string(i) + "]";
     layers_.push_back(make_layer(ctx, layers[i], output_shape_, file, path));

@@ -41,17 +41,6 @@ void check_input_fits(const Sequential& net, const LabelledImages& data) {
          " but the network expects input_shape ", shape_string(net.input_shape()));
 }
 
-void check_loss_fits(const Sequential& net, const std::string& loss) {
-  const SampleShape& out = net.output_shape();
-  if (loss == "categorical_crossentropy") {
-    if (out.size() != 1 || out[0] < 2)
-      fail("loss 'categorical_crossentropy' needs one logit per class (output (C), C >= 2), but the network gives ",
-           shape_string(out));
-  } else if (out != SampleShape{1}) {
-    fail("loss '", loss, "' needs one output per image, but the network gives ", shape_string(out),
-         (loss == "binary_crossentropy" ? " (end with {\"type\": \"dense\", \"units\": 1})" : ""));
-  }
-}
 
 double loss_of(Context& ctx, const std::string& loss, const Tensor& out, const Tensor& labels, const Tensor& weights,
                Tensor* grad) {
@@ -153,7 +142,7 @@ TrainConfig TrainConfig::from_json(const Json& json, const std::string& file) {
   if (c.batch_size < 1 || c.batch_size > kMaxBatch)
     fail(file, ": 'batch_size' must be in [1, ", kMaxBatch, "], got ", c.batch_size);
   if (!(c.lr > 0) || !std::isfinite(c.lr)) fail(file, ": 'lr' must be a positive number, got ", c.lr);
-  if (!(c.clip >= 0)) fail(file, ": 'clip' must be >= 0 (0: no clipping), got ", c.clip);
+  if (!(c.clip >= 0) || std::isinf(c.clip)) fail(file, ": 'clip' must be a number >= 0 (0: no clipping), got ", c.clip);
   if (!(c.validation_fraction > 0 && c.validation_fraction < 1))
     fail(file, ": 'validation_fraction' must be in (0, 1), got ", c.validation_fraction);
   if (c.patience < 0) fail(file, ": 'patience' must be >= 0 (0: never stop early), got ", c.patience);
@@ -187,6 +176,18 @@ EpochRecord EpochRecord::from_json(const Json& json) {
 
 // --- training ----------------------------------------------------------------------
 
+void check_loss_fits(const SampleShape& out, const std::string& loss, const std::string& network,
+                     const std::string& config) {
+  if (loss == "categorical_crossentropy") {
+    if (out.size() != 1 || out[0] < 2)
+      fail(config, ": loss 'categorical_crossentropy' needs one logit per class (output (C), C >= 2), but the network ",
+           network, " gives ", shape_string(out));
+  } else if (out != SampleShape{1}) {
+    fail(config, ": loss '", loss, "' needs one output per image, but the network ", network, " gives ",
+         shape_string(out), (loss == "binary_crossentropy" ? " (end with {\"type\": \"dense\", \"units\": 1})" : ""));
+  }
+}
+
 const std::vector<std::string> kTaggerRunFiles = {"best.h5", "last.h5", "log.csv"};
 
 TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, const TrainConfig& config,
@@ -208,9 +209,7 @@ TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, con
   state.optimiser = optimiser->config();
   state.train_config = config.to_json();
   check_input_fits(net, data);
-  check_loss_fits(net, config.loss);
-  if (config.loss == "categorical_crossentropy" && net.output_shape()[0] < 2)
-    fail("loss 'categorical_crossentropy' needs at least two classes");
+  check_loss_fits(net.output_shape(), config.loss, "being trained", "training config");
 
   // The validation split: the same images for a given seed, resumed or not.
   const std::vector<int64_t> all = seeded_permutation(data.size(), config.seed, kSplitStream);

@@ -79,6 +79,13 @@ struct TrainResult {
   std::string best_checkpoint;
 };
 
+// Whether a network of one-sample output shape `out` fits the loss: one
+// logit for binary cross-entropy and the regressions, one per class for
+// categorical cross-entropy. The Error names `config` (where the loss was
+// set) and `network`.
+void check_loss_fits(const SampleShape& out, const std::string& loss, const std::string& network,
+                     const std::string& config);
+
 // Trains `net` (built on ctx's device from the config's seed, or to be
 // loaded from options.resume) on `data`. Bad input — images that do not fit
 // the network, a loss that does not fit its output, non-finite pixels, a

@@ -177,23 +177,30 @@ GeneratorConfig GeneratorConfig::defaults(Process process) {
 }
 
 void GeneratorConfig::validate() const {
-  if (!(pt_min > 0 && pt_max > pt_min && pt_max <= kMaxGeneratorPt))
-    fail("generator: need 0 < pt_min < pt_max <= ", kMaxGeneratorPt, " GeV, got [", pt_min, ", ", pt_max, "]");
-  if (!(rapidity_max > 0 && rapidity_max <= 10)) fail("generator: rapidity_max must be in (0, 10], got ", rapidity_max);
-  if (!(gluon_fraction >= 0 && gluon_fraction <= 1)) fail("generator: gluon_fraction must be in [0, 1], got ", gluon_fraction);
-  if (!(qcd_max_angle > 0 && qcd_max_angle <= kPi)) fail("generator: qcd_max_angle must be in (0, π], got ", qcd_max_angle);
-  if (!(shower.cutoff >= 0.3)) fail("generator: shower cutoff must be >= 0.3 GeV (αs must stay perturbative), got ", shower.cutoff);
-  if (!(shower.alpha_s_mz > 0.05 && shower.alpha_s_mz < 0.2)) fail("generator: alpha_s_mz must be in (0.05, 0.2), got ", shower.alpha_s_mz);
-  if (shower.flavours < 1 || shower.flavours > 5) fail("generator: flavours must be 1..5, got ", shower.flavours);
-  if (!(w_mass > 0 && w_width > 0 && top_mass > w_mass + 1 && top_width > 0)) fail("generator: masses and widths must be positive with top_mass > w_mass");
-  if (!(ue_density >= 0 && ue_mean_pt > 0 && ue_eta_max > 0)) fail("generator: underlying-event parameters must be positive");
-  if (!(ue_density <= kMaxUeDensity)) fail("generator: ue_density must be at most ", kMaxUeDensity, ", got ", ue_density);
-  if (!(ue_mean_pt <= 100 && ue_eta_max <= 10))
-    fail("generator: ue_mean_pt must be at most 100 GeV and ue_eta_max at most 10, got ", ue_mean_pt, " and ", ue_eta_max);
-  if (!(tower_size > 0.01 && tower_size < 1 && tower_eta_max > 0 && tower_eta_max <= 10 && tower_stochastic >= 0 &&
-        tower_stochastic <= 10 && tower_constant >= 0 && tower_constant <= 1))
-    fail("generator: tower parameters out of range (tower_size in (0.01, 1), tower_eta_max in (0, 10], "
-         "tower_stochastic in [0, 10], tower_constant in [0, 1])");
+  // Each setting in its range, named by its key in the run config's 'generator' section.
+  const auto need = [](bool ok, const char* key, const char* range, double value) {
+    if (!ok) fail("generator: '", key, "' must be ", range, ", got ", value);
+  };
+  need(pt_min > 0, "pt_min", "> 0 GeV", pt_min);
+  need(pt_max > pt_min && pt_max <= kMaxGeneratorPt, "pt_max", "above pt_min and at most 100000 GeV", pt_max);
+  need(rapidity_max > 0 && rapidity_max <= 10, "rapidity_max", "in (0, 10]", rapidity_max);
+  need(gluon_fraction >= 0 && gluon_fraction <= 1, "gluon_fraction", "in [0, 1]", gluon_fraction);
+  need(qcd_max_angle > 0 && qcd_max_angle <= kPi, "qcd_max_angle", "in (0, pi]", qcd_max_angle);
+  need(shower.cutoff >= 0.3 && shower.cutoff <= 1000, "shower_cutoff",
+       "in [0.3, 1000] GeV (alpha_s must stay perturbative)", shower.cutoff);
+  need(shower.alpha_s_mz > 0.05 && shower.alpha_s_mz < 0.2, "alpha_s_mz", "in (0.05, 0.2)", shower.alpha_s_mz);
+  need(shower.flavours >= 1 && shower.flavours <= 5, "flavours", "in 1..5", shower.flavours);
+  need(w_mass > 0 && w_mass < 1000, "w_mass", "in (0, 1000) GeV", w_mass);
+  need(w_width > 0 && w_width < w_mass, "w_width", "in (0, w_mass)", w_width);
+  need(top_mass > w_mass + 1 && top_mass < 1000, "top_mass", "above w_mass + 1 GeV and below 1000 GeV", top_mass);
+  need(top_width > 0 && top_width < top_mass - w_mass, "top_width", "in (0, top_mass - w_mass)", top_width);
+  need(ue_density >= 0 && ue_density <= kMaxUeDensity, "ue_density", "in [0, 500] per unit area", ue_density);
+  need(ue_mean_pt > 0 && ue_mean_pt <= 100, "ue_mean_pt", "in (0, 100] GeV", ue_mean_pt);
+  need(ue_eta_max > 0 && ue_eta_max <= 10, "ue_eta_max", "in (0, 10]", ue_eta_max);
+  need(tower_size > 0.01 && tower_size < 1, "tower_size", "in (0.01, 1)", tower_size);
+  need(tower_eta_max > 0 && tower_eta_max <= 10, "tower_eta_max", "in (0, 10]", tower_eta_max);
+  need(tower_stochastic >= 0 && tower_stochastic <= 10, "tower_stochastic", "in [0, 10]", tower_stochastic);
+  need(tower_constant >= 0 && tower_constant <= 1, "tower_constant", "in [0, 1]", tower_constant);
 }
 
 Event generate_event(const GeneratorConfig& config, uint64_t seed, uint64_t index) {

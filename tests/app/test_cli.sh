@@ -268,7 +268,7 @@ expect_fail "no showers" "--n" "$jetimg" simulate --particle e+ --n 0 -o "$work/
 expect_fail "unknown showers layout" "--layout" "$jetimg" simulate --particle e+ --n 5 --layout geant4 -o "$work/bad_showers.h5"
 expect_fail "unknown particle" "unknown particle 'mu-' (expected e+, gamma or pi+)" "$jetimg" simulate --particle mu- --n 5 -o "$work/bad_showers.h5"
 expect_fail "energy not a number" "--energy 'lots': expected a number of GeV" "$jetimg" simulate --particle e+ --energy lots --n 5 -o "$work/bad_showers.h5"
-expect_fail "negative energy" "energies must be positive" "$jetimg" simulate --particle e+ --energy 0-10 --n 5 -o "$work/bad_showers.h5"
+expect_fail "negative energy" "energies must be in (0, 10000] GeV" "$jetimg" simulate --particle e+ --energy 0-10 --n 5 -o "$work/bad_showers.h5"
 [ -e "$work/bad_showers.h5" ] && { echo "FAIL: a failed simulate wrote its output"; failures=$((failures + 1)); }
 echo "keep me" >"$work/old_showers.h5"
 expect_fail "failed simulate keeps the old file" "unknown particle" "$jetimg" simulate --particle x --n 5 -o "$work/old_showers.h5"

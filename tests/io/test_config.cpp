@@ -68,7 +68,20 @@ TEST(RunConfig, ErrorsNameTheFileAndTheKey) {
 
   message = testing::error_message_of([&] { load_run_config(testing::write_text_file(dir, "e.json", R"({"generator": {"pt_min": 400, "pt_max": 300}})")); });
   EXPECT_NE(message.find("e.json"), std::string::npos) << message;
-  EXPECT_NE(message.find("pt_min < pt_max"), std::string::npos) << message;
+  EXPECT_NE(message.find("'pt_max' must be above pt_min"), std::string::npos) << message;
+  // Each generator setting is named by its key.
+  message = testing::error_message_of(
+      [&] { load_run_config(testing::write_text_file(dir, "w.json", R"({"generator": {"w_width": -1}})")); });
+  EXPECT_NE(message.find("w.json: generator: 'w_width' must be in (0, w_mass), got -1"), std::string::npos) << message;
+  // A number JSON cannot hold as a double is a syntax error of the file.
+  message = testing::error_message_of(
+      [&] { load_run_config(testing::write_text_file(dir, "big.json", R"({"jets": {"R": 1e999}})")); });
+  EXPECT_NE(message.find("big.json' is not valid JSON"), std::string::npos) << message;
+  // Nesting deeper than any config needs is refused before it can exhaust the stack.
+  message = testing::error_message_of([&] {
+    load_run_config(testing::write_text_file(dir, "deep.json", std::string(200000, '[') + std::string(200000, ']')));
+  });
+  EXPECT_NE(message.find("deep.json' nests deeper than 64 levels"), std::string::npos) << message;
 
   message = testing::error_message_of([&] { load_run_config(testing::write_text_file(dir, "f.json", R"({"jets": 3})")); });
   EXPECT_NE(message.find("'jets' must be an object"), std::string::npos) << message;
