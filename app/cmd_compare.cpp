@@ -12,7 +12,7 @@
 #include "app/progress.h"
 #include "core/error.h"
 #include "io/atomic_output.h"
-#include "io/config.h"
+#include "core/config.h"
 #include "io/plot_png.h"
 #include "io/showers_file.h"
 #include "physics/shower_shapes.h"

@@ -10,7 +10,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "io/atomic_output.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "io/hdf5.h"
 #include "io/images_file.h"
 #include "models/onnx_export.h"

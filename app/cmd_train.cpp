@@ -9,7 +9,7 @@
 #include "app/progress.h"
 #include "core/device.h"
 #include "core/error.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "models/trainer.h"
 
 namespace jetimg::app {

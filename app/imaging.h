@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/device.h"
-#include "io/config.h"
+#include "core/config.h"
 #include "io/preprocess_config.h"
 
 namespace jetimg::app {

@@ -1,4 +1,4 @@
-#include "io/config.h"
+#include "core/config.h"
 
 #include <cstdint>
 #include <filesystem>

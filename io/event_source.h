@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
+#include "core/config.h"
 #include "physics/event.h"
 
 namespace jetimg {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "io/atomic_output.h"
-#include "io/config.h"
+#include "core/config.h"
 #include "io/hdf5.h"
 #include "physics/event.h"
 

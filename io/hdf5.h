@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
+#include "core/config.h"
 
 namespace jetimg::h5 {
 

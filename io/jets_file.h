@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "io/atomic_output.h"
-#include "io/config.h"
+#include "core/config.h"
 #include "io/hdf5.h"
 #include "physics/jets.h"
 

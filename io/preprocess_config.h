@@ -23,7 +23,7 @@
 #include <string>
 
 #include "core/preprocess.h"
-#include "io/config.h"
+#include "core/config.h"
 #include "io/jet_batch.h"
 
 namespace jetimg {

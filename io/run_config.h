@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "io/config.h"
+#include "core/config.h"
 #include "physics/generator.h"
 #include "physics/jets.h"
 

@@ -11,14 +11,6 @@
 
 namespace jetimg {
 
-std::vector<LayerGeometry> calogan_geometry() { return {{3, 96}, {12, 12}, {12, 6}}; }
-
-std::vector<LayerGeometry> ShowerBatch::geometry() const {
-  std::vector<LayerGeometry> g;
-  for (const Tensor& layer : layers) g.push_back({static_cast<int>(layer.dim(1)), static_cast<int>(layer.dim(2))});
-  return g;
-}
-
 namespace {
 
 std::string layer_name(size_t i) { return "layer_" + std::to_string(i); }

@@ -25,31 +25,11 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
 #include "core/tensor.h"
-#include "io/config.h"
+#include "physics/calo_showers.h"
 
 namespace jetimg {
-
-// The CaloGAN calorimeter's cell grid per layer (rows = η-like, cols = φ-like
-// as the published data lays them out: layer_0 is (3, 96)).
-struct LayerGeometry {
-  int rows = 0, cols = 0;
-  int64_t cells() const { return int64_t(rows) * cols; }
-};
-std::vector<LayerGeometry> calogan_geometry();  // {3,96}, {12,12}, {12,6}
-
-// Bounds for shower files of any geometry: the CaloChallenge's largest has
-// 45 layers and 40 500 voxels in all.
-constexpr size_t kMaxShowerLayers = 64;
-constexpr uint64_t kMaxCellsPerLayer = uint64_t{1} << 20;
-
-struct ShowerBatch {
-  Tensor energy;              // (N, 1) incident energy, GeV
-  std::vector<Tensor> layers;  // per layer (N, rows, cols), MeV
-  Tensor overflow;            // (N, layers) MeV (zeros when the source has none)
-  int64_t size() const { return energy.defined() ? energy.dim(0) : 0; }
-  std::vector<LayerGeometry> geometry() const;
-};
 
 // Reads showers [begin, begin + count) of a CaloGAN or CaloChallenge file
 // (the layout is detected; count < 0: to the end). Errors name the file and

@@ -42,7 +42,7 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
+#include "core/config.h"
 #include "io/showers_file.h"
 #include "models/sequential.h"
 

@@ -1,4 +1,4 @@
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 
 #include <cmath>
 #include <cstdio>

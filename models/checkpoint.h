@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
+#include "core/config.h"
 #include "io/hdf5.h"
 
 namespace jetimg {

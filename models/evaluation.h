@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
+#include "core/config.h"
 #include "models/metrics.h"
 
 namespace jetimg {

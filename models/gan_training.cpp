@@ -15,7 +15,7 @@
 #include "core/tensor.h"
 #include "core/train_ops.h"
 #include "io/atomic_output.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "io/hdf5.h"
 #include "io/outputs.h"
 #include "models/optimiser.h"

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
+#include "core/config.h"
 #include "io/showers_file.h"
 #include "models/calogan.h"
 #include "models/optimiser.h"

@@ -14,7 +14,7 @@
 #include "core/ops.h"
 #include "core/train_ops.h"
 #include "io/atomic_output.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "io/hdf5.h"
 #include "io/outputs.h"
 #include "models/init.h"

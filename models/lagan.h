@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
+#include "core/config.h"
 #include "models/optimiser.h"
 #include "models/sequential.h"
 #include "models/training_data.h"

@@ -14,7 +14,7 @@
 
 #include "core/context.h"
 #include "core/tensor.h"
-#include "io/config.h"
+#include "core/config.h"
 
 namespace jetimg {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "io/config.h"
+#include "core/config.h"
 
 namespace jetimg {
 

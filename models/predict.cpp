@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "core/nn_ops.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "io/images_file.h"
 
 namespace jetimg {

@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "core/train_ops.h"
 #include "io/atomic_output.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "io/outputs.h"
 
 namespace jetimg {

@@ -42,8 +42,8 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
-#include "io/showers_file.h"
+#include "core/config.h"
+#include "physics/calo_showers.h"
 
 namespace jetimg {
 

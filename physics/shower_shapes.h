@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "io/showers_file.h"
+#include "physics/calo_showers.h"
 #include "physics/sample_distances.h"
 
 namespace jetimg {

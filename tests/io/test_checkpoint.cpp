@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/ops.h"
 #include "core/train_ops.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "io/hdf5.h"
 #include "models/optimiser.h"
 #include "models/sequential.h"

@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "models/conv_layers.h"
 #include "models/sequential.h"
 #include "tests/gradcheck.h"

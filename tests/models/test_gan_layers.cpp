@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/gan_ops.h"
 #include "core/ops.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "models/gan_layers.h"
 #include "models/sequential.h"
 #include "tests/gradcheck.h"

@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
-#include "io/checkpoint.h"
+#include "models/checkpoint.h"
 #include "io/images_file.h"
 #include "models/predict.h"
 #include "models/trainer.h"
