@@ -45,6 +45,8 @@ std::string write_text_file(const std::string& dir, const std::string& name, con
 
 std::string shared_data(const std::string& file) { return std::string(JETIMG_SHARED_DATA_DIR) + "/" + file; }
 
+std::string test_data(const std::string& file) { return std::string(JETIMG_TEST_DATA_DIR) + "/" + file; }
+
 }  // namespace jetimg::testing
 
 namespace {

@@ -78,4 +78,7 @@ std::string error_message_of(F&& f) {
 // ../shared/data (real event files) and the fastjet-examples data directory.
 std::string shared_data(const std::string& file);
 
+// tests/data (fixtures committed with the project, e.g. pythia/w_pythia8.hepmc3.gz).
+std::string test_data(const std::string& file);
+
 }  // namespace jetimg::testing

@@ -357,5 +357,36 @@ expect_ok "train-lagan resumed for a third epoch" "$jetimg" train-lagan --signal
 [ "$(wc -l <"$work/lagan/log.csv")" -eq 4 ] || { echo "FAIL: train-lagan --resume log"; cat "$work/lagan/log.csv"; failures=$((failures + 1)); }
 expect_fail "train-lagan on 40x40 images" "25x25" "$jetimg" train-lagan --signal "$work/w_top.h5" --background "$work/w_top.h5" --config "$work/lagan_tiny.json" -o "$work/lagan_bad" --device cpu
 
+# HepMC output: generate writes HepMC3 (.hepmc3, .hepmc) or HepMC2 (.hepmc2,
+# --format) that cluster reads back to the same jets as the events file; .gz is refused.
+expect_ok "generate as an events file" "$jetimg" generate --process w --events 20 --seed 5 -o "$work/hm.h5"
+expect_ok "cluster the events file" "$jetimg" cluster "$work/hm.h5" -o "$work/hm_jets.h5"
+kept_h5=$(grep -o "kept [0-9]* jets" "$work/out.txt")
+for version in 3 2; do
+  expect_ok "generate HepMC$version" "$jetimg" generate --process w --events 20 --seed 5 -o "$work/hm.hepmc$version"
+  grep -q "^generated 20 w events .*-> $work/hm.hepmc$version (HepMC$version)$" "$work/out.txt" ||
+    { echo "FAIL: generate HepMC$version summary"; cat "$work/out.txt"; failures=$((failures + 1)); }
+  expect_ok "cluster HepMC$version" "$jetimg" cluster "$work/hm.hepmc$version" --label 1 -o "$work/hm_jets$version.h5"
+  { grep -q "input (hepmc$version): read 20 events, skipped 0" "$work/out.txt" && grep -q "$kept_h5" "$work/out.txt"; } ||
+    { echo "FAIL: HepMC$version clusters like the events file ($kept_h5)"; cat "$work/out.txt"; failures=$((failures + 1)); }
+done
+[ "$(sed -n 2p "$work/hm.hepmc3")" = "HepMC::Asciiv3-START_EVENT_LISTING" ] || { echo "FAIL: .hepmc3 is not HepMC3"; failures=$((failures + 1)); }
+[ "$(sed -n 2p "$work/hm.hepmc2")" = "HepMC::IO_GenEvent-START_EVENT_LISTING" ] || { echo "FAIL: .hepmc2 is not HepMC2"; failures=$((failures + 1)); }
+expect_ok "generate HepMC2 by --format" "$jetimg" generate --process qcd --events 5 --format hepmc2 -o "$work/hm_qcd.dat"
+[ "$(sed -n 2p "$work/hm_qcd.dat")" = "HepMC::IO_GenEvent-START_EVENT_LISTING" ] || { echo "FAIL: --format hepmc2"; failures=$((failures + 1)); }
+expect_fail "gzip HepMC output" "hm.hepmc.gz': gzip-compressed HepMC output is not supported" "$jetimg" generate --process w --events 20 -o "$work/hm.hepmc.gz"
+expect_fail "gzip HepMC output from Pythia" "hm.hepmc3.gz': gzip-compressed HepMC output is not supported" "$jetimg" generate --generator pythia --process w --events 2 -o "$work/hm.hepmc3.gz"
+expect_fail "HepMC named like HDF5" "readers take a name ending in .h5 for HDF5" "$jetimg" generate --process w --events 2 --format hepmc3 -o "$work/hm_bad.h5"
+expect_fail "HepMC into a missing directory" "no/dir/x.hepmc3': directory" "$jetimg" generate --process w --events 2 -o "$work/no/dir/x.hepmc3"
+for f in hm.hepmc.gz hm.hepmc3.gz hm_bad.h5; do
+  [ -e "$work/$f" ] && { echo "FAIL: a refused generate wrote $f"; failures=$((failures + 1)); }
+done
+[ "$(find "$work" -maxdepth 1 -name 'hm*.tmp-*' | wc -l)" -eq 0 ] || { echo "FAIL: HepMC temporary files left"; failures=$((failures + 1)); }
+if "$source_dir/.venv/bin/python" -c 'import pythia8mc' >/dev/null 2>&1; then
+  expect_ok "generate Pythia HepMC2" "$jetimg" generate --generator pythia --process w --events 3 --seed 7 -o "$work/py.hepmc2"
+  expect_ok "cluster Pythia HepMC2" "$jetimg" cluster "$work/py.hepmc2" --label 1 -o "$work/py_jets.h5"
+  grep -q "input (hepmc2): read 3 events, skipped 0" "$work/out.txt" || { echo "FAIL: Pythia HepMC2 read back"; cat "$work/out.txt"; failures=$((failures + 1)); }
+fi
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
