@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   jetimg::app::add_train_lagan_command(app);
   jetimg::app::add_demo_command(app);
   jetimg::app::add_compare_command(app);
+  jetimg::app::add_layers_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,9 +8,6 @@
 
 namespace jetimg {
 
-const char* const kImageLayerTypes =
-    "conv2d, locally_connected2d, max_pool2d, avg_pool2d, up_sampling2d, zero_padding2d";
-
 namespace {
 
 // One sample's image shape (C, H, W) with a batch of one in front.

@@ -2,19 +2,9 @@
 // images (N, C, H, W); a network whose images have no channel dimension
 // starts with input_shape [1, H, W] (or a reshape layer).
 //
-// Config keys (defaults in brackets; a pair is an integer or [h, w]):
-//   conv2d              filters, kernel_size (pair), strides (pair) [1],
-//                       padding "valid"|"same" [valid], activation [linear],
-//                       slope (leaky_relu) [0.2], init [glorot_uniform],
-//                       use_bias [true], bias_init [0]
-//   locally_connected2d filters, kernel_size, strides [1], activation,
-//                       slope, init, use_bias, bias_init (valid padding
-//                       only, as in Keras)
-//   max_pool2d,
-//   avg_pool2d          pool_size (pair) [2], strides (pair) [pool_size]
-//   up_sampling2d       size (pair) [2]  (nearest neighbour)
-//   zero_padding2d      padding [1]: an integer (all sides), [h, w]
-//                       (symmetric) or [[top, bottom], [left, right]]
+// Config keys and defaults are registered in conv_layer_configs.cpp
+// (models/layer_registry.h; `jetimg layers` prints them). A window pair is an
+// integer or [h, w]; locally_connected2d has valid padding only, as in Keras.
 // 'same' padding is TensorFlow's: ceil(in / stride) outputs, one more row or
 // column of padding after than before for even kernels.
 //
@@ -150,15 +140,5 @@ class ZeroPadding2D : public Layer {
   ZeroPadding2dParams params_;
   Tensor x_, y_, dx_;
 };
-
-// The image layer of `type` from its config, or nullptr when `type` is not
-// one of them. Reads every key through `s` (the caller's strict section,
-// whose "type" is already read) and finishes it. Errors name the file and
-// the key path.
-std::unique_ptr<Layer> make_image_layer(Context& ctx, const std::string& type, ConfigSection& s, const Json& config,
-                                        const SampleShape& input, const std::string& file, const std::string& path);
-
-// The image layer types, for the factory's list of known types.
-extern const char* const kImageLayerTypes;
 
 }  // namespace jetimg

@@ -1,5 +1,7 @@
 #include "models/gan_layers.h"
 
+#include "models/layer_registry.h"
+
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -9,11 +11,11 @@
 #include "core/gemm.h"
 #include "core/nn_ops.h"
 #include "core/ops.h"
+#include "models/layer_registry.h"
 #include "models/simple_layers.h"
 
 namespace jetimg {
 
-const char* const kGanLayerTypes = "minibatch_discrimination, inpainting_attention";
 
 namespace {
 
@@ -167,33 +169,20 @@ SampleShape InpaintingAttention::output_shape(const SampleShape& input) const {
   return {1, input[1], input[2]};
 }
 
-// --- from configs ---------------------------------------------------------------------------------
+// --- registration -------------------------------------------------------------------------------
 
 namespace {
 
-int64_t at_least_one(ConfigSection& s, const std::string& key, int64_t fallback, int64_t most) {
-  int64_t value = fallback;
-  s.optional(key, value, int64_t{1}, most);
-  return value;
-}
+Init init_of(const LayerArgs& a) { return parse_init(a.text("init"), a.where("init")); }
 
-Init read_init(ConfigSection& s, const std::string& file, const std::string& path) {
-  std::string name = "glorot_uniform";
-  s.optional("init", name);
-  return parse_init(name, file + ": '" + path + ".init'");
-}
-
-// A number or a non-empty list of numbers, each finite as a float.
-std::vector<float> read_numbers(ConfigSection& s, const Json& config, const std::string& key, const std::string& file,
-                                const std::string& path) {
-  s.accept(key);
-  if (!config.contains(key)) return {};
-  const Json& v = config[key];
+// A number or a non-empty list of numbers, each finite as a float (empty: absent).
+std::vector<float> numbers(const LayerArgs& a, const std::string& key) {
+  if (!a.given(key)) return {};
+  const Json& v = a.value(key);
   std::vector<float> values;
   const auto add = [&](const Json& e) {
     if (!e.is_number() || !(std::fabs(e.get<double>()) <= std::numeric_limits<float>::max()))
-      fail(file, ": '", path, ".", key, "' must be a number or a list of numbers, each finite as a float, got ",
-           v.dump());
+      a.bad(key, "a number or a list of numbers, each finite as a float");
     values.push_back(static_cast<float>(e.get<double>()));
   };
   if (v.is_array() && !v.empty()) {
@@ -204,47 +193,51 @@ std::vector<float> read_numbers(ConfigSection& s, const Json& config, const std:
   return values;
 }
 
-std::unique_ptr<Layer> build(Context& ctx, const std::string& type, ConfigSection& s, const Json& config,
-                             const SampleShape& input, const std::string& file, const std::string& path) {
-  if (type == "minibatch_discrimination") {
-    const int64_t features = at_least_one(s, "features", 10, kMaxLayerUnits);
-    const int64_t dims = at_least_one(s, "dims", 10, kMaxLayerUnits);
-    std::string name = "tanh";
-    s.optional("activation", name);
-    ActivationParams activation{parse_activation(name, file + ": '" + path + ".activation'"), 0.2f};
-    if (activation.kind == ActivationKind::LeakyReLU) s.optional("slope", activation.slope);
-    const Init init = read_init(s, file, path);
-    bool use_bias = true;
-    s.optional("use_bias", use_bias);
-    s.finish();
-    if (input.size() != 1)
-      fail(file, ": '", path, "' (minibatch_discrimination) needs flat inputs, but gets ", shape_string(input),
-           "; put {\"type\": \"flatten\"} before it");
-    return std::make_unique<MinibatchDiscrimination>(ctx, input[0], features, dims, activation, init, use_bias);
-  }
-  if (type == "inpainting_attention") {
-    int64_t kernel = at_least_one(s, "kernel_size", 3, kMaxWindow);
-    if (kernel % 2 == 0)
-      fail(file, ": '", path, ".kernel_size' must be odd, got ", kernel);
-    std::vector<float> bias_init = read_numbers(s, config, "bias_init", file, path);
-    const Init init = read_init(s, file, path);
-    s.finish();
-    return std::make_unique<InpaintingAttention>(ctx, input, static_cast<int>(kernel), std::move(bias_init), init);
-  }
-  return nullptr;
-}
-
 }  // namespace
 
-std::unique_ptr<Layer> make_gan_layer(Context& ctx, const std::string& type, ConfigSection& s, const Json& config,
-                                      const SampleShape& input, const std::string& file, const std::string& path) {
-  try {
-    return build(ctx, type, s, config, input, file, path);
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    if (message.rfind(file + ":", 0) == 0) throw;  // already names the file and the key
-    fail(file, ": '", path, "' (", type, "): ", message);
-  }
+void register_gan_layers() {
+  register_layer(
+      {"minibatch_discrimination", "gan",
+       "minibatch discrimination (Salimans et al.): features comparing each sample with the rest of its batch; "
+       "flat inputs (in) -> (features)",
+       {{"features", 10, "kernels F, 1 to 65536"},
+        {"dims", 10, "dimensions V of each kernel's space, 1 to 65536"},
+        {"activation", "tanh", "on the output: any dense activation, linear for none"},
+        {"slope", 0.2, "leaky_relu's slope below zero"},
+        {"init", "glorot_uniform", "weight initialiser"},
+        {"use_bias", true, "false: no bias (it cancels in every distance)"}},
+       [](LayerArgs& a) -> std::unique_ptr<Layer> {
+         const int64_t features = a.integer("features", 1, kMaxLayerUnits);
+         const int64_t dims = a.integer("dims", 1, kMaxLayerUnits);
+         ActivationParams activation{parse_activation(a.text("activation"), a.where("activation")), 0.2f};
+         if (activation.kind == ActivationKind::LeakyReLU)
+           activation.slope = static_cast<float>(a.number("slope", 0, 1e6));
+         else if (a.given("slope"))
+           a.unknown("slope");
+         const Init init = init_of(a);
+         const bool use_bias = a.flag("use_bias");
+         if (a.input.size() != 1)
+           fail(a.file(), ": '", a.path(), "' (minibatch_discrimination) needs flat inputs, but gets ",
+                shape_string(a.input), "; put {\"type\": \"flatten\"} before it");
+         return std::make_unique<MinibatchDiscrimination>(a.ctx, a.input[0], features, dims, activation, init,
+                                                          use_bias);
+       },
+       {}});
+  register_layer({"inpainting_attention", "gan",
+                  "CaloGAN's attention between layers: a per-pixel softmax over the channels mixes them; images "
+                  "(C, H, W), C >= 2 -> (1, H, W)",
+                  {{"kernel_size", 3, "odd window of the locally connected logits"},
+                   {"bias_init", nullptr, "start of the logits' bias: a number or one per channel (default 0, "
+                                          "..., 0, -10)"},
+                   {"init", "glorot_uniform", "weight initialiser"}},
+                  [](LayerArgs& a) -> std::unique_ptr<Layer> {
+                    const int64_t kernel = a.integer("kernel_size", 1, kMaxWindow);
+                    if (kernel % 2 == 0) fail(a.where("kernel_size"), " must be odd, got ", kernel);
+                    std::vector<float> bias_init = numbers(a, "bias_init");
+                    return std::make_unique<InpaintingAttention>(a.ctx, a.input, static_cast<int>(kernel),
+                                                                 std::move(bias_init), init_of(a));
+                  },
+                  {}});
 }
 
 }  // namespace jetimg

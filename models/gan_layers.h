@@ -1,14 +1,7 @@
 // Layers of CaloGAN/LAGAN-style networks, over the ops of core/gan_ops.h.
 //
-// Config keys (defaults in brackets):
-//   minibatch_discrimination  features [10], dims [10], activation [tanh]
-//                             (any dense activation; "linear" for none),
-//                             slope (leaky_relu) [0.2], init [glorot_uniform],
-//                             use_bias [true]. Flat inputs (in) -> (features).
-//   inpainting_attention      kernel_size [3] (odd), bias_init [0, ..., 0, -10]
-//                             (a number or one per channel), init
-//                             [glorot_uniform]. Images (C, H, W), C >= 2 ->
-//                             (1, H, W).
+// Config keys and defaults: registered in gan_layers.cpp (models/layer_registry.h;
+// `jetimg layers` prints them).
 //
 // MinibatchDiscrimination (Salimans et al. 2016, as CaloGAN and LAGAN use it):
 //   m = x · weight + bias, viewed as (N, F, V);  y = f(minibatch(m)) : (N, F)
@@ -86,14 +79,5 @@ class InpaintingAttention : public Layer {
   std::unique_ptr<LocallyConnected2D> logits_;
   Tensor x_, h_, y_, dx_, dh_;
 };
-
-// The GAN layer of `type` from its config, or nullptr when `type` is not one
-// of them. Reads every key through `s` (the caller's strict section, whose
-// "type" is already read) and finishes it; errors name the file and the key.
-std::unique_ptr<Layer> make_gan_layer(Context& ctx, const std::string& type, ConfigSection& s, const Json& config,
-                                      const SampleShape& input, const std::string& file, const std::string& path);
-
-// The GAN layer types, for the factory's list of known types.
-extern const char* const kGanLayerTypes;
 
 }  // namespace jetimg

@@ -5,22 +5,8 @@
 // errors naming the file and the key; config() writes the list back complete
 // with defaults, so it rebuilds the same network.
 //
-// Layer types and keys (defaults in brackets):
-//   dense         units, activation [linear] (relu, leaky_relu, sigmoid, tanh,
-//                 linear; fused with the bias), slope [0.2] (leaky_relu only),
-//                 init [glorot_uniform]
-//   maxout_dense  units, pieces, init [glorot_uniform]
-//   relu, sigmoid, tanh, softmax, flatten
-//   leaky_relu    slope [0.2]
-//   dropout       rate
-//   reshape       shape (one sample; one size may be -1)
-//   batch_norm    momentum [0.1] (PyTorch's convention), epsilon [1e-5];
-//                 inputs (F) or (C, H, W)
-//   conv2d, locally_connected2d, max_pool2d, avg_pool2d, up_sampling2d,
-//   zero_padding2d: images (C, H, W), keys in models/conv_layers.h
-//   minibatch_discrimination (flat inputs), inpainting_attention (images):
-//                 keys in models/gan_layers.h
-// init: he_uniform, glorot_uniform, glorot_normal, zeros (biases start at zero).
+// Layer types and their keys: models/layer_registry.h (`jetimg layers` prints
+// them, and docs/configs.md holds that table).
 #pragma once
 
 #include <memory>
@@ -30,11 +16,6 @@
 #include "models/layer.h"
 
 namespace jetimg {
-
-// One layer for inputs of one-sample shape `input`. `file` and `path` name the
-// config in error messages ("w.json: 'layers[2].units' ...").
-std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const SampleShape& input, const std::string& file,
-                                  const std::string& path);
 
 class Sequential {
  public:

@@ -2,6 +2,9 @@
 
 #include "core/error.h"
 #include "core/nn_ops.h"
+#include "models/batchnorm.h"
+#include "models/layer_registry.h"
+#include "models/onnx_graph.h"
 
 namespace jetimg {
 namespace {
@@ -158,6 +161,99 @@ Tensor Reshape::backward(Context&, const Tensor& dy) {
   if (dy.numel() != input_shape_.numel())
     fail("reshape: dy has shape ", dy.shape().str(), " but the input was ", input_shape_.str());
   return dy.view(input_shape_);
+}
+
+}  // namespace jetimg
+
+// --- registration -------------------------------------------------------------
+
+namespace jetimg {
+
+void register_simple_layers() {
+  // The element-wise activations as layers of their own.
+  for (ActivationKind kind : {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid,
+                              ActivationKind::Tanh}) {
+    const bool leaky = kind == ActivationKind::LeakyReLU;
+    LayerType t;
+    t.name = activation_name(kind);
+    t.family = "element-wise";
+    t.summary = leaky ? "y = x above zero, slope · x below" : "y = " + t.name + "(x), element by element";
+    if (leaky) t.keys = {{"slope", 0.2, "slope below zero"}};
+    t.make = [kind, leaky](LayerArgs& a) -> std::unique_ptr<Layer> {
+      ActivationParams p;
+      p.kind = kind;
+      if (leaky) p.slope = static_cast<float>(a.number("slope", 0, 1e6));
+      return std::make_unique<ActivationLayer>(p);
+    };
+    t.onnx = [](OnnxGraph& g, Layer& layer, const std::string& x, const SampleShape&, const std::string& name) {
+      const Json c = layer.config();
+      return g.activation(layer.type(), c.value("slope", 0.2f), x, name);
+    };
+    register_layer(std::move(t));
+  }
+  register_layer({"softmax", "element-wise", "softmax over the last dimension", {},
+                  [](LayerArgs&) -> std::unique_ptr<Layer> { return std::make_unique<SoftmaxLayer>(); },
+                  [](OnnxGraph& g, Layer&, const std::string& x, const SampleShape&, const std::string& name) {
+                    return g.node("Softmax", {x}, name, {OnnxAttribute::integer("axis", -1)});
+                  }});
+  register_layer({"dropout", "element-wise", "training: zero a share `rate` of the inputs, scale the rest by 1/(1 - rate)",
+                  {{"rate", nullptr, "share dropped, in [0, 1)", true}},
+                  [](LayerArgs& a) -> std::unique_ptr<Layer> {
+                    const Json& v = a.value("rate");
+                    const double rate = v.is_number() ? v.get<double>() : -1;
+                    if (!(rate >= 0 && rate < 1)) a.bad("rate", "in [0, 1)");
+                    return std::make_unique<Dropout>(static_cast<float>(rate));
+                  },
+                  [](OnnxGraph&, Layer&, const std::string& x, const SampleShape&, const std::string&) {
+                    return x;  // inference: the identity
+                  }});
+  register_layer({"flatten", "shape", "(N, d1, d2, ...) -> (N, d1·d2·...)", {},
+                  [](LayerArgs&) -> std::unique_ptr<Layer> { return std::make_unique<Flatten>(); },
+                  [](OnnxGraph& g, Layer&, const std::string& x, const SampleShape&, const std::string& name) {
+                    return g.node("Flatten", {x}, name, {OnnxAttribute::integer("axis", 1)});
+                  }});
+  register_layer(
+      {"reshape", "shape", "the same values in another shape (one sample's; one size may be -1)",
+       {{"shape", nullptr, "list of sizes", true}},
+       [](LayerArgs& a) -> std::unique_ptr<Layer> {
+         const Json& v = a.value("shape");
+         if (!v.is_array()) a.bad("shape", "a list of sizes (one may be -1)");
+         SampleShape shape;
+         for (const Json& d : v) {
+           if (!d.is_number_integer()) a.bad("shape", "a list of integers");
+           shape.push_back(d.get<int64_t>());
+         }
+         auto layer = std::make_unique<Reshape>(shape);
+         layer->output_shape(a.input);
+         return layer;
+       },
+       [](OnnxGraph& g, Layer& layer, const std::string& x, const SampleShape& input, const std::string& name) {
+         std::vector<int64_t> target = {0};  // 0: keep the batch size
+         for (int64_t d : layer.output_shape(input)) target.push_back(d);
+         return g.node("Reshape", {x, g.int64s(name + "_shape", target)}, name);
+       }});
+  register_layer(
+      {"batch_norm", "normalisation",
+       "batch normalisation of inputs (F) or (C, H, W); running statistics for inference",
+       {{"momentum", 0.1, "weight of each batch in the running statistics (PyTorch's convention), in [0, 1]"},
+        {"epsilon", 1e-5, "added to the variance, > 0"}},
+       [](LayerArgs& a) -> std::unique_ptr<Layer> {
+         const double momentum = a.number("momentum", 0, 1);
+         const double eps = a.number("epsilon", 0, 1);
+         if (!(eps > 0)) a.bad("epsilon", "> 0");
+         if (a.input.size() != 1 && a.input.size() != 3)
+           fail(a.file(), ": '", a.path(), "' (batch_norm) needs inputs (F) or (C, H, W), but gets ",
+                shape_string(a.input));
+         return std::make_unique<BatchNorm>(a.ctx, a.input, static_cast<float>(momentum), static_cast<float>(eps));
+       },
+       [](OnnxGraph& g, Layer& layer, const std::string& x, const SampleShape&, const std::string& name) {
+         return g.node("BatchNormalization",
+                       {x, g.initializer(name + ".weight", layer_tensor(layer, "weight", name)),
+                        g.initializer(name + ".bias", layer_tensor(layer, "bias", name)),
+                        g.initializer(name + ".running_mean", layer_tensor(layer, "running_mean", name)),
+                        g.initializer(name + ".running_var", layer_tensor(layer, "running_var", name))},
+                       name, {OnnxAttribute::real("epsilon", layer.config().value("epsilon", 1e-5f))});
+       }});
 }
 
 }  // namespace jetimg

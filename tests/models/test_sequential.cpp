@@ -112,7 +112,7 @@ TEST(Sequential, BadConfigsNameTheFileAndTheKey) {
   EXPECT_NE(error_of(head + R"({"type": "dense", "units": 2, "slope": 0.1}]})").find("unknown key 'layers[1].slope'"),
             std::string::npos);
   EXPECT_NE(error_of(head + R"({"type": "reshape", "shape": [2, 2]}]})")
-                .find("net.json: 'layers[1]': reshape: cannot make (3)"),
+                .find("net.json: 'layers[1]' (reshape): reshape: cannot make (3)"),
             std::string::npos);
   EXPECT_NE(error_of(head + R"({"type": "batch_norm", "momentum": 2}]})").find("'layers[1].momentum' must be in [0, 1]"),
             std::string::npos);
