@@ -94,10 +94,10 @@ ShowerSource builtin_source(const SimulateOptions& o, CaloParticle particle, con
 ShowerSource model_source(const SimulateOptions& o, Context& ctx, const EnergyRange& range, Json& provenance,
                           std::vector<LayerGeometry>& geometry) {
   std::shared_ptr<CaloGanGenerator> gen = load_calogan_generator(ctx, o.model);
-  geometry = gen->config().geometry;
+  geometry = gen->settings().geometry;
   provenance["simulator"] = "CaloGAN generator";
   provenance["model"] = o.model;
-  provenance["model_config"] = gen->config().to_json();
+  provenance["model_config"] = gen->settings().to_json();
   provenance["device"] = ctx.device().str();
   const uint64_t seed = o.seed;
   const int64_t batch = o.batch;

@@ -80,9 +80,6 @@ Json discriminator_stack(const CaloGanConfig& c) {
 
 SampleShape image_shape(const LayerGeometry& g) { return {1, g.rows, g.cols}; }
 
-void append(std::vector<NamedTensor>& all, std::vector<NamedTensor> more) {
-  all.insert(all.end(), more.begin(), more.end());
-}
 
 // (N, F) features as (N, F, 1, 1), so that the channel concatenation joins
 // them side by side.
@@ -191,6 +188,9 @@ CaloGanGenerator::CaloGanGenerator(Context& ctx, const CaloGanConfig& config) : 
           std::make_unique<Sequential>(ctx, attention_block(), SampleShape{2, g.rows, g.cols}, "CaloGAN generator"));
     }
   }
+  for (size_t l = 0; l < streams_.size(); ++l) networks_.add("stream" + std::to_string(l) + ".", *streams_[l]);
+  for (size_t l = 0; l < attention_.size(); ++l) networks_.add("attention" + std::to_string(l + 1) + ".", *attention_[l]);
+  for (auto& r : resizers_) networks_.add("", *r);  // no parameters; training mode only
   raw_.resize(layers), carried_.resize(layers), stacked_.resize(layers), logits_.resize(layers);
   combined_.resize(layers), mixed_.resize(layers), images_.resize(layers), dstacked_.resize(layers), dlogits_.resize(layers);
   dimage_.resize(layers);
@@ -254,32 +254,38 @@ void CaloGanGenerator::backward(Context& ctx, const std::vector<Tensor>& dimages
   }
 }
 
-std::vector<NamedTensor> CaloGanGenerator::parameters() {
-  std::vector<NamedTensor> all;
-  for (size_t l = 0; l < streams_.size(); ++l) append(all, prefixed("stream" + std::to_string(l) + ".", streams_[l]->parameters()));
-  for (size_t l = 0; l < attention_.size(); ++l)
-    append(all, prefixed("attention" + std::to_string(l + 1) + ".", attention_[l]->parameters()));
-  return all;
+Json CaloGanGenerator::config() const {
+  Json c = config_.to_json();
+  c["type"] = type();
+  return c;
 }
 
-std::vector<NamedTensor> CaloGanGenerator::gradients() {
-  std::vector<NamedTensor> all;
-  for (size_t l = 0; l < streams_.size(); ++l) append(all, prefixed("stream" + std::to_string(l) + ".", streams_[l]->gradients()));
-  for (size_t l = 0; l < attention_.size(); ++l)
-    append(all, prefixed("attention" + std::to_string(l + 1) + ".", attention_[l]->gradients()));
-  return all;
+std::vector<TensorSpec> CaloGanGenerator::inputs() const { return {{"z", {config_.latent}}, {"energy", {1}}}; }
+
+std::vector<TensorSpec> CaloGanGenerator::outputs() const {
+  std::vector<TensorSpec> out;
+  for (size_t l = 0; l < config_.geometry.size(); ++l)
+    out.push_back({"layer_" + std::to_string(l), {1, config_.geometry[l].rows, config_.geometry[l].cols}});
+  return out;
 }
 
-std::vector<NamedTensor> CaloGanGenerator::buffers() {
-  std::vector<NamedTensor> all;
-  for (size_t l = 0; l < streams_.size(); ++l) append(all, prefixed("stream" + std::to_string(l) + ".", streams_[l]->buffers()));
-  return all;
+const TensorMap& CaloGanGenerator::forward(Context& ctx, const TensorMap& inputs) {
+  const auto z = inputs.find("z"), energy = inputs.find("energy");
+  if (z == inputs.end() || energy == inputs.end()) fail("CaloGAN generator: inputs 'z' and 'energy' are needed");
+  const std::vector<Tensor>& images = forward(ctx, z->second, energy->second);
+  for (size_t l = 0; l < images.size(); ++l) outputs_["layer_" + std::to_string(l)] = images[l];
+  return outputs_;
 }
 
-void CaloGanGenerator::set_training(bool training) {
-  for (auto& s : streams_) s->set_training(training);
-  for (auto& s : resizers_) s->set_training(training);
-  for (auto& s : attention_) s->set_training(training);
+const TensorMap& CaloGanGenerator::backward(Context& ctx, const TensorMap& doutputs) {
+  std::vector<Tensor> dimages;
+  for (size_t l = 0; l < config_.geometry.size(); ++l) {
+    const auto d = doutputs.find("layer_" + std::to_string(l));
+    if (d == doutputs.end()) fail("CaloGAN generator: the gradient of every layer is needed (layer_", l, " is missing)");
+    dimages.push_back(d->second);
+  }
+  backward(ctx, dimages);
+  return dinputs_;  // z and energy are data: no gradient
 }
 
 double CaloGanGenerator::macs_per_shower() const {
@@ -313,6 +319,14 @@ CaloGanDiscriminator::CaloGanDiscriminator(Context& ctx, const CaloGanConfig& co
   joined += int64_t(layers) + 3 + config.mbd_features;
   head_ = std::make_unique<Sequential>(ctx, Json::array({{{"type", "dense"}, {"units", 1}}}), SampleShape{joined},
                                        "CaloGAN discriminator");
+  for (size_t l = 0; l < layers; ++l) {
+    const std::string p = "layer" + std::to_string(l) + ".";
+    networks_.add(p + "features.", *features_[l]);
+    networks_.add(p + "mbd.", *mbd_[l]);
+    networks_.add(p + "sparsity_mbd.", *sparsity_mbd_[l]);
+  }
+  networks_.add("energy_mbd.", *energy_mbd_);
+  networks_.add("head.", *head_);
   layer_energy_.resize(layers), sparsity_.resize(layers), dimages_.resize(layers);
 }
 
@@ -389,45 +403,43 @@ const std::vector<Tensor>& CaloGanDiscriminator::backward(Context& ctx, const Te
   return dimages_;
 }
 
-std::vector<NamedTensor> CaloGanDiscriminator::parameters() {
-  std::vector<NamedTensor> all;
-  for (size_t l = 0; l < features_.size(); ++l) {
-    const std::string p = "layer" + std::to_string(l) + ".";
-    append(all, prefixed(p + "features.", features_[l]->parameters()));
-    append(all, prefixed(p + "mbd.", mbd_[l]->parameters()));
-    append(all, prefixed(p + "sparsity_mbd.", sparsity_mbd_[l]->parameters()));
+Json CaloGanDiscriminator::config() const {
+  Json c = config_.to_json();
+  c["type"] = type();
+  return c;
+}
+
+std::vector<TensorSpec> CaloGanDiscriminator::inputs() const {
+  std::vector<TensorSpec> in;
+  for (size_t l = 0; l < config_.geometry.size(); ++l)
+    in.push_back({"layer_" + std::to_string(l), {1, config_.geometry[l].rows, config_.geometry[l].cols}});
+  in.push_back({"energy", {1}});
+  return in;
+}
+
+std::vector<TensorSpec> CaloGanDiscriminator::outputs() const { return {{"logit", {1}}, {"total_energy", {1}}}; }
+
+const TensorMap& CaloGanDiscriminator::forward(Context& ctx, const TensorMap& inputs) {
+  std::vector<Tensor> images;
+  for (size_t l = 0; l < config_.geometry.size(); ++l) {
+    const auto it = inputs.find("layer_" + std::to_string(l));
+    if (it == inputs.end()) fail("CaloGAN discriminator: input 'layer_", l, "' is missing");
+    images.push_back(it->second);
   }
-  append(all, prefixed("energy_mbd.", energy_mbd_->parameters()));
-  append(all, prefixed("head.", head_->parameters()));
-  return all;
+  const auto energy = inputs.find("energy");
+  if (energy == inputs.end()) fail("CaloGAN discriminator: input 'energy' is missing");
+  const Output out = forward(ctx, images, energy->second);
+  outputs_["logit"] = out.logit;
+  outputs_["total_energy"] = out.total_energy;
+  return outputs_;
 }
 
-std::vector<NamedTensor> CaloGanDiscriminator::gradients() {
-  std::vector<NamedTensor> all;
-  for (size_t l = 0; l < features_.size(); ++l) {
-    const std::string p = "layer" + std::to_string(l) + ".";
-    append(all, prefixed(p + "features.", features_[l]->gradients()));
-    append(all, prefixed(p + "mbd.", mbd_[l]->gradients()));
-    append(all, prefixed(p + "sparsity_mbd.", sparsity_mbd_[l]->gradients()));
-  }
-  append(all, prefixed("energy_mbd.", energy_mbd_->gradients()));
-  append(all, prefixed("head.", head_->gradients()));
-  return all;
-}
-
-std::vector<NamedTensor> CaloGanDiscriminator::buffers() {
-  std::vector<NamedTensor> all;
-  for (size_t l = 0; l < features_.size(); ++l)
-    append(all, prefixed("layer" + std::to_string(l) + ".features.", features_[l]->buffers()));
-  return all;
-}
-
-void CaloGanDiscriminator::set_training(bool training) {
-  for (auto& s : features_) s->set_training(training);
-  for (auto& s : mbd_) s->set_training(training);
-  for (auto& s : sparsity_mbd_) s->set_training(training);
-  energy_mbd_->set_training(training);
-  head_->set_training(training);
+const TensorMap& CaloGanDiscriminator::backward(Context& ctx, const TensorMap& doutputs) {
+  const auto dlogit = doutputs.find("logit"), dtotal = doutputs.find("total_energy");
+  const std::vector<Tensor>& dimages = backward(ctx, dlogit == doutputs.end() ? Tensor() : dlogit->second,
+                                                dtotal == doutputs.end() ? Tensor() : dtotal->second);
+  for (size_t l = 0; l < dimages.size(); ++l) dinputs_["layer_" + std::to_string(l)] = dimages[l];
+  return dinputs_;
 }
 
 // --- data -------------------------------------------------------------------------------

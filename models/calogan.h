@@ -44,6 +44,7 @@
 
 #include "core/config.h"
 #include "io/showers_file.h"
+#include "models/model.h"
 #include "models/sequential.h"
 
 namespace jetimg {
@@ -68,33 +69,52 @@ struct CaloGanConfig {
   static CaloGanConfig from_json(const Json& json, const std::string& file);
 };
 
-class CaloGanGenerator {
+// As a Model (type "calogan_generator"): inputs "z" (latent) and "energy"
+// (1) GeV; outputs "layer_0", "layer_1", ... (1, rows, cols) GeV.
+class CaloGanGenerator : public Model {
  public:
   CaloGanGenerator(Context& ctx, const CaloGanConfig& config);
+  std::string type() const override { return "calogan_generator"; }
+  Json config() const override;
+  std::vector<TensorSpec> inputs() const override;
+  std::vector<TensorSpec> outputs() const override;
+  const TensorMap& forward(Context& ctx, const TensorMap& inputs) override;
+  const TensorMap& backward(Context& ctx, const TensorMap& doutputs) override;
   // z: (N, latent), energy: (N, 1) GeV -> one (N, 1, rows, cols) image per
   // layer in GeV (owned here, valid until the next forward).
   const std::vector<Tensor>& forward(Context& ctx, const Tensor& z, const Tensor& energy);
   // dimages: dL/d(images) of the last forward; fills the parameters' gradients.
   void backward(Context& ctx, const std::vector<Tensor>& dimages);
 
-  std::vector<NamedTensor> parameters();
-  std::vector<NamedTensor> gradients();
-  std::vector<NamedTensor> buffers();
-  void set_training(bool training);
-  const CaloGanConfig& config() const { return config_; }
+  std::vector<NamedTensor> parameters() override { return networks_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return networks_.gradients(); }
+  std::vector<NamedTensor> buffers() override { return networks_.buffers(); }
+  void set_training(bool training) override { networks_.set_training(training); }
+  const CaloGanConfig& settings() const { return config_; }
   // Multiply-adds of one shower's forward pass (for FLOP rates).
   double macs_per_shower() const;
 
  private:
   CaloGanConfig config_;
   std::vector<std::unique_ptr<Sequential>> streams_, resizers_, attention_;  // resizers_/attention_: layers 1..L-1
+  ModelParts networks_;
+  TensorMap outputs_, dinputs_;
   Tensor h_;
   std::vector<Tensor> raw_, carried_, stacked_, logits_, combined_, mixed_, images_, dstacked_, dlogits_, dimage_;
 };
 
-class CaloGanDiscriminator {
+// As a Model (type "calogan_discriminator"): inputs "layer_0", "layer_1",
+// ... (1, rows, cols) GeV and "energy" (1) GeV; outputs "logit" and
+// "total_energy" (1); backward gives the layers' gradients.
+class CaloGanDiscriminator : public Model {
  public:
   CaloGanDiscriminator(Context& ctx, const CaloGanConfig& config);
+  std::string type() const override { return "calogan_discriminator"; }
+  Json config() const override;
+  std::vector<TensorSpec> inputs() const override;
+  std::vector<TensorSpec> outputs() const override;
+  const TensorMap& forward(Context& ctx, const TensorMap& inputs) override;
+  const TensorMap& backward(Context& ctx, const TensorMap& doutputs) override;
   struct Output {
     Tensor logit;         // (N, 1) real (high) or generated (low), before the sigmoid
     Tensor total_energy;  // (N, 1) Σ of all cells, GeV
@@ -105,15 +125,18 @@ class CaloGanDiscriminator {
   // layer (owned here); fills the parameters' gradients.
   const std::vector<Tensor>& backward(Context& ctx, const Tensor& dlogit, const Tensor& dtotal);
 
-  std::vector<NamedTensor> parameters();
-  std::vector<NamedTensor> gradients();
-  std::vector<NamedTensor> buffers();
-  void set_training(bool training);
+  std::vector<NamedTensor> parameters() override { return networks_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return networks_.gradients(); }
+  std::vector<NamedTensor> buffers() override { return networks_.buffers(); }
+  void set_training(bool training) override { networks_.set_training(training); }
+  const CaloGanConfig& settings() const { return config_; }
 
  private:
   CaloGanConfig config_;
   std::vector<std::unique_ptr<Sequential>> features_, mbd_, sparsity_mbd_;
   std::unique_ptr<Sequential> energy_mbd_, head_;
+  ModelParts networks_;
+  TensorMap outputs_, dinputs_;
   std::vector<Tensor> images_, layer_energy_, sparsity_, dimages_;
   Tensor energy_, energies_, energy_feats_, total_, joined_, dlayer_energy_;
   std::vector<Tensor> parts_;  // the pieces joined into the head's input, in order

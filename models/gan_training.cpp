@@ -166,7 +166,7 @@ void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscrim
     h5::File file = h5::File::create(out.temp_path(), out.path());
     file.write_attribute("format", kFormat);
     file.write_attribute("version", int64_t{1});
-    file.write_attribute("model", gen.config().to_json().dump());
+    file.write_attribute("model", gen.settings().to_json().dump());
     file.write_attribute("training", training.to_json().dump());
     file.write_attribute("epoch", epoch);
     file.write_attribute("history", history.dump());
@@ -209,7 +209,7 @@ struct ResumePoint {
 ResumePoint resume_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscriminator& disc,
                            Optimiser& gen_optimiser, Optimiser& disc_optimiser) {
   const CaloGanConfig model = read_calogan_model_config(path);
-  if (model.to_json() != gen.config().to_json())
+  if (model.to_json() != gen.settings().to_json())
     fail("cannot resume from '", path, "': it holds another CaloGAN model (its config: ", model.to_json().dump(),
          "); resume with the config it was trained with");
   h5::File file = h5::File::open(path);
@@ -236,12 +236,12 @@ ShowerBatch generate_showers(Context& ctx, CaloGanGenerator& gen, const Tensor& 
   const int64_t n = energy.dim(0);
   ShowerBatch out;
   out.energy = energy.to(Device::cpu()).view({n, 1});
-  for (const LayerGeometry& g : gen.config().geometry) out.layers.push_back(Tensor::empty({n, g.rows, g.cols}));
-  out.overflow = Tensor::zeros({n, int64_t(gen.config().geometry.size())});
+  for (const LayerGeometry& g : gen.settings().geometry) out.layers.push_back(Tensor::empty({n, g.rows, g.cols}));
+  out.overflow = Tensor::zeros({n, int64_t(gen.settings().geometry.size())});
   Tensor z;
   for (int64_t begin = 0; begin < n; begin += batch) {
     const int64_t count = std::min(batch, n - begin);
-    ensure_tensor(z, {count, gen.config().latent}, ctx.device());
+    ensure_tensor(z, {count, gen.settings().latent}, ctx.device());
     random_normal(ctx, z, 0.0f, 1.0f);
     const Tensor e = out.energy.slice(begin, begin + count).to(ctx.device());
     const std::vector<Tensor>& images = gen.forward(ctx, z, e);
@@ -259,11 +259,11 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
                              const GanTrainConfig& config, const GanTrainOptions& options) {
   const int64_t n = data.size(), b = config.batch_size;
   if (n < b) fail("CaloGAN training: ", n, " training showers, fewer than one batch of ", b);
-  if (data.layers.size() != gen.config().geometry.size())
+  if (data.layers.size() != gen.settings().geometry.size())
     fail("CaloGAN training: the showers have ", data.layers.size(), " layers, the model ",
-         gen.config().geometry.size());
+         gen.settings().geometry.size());
   for (size_t l = 0; l < data.layers.size(); ++l) {
-    const LayerGeometry& g = gen.config().geometry[l];
+    const LayerGeometry& g = gen.settings().geometry[l];
     if (data.layers[l].dim(1) != g.rows || data.layers[l].dim(2) != g.cols)
       fail("CaloGAN training: layer ", l, " of the showers is ", data.layers[l].dim(1), "x", data.layers[l].dim(2),
            ", the model's ", g.rows, "x", g.cols);
@@ -282,7 +282,7 @@ GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscrim
     real[l] = Tensor::empty(s, ctx.device());
   }
   Tensor energy_staging = Tensor::empty({b, 1}), real_energy = Tensor::empty({b, 1}, ctx.device());
-  Tensor z = Tensor::empty({b, gen.config().latent}, ctx.device()), fake_energy = Tensor::empty({b, 1}, ctx.device());
+  Tensor z = Tensor::empty({b, gen.settings().latent}, ctx.device()), fake_energy = Tensor::empty({b, 1}, ctx.device());
   Tensor dlogit, dtotal;
 
   Adam adam_g(float(config.gen_lr), float(config.beta1), float(config.beta2), float(config.eps));

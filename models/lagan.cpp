@@ -161,6 +161,8 @@ LaganGenerator::LaganGenerator(Context& ctx, const LaganConfig& config) : config
   dembedding_ = Tensor::zeros({config.classes, config.latent}, ctx.device());
   initialise(ctx, embedding_, Init::GlorotNormal, config.classes, config.latent);
   net_ = std::make_unique<Sequential>(ctx, generator_layers(config), SampleShape{config.latent}, "LAGAN generator");
+  parts_.add_tensor("embedding", embedding_, dembedding_);
+  parts_.add("net.", *net_);
 }
 
 Tensor LaganGenerator::forward(Context& ctx, const Tensor& z, const Tensor& one_hot) {
@@ -179,23 +181,29 @@ void LaganGenerator::backward(Context& ctx, const Tensor& dimages) {
   gemm(ctx, true, false, 1.0f, one_hot_, dscale_, 0.0f, dembedding_);
 }
 
-std::vector<NamedTensor> LaganGenerator::parameters() {
-  std::vector<NamedTensor> all = {{"embedding", &embedding_}};
-  for (NamedTensor t : prefixed("net.", net_->parameters())) all.push_back(t);
-  return all;
+Json LaganGenerator::config() const {
+  Json c = config_.to_json();
+  c["type"] = type();
+  return c;
 }
 
-std::vector<NamedTensor> LaganGenerator::gradients() {
-  std::vector<NamedTensor> all = {{"embedding", &dembedding_}};
-  for (NamedTensor t : prefixed("net.", net_->gradients())) all.push_back(t);
-  return all;
+const TensorMap& LaganGenerator::forward(Context& ctx, const TensorMap& inputs) {
+  const auto z = inputs.find("z"), cls = inputs.find("class");
+  if (z == inputs.end() || cls == inputs.end()) fail("LAGAN generator: inputs 'z' and 'class' are needed");
+  outputs_["image"] = forward(ctx, z->second, cls->second);
+  return outputs_;
 }
 
-std::vector<NamedTensor> LaganGenerator::buffers() { return prefixed("net.", net_->buffers()); }
+const TensorMap& LaganGenerator::backward(Context& ctx, const TensorMap& doutputs) {
+  const auto d = doutputs.find("image");
+  if (d == doutputs.end()) fail("LAGAN generator: the gradient of 'image' is missing");
+  backward(ctx, d->second);
+  return dinputs_;  // z and the class are data: no gradient
+}
 
 // --- discriminator ----------------------------------------------------------------------
 
-LaganDiscriminator::LaganDiscriminator(Context& ctx, const LaganConfig& c) {
+LaganDiscriminator::LaganDiscriminator(Context& ctx, const LaganConfig& c) : config_(c) {
   features_ = std::make_unique<Sequential>(ctx, discriminator_layers(c), SampleShape{1, 25, 25}, "LAGAN discriminator");
   feature_width_ = features_->output_shape().at(0);
   mbd_ = std::make_unique<Sequential>(
@@ -204,6 +212,10 @@ LaganDiscriminator::LaganDiscriminator(Context& ctx, const LaganConfig& c) {
   const Json unit = Json::array({{{"type", "dense"}, {"units", 1}}});
   real_head_ = std::make_unique<Sequential>(ctx, unit, SampleShape{feature_width_ + c.mbd_features}, "LAGAN discriminator");
   class_head_ = std::make_unique<Sequential>(ctx, unit, SampleShape{feature_width_ + c.mbd_features}, "LAGAN discriminator");
+  parts_.add("features.", *features_);
+  parts_.add("mbd.", *mbd_);
+  parts_.add("real.", *real_head_);
+  parts_.add("class.", *class_head_);
 }
 
 LaganDiscriminator::Output LaganDiscriminator::forward(Context& ctx, const Tensor& images) {
@@ -229,35 +241,36 @@ Tensor LaganDiscriminator::backward(Context& ctx, const Tensor& dreal, const Ten
   return features_->backward(ctx, df);
 }
 
-std::vector<NamedTensor> LaganDiscriminator::parameters() {
-  std::vector<NamedTensor> all = prefixed("features.", features_->parameters());
-  for (auto& [p, net] : {std::pair<const char*, Sequential*>{"mbd.", mbd_.get()}, {"real.", real_head_.get()},
-                         {"class.", class_head_.get()}})
-    for (NamedTensor t : prefixed(p, net->parameters())) all.push_back(t);
-  return all;
+Json LaganDiscriminator::config() const {
+  Json c = config_.to_json();
+  c["type"] = type();
+  return c;
 }
 
-std::vector<NamedTensor> LaganDiscriminator::gradients() {
-  std::vector<NamedTensor> all = prefixed("features.", features_->gradients());
-  for (auto& [p, net] : {std::pair<const char*, Sequential*>{"mbd.", mbd_.get()}, {"real.", real_head_.get()},
-                         {"class.", class_head_.get()}})
-    for (NamedTensor t : prefixed(p, net->gradients())) all.push_back(t);
-  return all;
+const TensorMap& LaganDiscriminator::forward(Context& ctx, const TensorMap& inputs) {
+  const auto image = inputs.find("image");
+  if (image == inputs.end()) fail("LAGAN discriminator: input 'image' is missing");
+  const Output out = forward(ctx, image->second);
+  outputs_["real"] = out.real_logit;
+  outputs_["class"] = out.class_logit;
+  return outputs_;
 }
 
-std::vector<NamedTensor> LaganDiscriminator::buffers() { return prefixed("features.", features_->buffers()); }
-
-void LaganDiscriminator::set_training(bool training) {
-  for (Sequential* s : {features_.get(), mbd_.get(), real_head_.get(), class_head_.get()}) s->set_training(training);
+const TensorMap& LaganDiscriminator::backward(Context& ctx, const TensorMap& doutputs) {
+  const auto dreal = doutputs.find("real"), dclass = doutputs.find("class");
+  if (dreal == doutputs.end() || dclass == doutputs.end())
+    fail("LAGAN discriminator: the gradients of 'real' and 'class' are needed");
+  dinputs_["image"] = backward(ctx, dreal->second, dclass->second);
+  return dinputs_;
 }
 
 // --- sampling and checkpoints -------------------------------------------------------------
 
 Tensor sample_lagan(Context& ctx, LaganGenerator& gen, int64_t count, int cls) {
   gen.set_training(false);
-  Tensor z = Tensor::empty({count, gen.config().latent}, ctx.device());
+  Tensor z = Tensor::empty({count, gen.settings().latent}, ctx.device());
   random_normal(ctx, z, 0.0f, 1.0f);
-  const Tensor images = gen.forward(ctx, z, one_hot(std::vector<int>(size_t(count), cls), gen.config().classes, ctx.device()));
+  const Tensor images = gen.forward(ctx, z, one_hot(std::vector<int>(size_t(count), cls), gen.settings().classes, ctx.device()));
   return images.to(Device::cpu()).view({count, 25, 25});
 }
 
@@ -277,7 +290,7 @@ void save_lagan(const std::string& path, LaganGenerator& gen, const Json& histor
     h5::File file = h5::File::create(out.temp_path(), out.path());
     file.write_attribute("format", kFormat);
     file.write_attribute("version", int64_t{1});
-    file.write_attribute("config", gen.config().to_json().dump());
+    file.write_attribute("config", gen.settings().to_json().dump());
     file.write_attribute("history", history.dump());
     write_tensor_group(file, "generator", stored_tensors(gen));
     if (disc) {
@@ -328,7 +341,7 @@ std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, Lag
       return j;
     };
     const Json saved_model = model_of(read_lagan_config(file, options.resume));
-    if (saved_model != model_of(gen.config()))
+    if (saved_model != model_of(gen.settings()))
       fail("cannot resume from '", options.resume, "': it holds another LAGAN model (", saved_model.dump(),
            "); resume with its config");
     if (!file.has("discriminator") || !file.has("optimiser_generator") || !file.has("optimiser_discriminator"))

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "models/model.h"
 #include "models/optimiser.h"
 #include "models/sequential.h"
 #include "models/training_data.h"
@@ -50,41 +51,63 @@ struct LaganConfig {
 };
 LaganConfig load_lagan_config(const std::string& path);
 
-class LaganGenerator {
+// As a Model (type "lagan_generator"): inputs "z" (latent) and "class"
+// (classes, one-hot); output "image" (1, 25, 25).
+class LaganGenerator : public Model {
  public:
   LaganGenerator(Context& ctx, const LaganConfig& config);
+  std::string type() const override { return "lagan_generator"; }
+  Json config() const override;
+  std::vector<TensorSpec> inputs() const override { return {{"z", {config_.latent}}, {"class", {config_.classes}}}; }
+  std::vector<TensorSpec> outputs() const override { return {{"image", {1, 25, 25}}}; }
+  const TensorMap& forward(Context& ctx, const TensorMap& inputs) override;
+  const TensorMap& backward(Context& ctx, const TensorMap& doutputs) override;
   // z: (N, latent); classes: (N, classes) one-hot -> images (N, 1, 25, 25).
   Tensor forward(Context& ctx, const Tensor& z, const Tensor& one_hot);
   void backward(Context& ctx, const Tensor& dimages);
-  std::vector<NamedTensor> parameters();
-  std::vector<NamedTensor> gradients();
-  std::vector<NamedTensor> buffers();
-  void set_training(bool training) { net_->set_training(training); }
-  const LaganConfig& config() const { return config_; }
+  std::vector<NamedTensor> parameters() override { return parts_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return parts_.gradients(); }
+  std::vector<NamedTensor> buffers() override { return parts_.buffers(); }
+  void set_training(bool training) override { parts_.set_training(training); }
+  const LaganConfig& settings() const { return config_; }
 
  private:
   LaganConfig config_;
   Tensor embedding_, dembedding_;  // (classes, latent)
   std::unique_ptr<Sequential> net_;
+  ModelParts parts_;
+  TensorMap outputs_, dinputs_;
   Tensor z_, one_hot_, scale_, h_, dscale_;
 };
 
-class LaganDiscriminator {
+// As a Model (type "lagan_discriminator"): input "image" (1, 25, 25);
+// outputs "real" and "class" (1), logits.
+class LaganDiscriminator : public Model {
  public:
   LaganDiscriminator(Context& ctx, const LaganConfig& config);
+  std::string type() const override { return "lagan_discriminator"; }
+  Json config() const override;
+  std::vector<TensorSpec> inputs() const override { return {{"image", {1, 25, 25}}}; }
+  std::vector<TensorSpec> outputs() const override { return {{"real", {1}}, {"class", {1}}}; }
+  const TensorMap& forward(Context& ctx, const TensorMap& inputs) override;
+  const TensorMap& backward(Context& ctx, const TensorMap& doutputs) override;
   struct Output {
     Tensor real_logit, class_logit;  // (N, 1) each
   };
   Output forward(Context& ctx, const Tensor& images);
   // -> dL/d(images)
   Tensor backward(Context& ctx, const Tensor& dreal, const Tensor& dclass);
-  std::vector<NamedTensor> parameters();
-  std::vector<NamedTensor> gradients();
-  std::vector<NamedTensor> buffers();
-  void set_training(bool training);
+  std::vector<NamedTensor> parameters() override { return parts_.parameters(); }
+  std::vector<NamedTensor> gradients() override { return parts_.gradients(); }
+  std::vector<NamedTensor> buffers() override { return parts_.buffers(); }
+  void set_training(bool training) override { parts_.set_training(training); }
+  const LaganConfig& settings() const { return config_; }
 
  private:
+  LaganConfig config_;
   std::unique_ptr<Sequential> features_, mbd_, real_head_, class_head_;
+  ModelParts parts_;
+  TensorMap outputs_, dinputs_;
   Tensor joined_, djoined_;
   int64_t feature_width_ = 0;
 };

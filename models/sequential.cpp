@@ -60,7 +60,25 @@ std::vector<NamedTensor> Sequential::buffers() {
   return all;
 }
 
-Json Sequential::config() const {
+const TensorMap& Sequential::forward(Context& ctx, const TensorMap& inputs) {
+  const auto x = inputs.find("x");
+  if (x == inputs.end()) fail("sequential model: input 'x' is missing");
+  outputs_["y"] = forward(ctx, x->second);
+  return outputs_;
+}
+
+const TensorMap& Sequential::backward(Context& ctx, const TensorMap& doutputs) {
+  const auto dy = doutputs.find("y");
+  if (dy == doutputs.end()) fail("sequential model: the gradient of output 'y' is missing");
+  dinputs_.clear();
+  const Tensor dx = backward(ctx, dy->second);
+  if (dx.defined()) dinputs_["x"] = dx;
+  return dinputs_;
+}
+
+Json Sequential::config() const { return {{"type", "sequential"}, {"input_shape", input_shape_}, {"layers", layer_configs()}}; }
+
+Json Sequential::layer_configs() const {
   Json list = Json::array();
   for (const auto& layer : layers_) list.push_back(layer->config());
   return list;
@@ -78,6 +96,9 @@ Sequential sequential_from_json(Context& ctx, const Json& json, const std::strin
   ConfigSection top(json, path, "");
   top.accept("input_shape");
   top.accept("layers");
+  std::string type = "sequential";
+  top.optional("type", type);
+  if (type != "sequential") fail(path, ": 'type' must be \"sequential\" for a list of layers, got \"", type, "\"");
   top.finish();
   if (!json.is_object() || !json.contains("input_shape") || !json.contains("layers"))
     fail(path, ": a network file needs 'input_shape' and 'layers'");
@@ -92,7 +113,7 @@ Sequential sequential_from_json(Context& ctx, const Json& json, const std::strin
 }
 
 Json network_json(const Sequential& net) {
-  return {{"input_shape", net.input_shape()}, {"layers", net.config()}};
+  return {{"input_shape", net.input_shape()}, {"layers", net.layer_configs()}};
 }
 
 }  // namespace jetimg

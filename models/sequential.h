@@ -14,13 +14,25 @@
 #include <vector>
 
 #include "models/layer.h"
+#include "models/model.h"
 
 namespace jetimg {
 
-class Sequential {
+// As a Model (type "sequential"), its one input is "x" and its one output "y";
+// its config is the network file {"type": "sequential", "input_shape": [...],
+// "layers": [...]}.
+class Sequential : public Model {
  public:
   // `layers`: a JSON list of layer configs; `input_shape`: one sample's shape.
   Sequential(Context& ctx, const Json& layers, const SampleShape& input_shape, const std::string& file = "network");
+
+  std::string type() const override { return "sequential"; }
+  Json config() const override;
+  std::vector<TensorSpec> inputs() const override { return {{"x", input_shape_}}; }
+  std::vector<TensorSpec> outputs() const override { return {{"y", output_shape_}}; }
+  const TensorMap& forward(Context& ctx, const TensorMap& inputs) override;
+  const TensorMap& backward(Context& ctx, const TensorMap& doutputs) override;
+  void set_input_gradients(bool needed) override { set_input_gradient(needed); }
 
   // x: (N, input_shape...) -> (N, output_shape...).
   Tensor forward(Context& ctx, const Tensor& x);
@@ -35,12 +47,13 @@ class Sequential {
 
   // Named "<layer index>.<name>" ("0.weight", "1.bias"), as PyTorch's
   // nn.Sequential names its state.
-  std::vector<NamedTensor> parameters();
-  std::vector<NamedTensor> gradients();
+  std::vector<NamedTensor> parameters() override;
+  std::vector<NamedTensor> gradients() override;
   // Running statistics and other untrained state, named like parameters.
-  std::vector<NamedTensor> buffers();
-  Json config() const;
-  void set_training(bool training);
+  std::vector<NamedTensor> buffers() override;
+  // The layers' configs, complete with defaults (the network file's "layers").
+  Json layer_configs() const;
+  void set_training(bool training) override;
 
   const SampleShape& input_shape() const { return input_shape_; }
   const SampleShape& output_shape() const { return output_shape_; }
@@ -50,9 +63,11 @@ class Sequential {
  private:
   std::vector<std::unique_ptr<Layer>> layers_;
   SampleShape input_shape_, output_shape_;
+  TensorMap outputs_, dinputs_;
 };
 
-// A network file: {"input_shape": [25, 25], "layers": [...]}.
+// A network file: {"input_shape": [25, 25], "layers": [...]} ("type":
+// "sequential" may be given).
 Sequential load_sequential(Context& ctx, const std::string& path);
 // The same from its parsed JSON; `file` names it in errors.
 Sequential sequential_from_json(Context& ctx, const Json& json, const std::string& file);

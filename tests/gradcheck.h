@@ -122,7 +122,7 @@ class NetworkAsLayer : public Layer {
   Tensor backward(Context& ctx, const Tensor& dy) override { return net_.backward(ctx, dy); }
   std::vector<NamedTensor> parameters() override { return net_.parameters(); }
   std::vector<NamedTensor> gradients() override { return net_.gradients(); }
-  Json config() const override { return net_.config(); }
+  Json config() const override { return net_.layer_configs(); }
 
  private:
   Sequential& net_;

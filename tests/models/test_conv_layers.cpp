@@ -141,14 +141,14 @@ TEST(ImageNetwork, BuildsFromJsonAndWritesItsConfigBackComplete) {
   // (2, 9, 8) -> pad (2, 10, 9) -> conv (3, 10, 5) -> avg (3, 5, 5) -> up (3, 10, 10)
   // -> lc (2, 4, 4) -> max (2, 2, 2) -> flatten (8) -> dense (1)
   EXPECT_EQ(net.output_shape(), SampleShape{1});
-  const Json config = net.config();
+  const Json config = net.layer_configs();
   EXPECT_EQ(config[1], Json::parse(R"({"type": "conv2d", "filters": 3, "kernel_size": [3, 2], "strides": [1, 2],
       "padding": "same", "activation": "tanh", "init": "glorot_uniform"})"));
   EXPECT_EQ(config[0]["padding"], Json::parse("[[1, 0], [0, 1]]"));
   EXPECT_EQ(config[5], Json::parse(R"({"type": "max_pool2d", "pool_size": [2, 2], "strides": [2, 2]})"));
   EXPECT_EQ(config[4]["kernel_size"], Json::parse("[3, 3]"));
   Sequential again(ctx, config, {2, 9, 8});
-  EXPECT_EQ(again.config(), config);
+  EXPECT_EQ(again.layer_configs(), config);
   std::vector<std::string> names;
   for (const NamedTensor& p : net.parameters()) names.push_back(p.name);
   EXPECT_EQ(names, (std::vector<std::string>{"1.weight", "1.bias", "4.weight", "4.bias", "7.weight", "7.bias"}));
@@ -268,11 +268,11 @@ TEST(ImageLayersBias, ConfigsAndCheckpointsRoundTrip) {
   std::vector<std::string> names;
   for (const NamedTensor& p : net.parameters()) names.push_back(p.name);
   EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "1.weight", "2.weight", "2.bias", "4.weight", "4.bias"}));
-  const Json config = net.config();
+  const Json config = net.layer_configs();
   EXPECT_EQ(config[0]["use_bias"], false);
   EXPECT_EQ(config[2]["bias_init"], Json::parse("[0, -10]"));
   Sequential again(ctx, config, net.input_shape());
-  EXPECT_EQ(again.config(), config);
+  EXPECT_EQ(again.layer_configs(), config);
   testing::NetworkAsLayer layer(net);
   for (const auto& [name, check] : testing::check_layer_gradients(layer, random_images(ctx, {2, 2, 8, 8}), 111))
     EXPECT_LT(check.relative_error(), 2e-3) << name << ": " << check.str();
@@ -284,7 +284,7 @@ TEST(ImageLayersBias, ConfigsAndCheckpointsRoundTrip) {
   const Tensor before = net.forward(ctx, x).clone();
   save_checkpoint(path, net, nullptr, TrainingState{});
   Sequential loaded = load_network(ctx, path);
-  EXPECT_EQ(loaded.config(), config);
+  EXPECT_EQ(loaded.layer_configs(), config);
   EXPECT_TRUE(testing::all_close(loaded.forward(ctx, x), before, 0, 0));
 }
 
@@ -323,8 +323,8 @@ TEST(ShippedNetworks, TopCnnBuildsAndTrainsOneStep) {
   const Tensor dx = net.backward(ctx, Tensor::from_vector({1, -1, 0.5f}, {3, 1}));
   EXPECT_EQ(dx.shape(), (Shape{3, 1, 40, 40}));
   expect_finite_nonzero_gradients(net);
-  Sequential again(ctx, net.config(), net.input_shape());
-  EXPECT_EQ(again.config(), net.config());
+  Sequential again(ctx, net.layer_configs(), net.input_shape());
+  EXPECT_EQ(again.layer_configs(), net.layer_configs());
 }
 
 TEST(ShippedNetworks, LocallyConnectedWTaggerBuildsAndTrainsOneStep) {
@@ -357,7 +357,7 @@ TEST(ShippedNetworks, CheckpointRoundTripGivesTheSamePredictions) {
   const Tensor before = net.forward(ctx, x).clone();
   save_checkpoint(path, net, nullptr, TrainingState{});
   Sequential loaded = load_network(ctx, path);
-  EXPECT_EQ(loaded.config(), net.config());
+  EXPECT_EQ(loaded.layer_configs(), net.layer_configs());
   EXPECT_TRUE(testing::all_close(loaded.forward(ctx, x), before, 0, 0));
 }
 

@@ -146,18 +146,18 @@ TEST(MinibatchDiscriminationLayer, BuildsFromJsonAndWritesItsConfigBackComplete)
   Context ctx(Device::cpu(), 3);
   Sequential net = sequential_from_json(ctx, Json::parse(kDiscriminator), "net.json");
   EXPECT_EQ(net.output_shape(), SampleShape{1});
-  const Json config = net.config();
+  const Json config = net.layer_configs();
   EXPECT_EQ(config[1], Json::parse(R"({"type": "minibatch_discrimination", "features": 3, "dims": 2,
       "activation": "tanh", "init": "glorot_uniform", "use_bias": true})"));
   Sequential again(ctx, config, net.input_shape());
-  EXPECT_EQ(again.config(), config);
+  EXPECT_EQ(again.layer_configs(), config);
   EXPECT_EQ(names_of(net.parameters()), (std::vector<std::string>{"1.weight", "1.bias", "2.weight", "2.bias"}));
   EXPECT_EQ(net.parameters()[0].tensor->shape(), (Shape{20, 6}));
   // Defaults: CaloGAN's 10 features of 10 dims.
   Sequential defaults(ctx, Json::parse(R"([{"type": "minibatch_discrimination", "activation": "linear",
       "use_bias": false}])"), {7});
   EXPECT_EQ(defaults.output_shape(), SampleShape{10});
-  EXPECT_EQ(defaults.config()[0]["dims"], 10);
+  EXPECT_EQ(defaults.layer_configs()[0]["dims"], 10);
   EXPECT_EQ(names_of(defaults.parameters()), std::vector<std::string>{"0.weight"});
   EXPECT_EQ(defaults.parameters()[0].tensor->shape(), (Shape{7, 100}));
 }
@@ -185,7 +185,7 @@ TEST(MinibatchDiscriminationLayer, NetworkGradientsAndCheckpointRoundTrip) {
   const Tensor before = net.forward(ctx, x).clone();
   save_checkpoint(path, net, nullptr, TrainingState{});
   Sequential loaded = load_network(ctx, path);
-  EXPECT_EQ(loaded.config(), net.config());
+  EXPECT_EQ(loaded.layer_configs(), net.layer_configs());
   EXPECT_TRUE(testing::all_close(loaded.forward(ctx, x), before, 0, 0));
 }
 
@@ -244,10 +244,10 @@ TEST(InpaintingAttentionLayer, ConfigsRoundTripAndBadOnesNameTheKey) {
   Context ctx(Device::cpu(), 7);
   Sequential net(ctx, Json::parse(R"([{"type": "inpainting_attention"}, {"type": "flatten"},
       {"type": "dense", "units": 1}])"), {2, 4, 5});
-  EXPECT_EQ(net.config()[0], Json::parse(R"({"type": "inpainting_attention", "kernel_size": 3,
+  EXPECT_EQ(net.layer_configs()[0], Json::parse(R"({"type": "inpainting_attention", "kernel_size": 3,
       "bias_init": [0, -10], "init": "glorot_uniform"})"));
-  Sequential again(ctx, net.config(), {2, 4, 5});
-  EXPECT_EQ(again.config(), net.config());
+  Sequential again(ctx, net.layer_configs(), {2, 4, 5});
+  EXPECT_EQ(again.layer_configs(), net.layer_configs());
   EXPECT_EQ(names_of(net.parameters()), (std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"}));
   // Checked away from the starting -10, whose near-one-hot softmax leaves
   // gradients too small for a float central difference.
@@ -258,7 +258,7 @@ TEST(InpaintingAttentionLayer, ConfigsRoundTripAndBadOnesNameTheKey) {
 
   Sequential custom(ctx, Json::parse(R"([{"type": "inpainting_attention", "bias_init": -1, "kernel_size": 1}])"),
                     {3, 2, 2});
-  EXPECT_EQ(custom.config()[0]["bias_init"], Json::parse("[-1, -1, -1]"));
+  EXPECT_EQ(custom.layer_configs()[0]["bias_init"], Json::parse("[-1, -1, -1]"));
 
   const auto bad = [](const std::string& layer, const std::string& shape) {
     const std::string path = testing::write_text_file(testing::scratch_dir("gan_nets"), "att.json",

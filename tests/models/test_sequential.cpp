@@ -28,14 +28,14 @@ TEST(Sequential, BuildsFromJsonAndWritesItsConfigBackComplete) {
   Sequential net(ctx, layers, {5, 5});
   EXPECT_EQ(net.size(), 6u);
   EXPECT_EQ(net.output_shape(), SampleShape{1});
-  const Json config = net.config();
+  const Json config = net.layer_configs();
   EXPECT_EQ(config[1]["init"], "glorot_uniform");  // the default, written out
   EXPECT_EQ(config[3]["slope"], 0.2);
   EXPECT_EQ(config[5],
             Json::parse(R"({"type": "dense", "units": 1, "init": "glorot_uniform", "activation": "linear"})"));
   // The written config rebuilds the same network.
   Sequential again(ctx, config, {5, 5});
-  EXPECT_EQ(again.config(), config);
+  EXPECT_EQ(again.layer_configs(), config);
   // Parameters are named by position, as PyTorch's nn.Sequential names them.
   std::vector<std::string> names;
   for (const NamedTensor& p : net.parameters()) names.push_back(p.name);
@@ -58,10 +58,10 @@ TEST(Sequential, ImageLayersChainShapes) {
                  {16});
   EXPECT_EQ(net.layer(0).output_shape({16}), (SampleShape{1, 4, 4}));
   EXPECT_EQ(net.output_shape(), SampleShape{2});
-  EXPECT_EQ(net.config()[1], Json::parse(R"({"type": "batch_norm", "momentum": 0.1, "epsilon": 1e-5})"));
-  EXPECT_EQ(net.config()[3]["slope"], 0.1);
-  Sequential again(ctx, net.config(), {16});
-  EXPECT_EQ(again.config(), net.config());
+  EXPECT_EQ(net.layer_configs()[1], Json::parse(R"({"type": "batch_norm", "momentum": 0.1, "epsilon": 1e-5})"));
+  EXPECT_EQ(net.layer_configs()[3]["slope"], 0.1);
+  Sequential again(ctx, net.layer_configs(), {16});
+  EXPECT_EQ(again.layer_configs(), net.layer_configs());
   EXPECT_EQ(net.buffers().size(), 4u);
   EXPECT_EQ(net.buffers()[0].name, "1.running_mean");
   Tensor x = Tensor::empty({5, 16});
@@ -78,7 +78,7 @@ TEST(Sequential, ShippedWTaggingMaxoutNetwork) {
   for (const NamedTensor& p : net.parameters()) count += p.tensor->numel();
   // 625·1280 + 1280, 256·640 + 640, 128·64 + 64, 64·25 + 25, 25 + 1
   EXPECT_EQ(count, 801280 + 164480 + 8256 + 1625 + 26);
-  EXPECT_EQ(net.config()[1]["pieces"], 5);
+  EXPECT_EQ(net.layer_configs()[1]["pieces"], 5);
 }
 
 TEST(Sequential, BadConfigsNameTheFileAndTheKey) {
