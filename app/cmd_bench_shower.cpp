@@ -8,6 +8,7 @@
 #include "app/commands.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "io/data_files.h"
 #include "models/gan_training.h"
 #include "models/shower_timing.h"
 
@@ -54,7 +55,7 @@ void run_bench_shower(const BenchShowerOptions& o) {
   t.particle = o.particle;
   t.min_seconds = o.seconds;
   t.python = o.python;
-  t.torch_script = std::string(JETIMG_SOURCE_DIR) + "/bench/reference/torch_calogan.py";
+  if (!o.python.empty()) t.torch_script = data_file("bench/reference/torch_calogan.py");
   t.threads = omp_get_max_threads();
   std::printf("fast calorimeter simulation: ms per shower (%s generator, incident energies 1-100 GeV)\n",
               o.model.empty() ? "untrained" : o.model.c_str());

@@ -20,13 +20,15 @@
 #include "io/run_config.h"
 #include "models/evaluation.h"
 #include "models/predict.h"
+#include "io/data_files.h"
+#include "io/datasets.h"
 #include "models/trainer.h"
 
 namespace jetimg::app {
 namespace {
 
 struct DemoOptions {
-  std::string config = JETIMG_SOURCE_DIR "/configs/demo.json";
+  std::string config;  // default: the shipped configs/demo.json
   std::string output_dir = "out/demo";
   std::string device = "auto";
   // The W convention with the zoom scaled to the top of the pT window
@@ -35,9 +37,9 @@ struct DemoOptions {
   // W decays out of the 25x25 crop, without any zoom the prong separation
   // keeps its pT dependence, which blurs the mass the network can infer from
   // a normalised image, and interpolating the image smears it further.
-  std::string images = JETIMG_SOURCE_DIR "/configs/preprocess_w_pt_scaled.json";
-  std::string network = JETIMG_SOURCE_DIR "/configs/nets/w_maxout.json";
-  std::string training = JETIMG_SOURCE_DIR "/configs/train_w.json";
+  std::string images;  // default: configs/preprocess_w_pt_scaled.json
+  std::string network;  // default: configs/nets/w_maxout.json
+  std::string training;  // default: configs/train_w.json
   bool train = true;
   int64_t events = 0;
   int threads = 0;
@@ -136,29 +138,27 @@ void train_and_evaluate(const DemoOptions& o, const RunConfig& run, int64_t even
 
   const TrainConfig config = load_train_config(o.training);
   Context ctx(device, config.seed);
-  Sequential net = load_sequential(ctx, o.network);
-  const LabelledImages data = read_signal_background(dir + "w_images.h5", dir + "qcd_images.h5");
-  int64_t parameters = 0;
-  for (const NamedTensor& p : net.parameters()) parameters += p.tensor->numel();
+  std::unique_ptr<Model> net = load_model_config(ctx, o.network);
+  const ImagesDataset data({dir + "w_images.h5", dir + "qcd_images.h5"}, {1, 0});
   std::printf("\ntraining %s (%lld parameters) on %lld images with %s, at most %lld epochs, patience %lld, on %s\n",
-              std::filesystem::path(o.network).filename().c_str(), static_cast<long long>(parameters),
+              std::filesystem::path(o.network).filename().c_str(), static_cast<long long>(parameter_count(*net)),
               static_cast<long long>(data.size()), std::filesystem::path(o.training).filename().c_str(),
               static_cast<long long>(config.epochs), static_cast<long long>(config.patience), device.str().c_str());
   std::fflush(stdout);
-  TrainOptions options;
+  LoopOptions options;
   options.output_dir = dir + "train";
   options.overwrite = true;  // the demo's own folder: a second run replaces the first
-  options.on_epoch = [&](const EpochRecord& r) {
+  options.on_epoch = [&](int64_t epoch, const EpochValues& v, bool improved) {
     std::printf("epoch %3lld: train loss %.4f, validation loss %.4f%s, %.1f s, %.0f images/s\n",
-                static_cast<long long>(r.epoch), r.train_loss, r.val_loss, r.improved ? " (best)" : "", r.seconds,
-                r.images_per_s);
+                static_cast<long long>(epoch), value_of(v, "train_loss"), value_of(v, "val_loss"),
+                improved ? " (best)" : "", value_of(v, "seconds"), value_of(v, "images_per_s"));
     std::fflush(stdout);
   };
   const auto start = std::chrono::steady_clock::now();
-  const TrainResult trained = train(ctx, net, data, config, options);
+  const LoopResult trained = train_tagger(ctx, *net, data, config, options);
   std::printf("%strained in %.1f s; best validation loss %.4f at epoch %lld -> %s\n",
-              trained.stopped_early ? "stopped early; " : "", seconds_since(start), trained.best_val_loss,
-              static_cast<long long>(trained.best_epoch), trained.best_checkpoint.c_str());
+              trained.stopped_early ? "stopped early; " : "", seconds_since(start), trained.state.best,
+              static_cast<long long>(trained.state.best_epoch), trained.best_checkpoint.c_str());
 
   const ScoredJets jets =
       score_test_images(ctx, trained.best_checkpoint, dir + "w_test_images.h5", dir + "qcd_test_images.h5", 1024);
@@ -176,7 +176,12 @@ void train_and_evaluate(const DemoOptions& o, const RunConfig& run, int64_t even
               o.output_dir.c_str());
 }
 
-void run_demo(const DemoOptions& o) {
+void run_demo(const DemoOptions& options) {
+  DemoOptions o = options;  // the shipped configs where none were given
+  if (o.config.empty()) o.config = data_file("configs/demo.json");
+  if (o.images.empty()) o.images = data_file("configs/preprocess_w_pt_scaled.json");
+  if (o.network.empty()) o.network = data_file("configs/nets/w_maxout.json");
+  if (o.training.empty()) o.training = data_file("configs/train_w.json");
   apply_threads(o.threads);
   const RunConfig run = load_run_config(o.config);
   const int64_t events = o.events > 0 ? o.events : run.events_per_sample;
@@ -247,16 +252,17 @@ void add_demo_command(CLI::App& app) {
   static DemoOptions o;
   auto* command = app.add_subcommand(
       "demo", "Built-in W and QCD events -> jets -> images -> maxout tagger, evaluated beside the mass+tau21 baseline");
-  command->add_option("--config", o.config, "run config (JSON)")->check(CLI::ExistingFile)->capture_default_str();
+  command->add_option("--config", o.config, "run config (JSON; default: the shipped configs/demo.json)")->check(CLI::ExistingFile);
   command->add_option("--events", o.events, "events per sample (default: the config's events_per_sample)")
       ->check(CLI::Range(int64_t{1}, kMaxDemoEvents));
   command->add_option("--output-dir", o.output_dir, "where the jets files go")->capture_default_str();
-  command->add_option("--images", o.images, "preprocessing config (JSON) or convention (w, top) for the images")
-      ->capture_default_str();
-  command->add_option("--network", o.network, "network config (JSON) to train")->check(CLI::ExistingFile)
-      ->capture_default_str();
-  command->add_option("--train-config", o.training, "training config (JSON)")->check(CLI::ExistingFile)
-      ->capture_default_str();
+  command->add_option("--images", o.images,
+                      "preprocessing config (JSON) or convention (w, top) for the images (default: the shipped "
+                      "configs/preprocess_w_pt_scaled.json)");
+  command->add_option("--network", o.network, "network config (JSON) to train (default: configs/nets/w_maxout.json)")
+      ->check(CLI::ExistingFile);
+  command->add_option("--train-config", o.training, "training config (JSON; default: configs/train_w.json)")
+      ->check(CLI::ExistingFile);
   command->add_flag("!--no-train", o.train, "stop after the images (no training or evaluation)");
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "io/atomic_output.h"
 #include "models/checkpoint.h"
+#include "models/graph.h"
 #include "io/hdf5.h"
 #include "io/images_file.h"
 #include "models/onnx_export.h"
@@ -26,11 +27,11 @@ struct ExportOptions {
 void run_export(const ExportOptions& o) {
   refuse_outputs_over_inputs({o.checkpoint}, {o.onnx});
   Context ctx(Device::cpu(), 0);
-  Sequential net = load_network(ctx, o.checkpoint);
+  std::unique_ptr<Model> net = load_tagger(ctx, o.checkpoint);
   const ScoreTransform transform = checkpoint_score_transform(o.checkpoint);
-  export_onnx(net, transform, o.onnx, "exported by jetimg from " + o.checkpoint);
+  export_onnx(*net, transform, o.onnx, "exported by jetimg from " + o.checkpoint);
   std::printf("exported %s -> %s (input 'images' (N, %s), output 'score'%s)\n", o.checkpoint.c_str(), o.onnx.c_str(),
-              shape_string(net.input_shape()).c_str(),
+              shape_string(net->inputs()[0].shape).c_str(),
               transform == ScoreTransform::Sigmoid   ? ", sigmoid of the logit"
               : transform == ScoreTransform::Softmax ? ", softmax"
                                                      : "");

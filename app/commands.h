@@ -20,10 +20,11 @@ void add_predict_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
-void add_train_gan_command(CLI::App& app);
+void add_train_calogan_command(CLI::App& app);
 void add_bench_shower_command(CLI::App& app);
 void add_train_lagan_command(CLI::App& app);
 void add_layers_command(CLI::App& app);
+void add_init_command(CLI::App& app);
 
 // Adds --device (auto|cpu|cuda[:N]) to a subcommand.
 void add_device_option(CLI::App& command, std::string& device_spec);

@@ -25,12 +25,13 @@ int main(int argc, char** argv) {
   jetimg::app::add_export_command(app);
   jetimg::app::add_train_command(app);
   jetimg::app::add_simulate_command(app);
-  jetimg::app::add_train_gan_command(app);
+  jetimg::app::add_train_calogan_command(app);
   jetimg::app::add_bench_shower_command(app);
   jetimg::app::add_train_lagan_command(app);
   jetimg::app::add_demo_command(app);
   jetimg::app::add_compare_command(app);
   jetimg::app::add_layers_command(app);
+  jetimg::app::add_init_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "io/data_files.h"
 #include "io/interrupts.h"
 
 extern char** environ;
@@ -20,10 +21,6 @@ extern char** environ;
 namespace jetimg {
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
-}
 
 // The last `lines` lines of a text file (the child's messages).
 std::string tail_of(const std::string& path, int lines) {
@@ -38,9 +35,10 @@ std::string tail_of(const std::string& path, int lines) {
 
 }  // namespace
 
-std::string pythia_python() { return env_or("JETIMG_PYTHON", std::string(JETIMG_SOURCE_DIR) + "/.venv/bin/python"); }
+std::string pythia_python() { return project_python(); }
 std::string pythia_script() {
-  return env_or("JETIMG_PYTHIA_SCRIPT", std::string(JETIMG_SOURCE_DIR) + "/python/pythia_events.py");
+  const char* script = std::getenv("JETIMG_PYTHIA_SCRIPT");
+  return script && *script ? std::string(script) : data_file("python/pythia_events.py");
 }
 
 PythiaSource::PythiaSource(const PythiaRun& run) : run_(run) {

@@ -1,15 +1,23 @@
-// Checkpoints (HDF5): a network's configuration, its weights and running
-// statistics, and — for resuming — the optimiser's state and where training
-// stood. Readable with h5py; the layout is in the README ("Checkpoint").
+// One checkpoint format for everything that trains (HDF5, version 2): the
+// models by role, each optimiser's state, where training stood, and where the
+// file came from. Readable with h5py; docs/formats.md shows the layout.
 //
-//   attributes  format = "jetimg-checkpoint", version = 1,
-//               network = JSON {"input_shape": [...], "layers": [...]},
-//               epoch = epochs completed (int64),
-//               training = JSON (TrainingState below)
-//   layer_00_flatten/                  one group per layer, named by its
-//   layer_01_maxout_dense/weight, bias index and type, holding its named
-//   layer_05_batch_norm/running_mean   parameters and buffers (float32)
-//   optimiser/layer_01_maxout_dense/weight.m, weight.v, ...   (if saved)
+//   attributes  format = "jetimg-checkpoint", version = 2,
+//               kind = "tagger" | "calogan" | "lagan" | "model" (untrained),
+//               models = JSON {role: the model's complete config},
+//               optimisers = JSON {role: {"config": {...}, "steps": N}},
+//               training = JSON (TrainState below),
+//               provenance = JSON (program, version, when, and what the caller adds)
+//   models/<role>/<name>              every parameter and buffer of the model,
+//                                     named as the model names it ("3.weight",
+//                                     "stream0.0.weight"), float32
+//   optimisers/<role>/<name>.<slot>   the optimiser's state for each parameter
+//                                     ("3.weight.m", "3.weight.v"; "velocity" for SGD)
+//
+// Roles: "model" for a tagger or an untrained model; "generator" and
+// "discriminator" for the GANs. The three formats written before version 2
+// ("jetimg-checkpoint" 1, "jetimg-calogan" 1, "jetimg-lagan" 1) still load
+// through the same reader, mapped onto these roles and names.
 //
 // Written under a temporary name and renamed when complete, so an existing
 // checkpoint is only ever replaced by a complete one.
@@ -17,66 +25,90 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
 #include "io/hdf5.h"
+#include "models/model.h"
 
 namespace jetimg {
 
-class Context;
-class Tensor;
-class Sequential;
 class Optimiser;
 
-// Where training stood when a checkpoint was written.
-struct TrainingState {
+// Where training stood when a checkpoint was written. Every random draw of
+// the training loop is a function of (seed, epoch), so the epoch is the
+// position of its random numbers too: a run resumed from here continues as
+// the uninterrupted one would.
+struct TrainState {
   int64_t epoch = 0;  // epochs completed
-  double best_val_loss = std::numeric_limits<double>::infinity();
-  int64_t best_epoch = 0;  // the epoch (1, 2, ...) of best_val_loss; 0 if none yet
+  uint64_t seed = 0;
+  std::string monitor;  // the value `best` is of ("val_loss"); "" when nothing is monitored
+  double best = std::numeric_limits<double>::infinity();
+  int64_t best_epoch = 0;  // the epoch (1, 2, ...) of `best`; 0 if none yet
   int64_t epochs_without_improvement = 0;
-  float lr = 0;                 // the learning rate of the last epoch
-  int64_t optimiser_steps = 0;  // updates made
-  Json optimiser;               // the optimiser's config (no state)
-  Json train_config;            // the training config, complete with defaults
-  Json history = Json::array();  // one record per epoch so far
+  Json history = Json::array();  // one record per epoch: {"epoch": 1, "train_loss": ..., ...}
+  Json settings;                 // the training config, complete with defaults
   Json to_json() const;
-  static TrainingState from_json(const Json& json, const std::string& file);
+  static TrainState from_json(const Json& json, const std::string& file);
 };
 
-// Writes `net` (and, if given, the optimiser's state) to `path`.
-void save_checkpoint(const std::string& path, Sequential& net, Optimiser* optimiser, const TrainingState& state);
+// A model (and the optimiser that trains it, if any) to write under `role`.
+struct CheckpointEntry {
+  std::string role;
+  Model* model = nullptr;
+  Optimiser* optimiser = nullptr;
+};
 
-// The network file JSON ({"input_shape", "layers"}) stored in a checkpoint.
-Json read_checkpoint_network(const std::string& path);
-TrainingState read_training_state(const std::string& path);
+// Writes a version-2 checkpoint to `path` (atomically). `provenance` is added
+// to the program, version and time the file records.
+void save_checkpoint(const std::string& path, const std::string& kind, const std::vector<CheckpointEntry>& entries,
+                     const TrainState& state, const Json& provenance = Json::object());
 
-// Loads the weights and buffers into `net`, which must be the network the
-// checkpoint was written for (same layers, same shapes; otherwise an Error
-// naming the first difference), and the optimiser's state into `optimiser`
-// if it is given (Error if the checkpoint has none).
-void load_checkpoint(const std::string& path, Sequential& net, Optimiser* optimiser);
+// A checkpoint of any version, opened for reading. Errors name the file and
+// what is wrong.
+class CheckpointFile {
+ public:
+  explicit CheckpointFile(const std::string& path);
+  const std::string& path() const { return file_.path(); }
+  int64_t version() const { return version_; }
+  // "tagger", "calogan", "lagan" or "model".
+  const std::string& kind() const { return kind_; }
+  std::vector<std::string> roles() const;
+  bool has(const std::string& role) const { return configs_.contains(role); }
 
-// Builds the checkpoint's network on ctx's device with its trained weights,
-// in inference mode.
-Sequential load_network(Context& ctx, const std::string& path);
+  // The complete config of the model under `role`; make_model() builds it.
+  Json model_config(const std::string& role) const;
+  // The model under `role`, built on ctx's device and loaded, in inference mode.
+  std::unique_ptr<Model> load_model(Context& ctx, const std::string& role) const;
+  // Loads the tensors of `role` into `model`, which must be the model they
+  // were written for: the same config (else an Error naming the first
+  // difference), every tensor present with its shape.
+  void load_into(const std::string& role, Model& model) const;
 
-// One tensor as a float32 dataset `name` (copied from any device), and back
-// into a tensor of the same shape (Error naming the file and the dataset if
-// it is missing or shaped differently).
-void write_checkpoint_tensor(h5::File& file, const std::string& name, const Tensor& t);
-void read_checkpoint_tensor(const h5::File& file, const std::string& name, Tensor& into);
+  bool has_optimiser(const std::string& role) const { return optimisers_.contains(role); }
+  // {"config": {...}, "steps": N} of the optimiser of `role`.
+  Json optimiser_record(const std::string& role) const;
+  // The state of the optimiser that trains `parameters` of `role`.
+  void load_optimiser(const std::string& role, Optimiser& optimiser, const std::vector<NamedTensor>& parameters) const;
 
-// Composite models (the GANs): a group of named tensors (a network's
-// parameters and buffers), and an optimiser's state for `parameters` as a
-// group `name` with its step count as the attribute `name`_steps.
-struct NamedTensor;
-void write_tensor_group(h5::File& file, const std::string& group, const std::vector<NamedTensor>& tensors);
-void read_tensor_group(const h5::File& file, const std::string& group, const std::vector<NamedTensor>& tensors);
-void write_optimiser_state(h5::File& file, const std::string& name, Optimiser& optimiser,
-                           const std::vector<NamedTensor>& parameters);
-void read_optimiser_state(const h5::File& file, const std::string& name, Optimiser& optimiser,
-                          const std::vector<NamedTensor>& parameters);
+  const TrainState& training() const { return training_; }
+  Json provenance() const;
+
+ private:
+  std::string dataset_of(const std::string& role, const std::string& name) const;
+  std::string optimiser_dataset_of(const std::string& role, const std::string& state_name) const;
+  h5::File file_;
+  int64_t version_ = 2;
+  std::string kind_;
+  Json configs_ = Json::object(), optimisers_ = Json::object();
+  TrainState training_;
+  // Version 1 tagger files name tensors by layer: "layer_03_dense/weight".
+  std::vector<std::string> legacy_layer_types_;
+};
+
+// The first difference between two model configs (as JSON), or "".
+std::string config_difference(const Json& stored, const Json& current);
 
 }  // namespace jetimg

@@ -7,75 +7,25 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
-#include <random>
 #include <utility>
 
 #include "core/error.h"
+#include "core/sampling.h"
 #include "core/ops.h"
 #include "core/tensor.h"
 #include "core/train_ops.h"
 #include "io/atomic_output.h"
 #include "models/checkpoint.h"
 #include "io/hdf5.h"
-#include "io/outputs.h"
 #include "models/optimiser.h"
 
 namespace jetimg {
 namespace {
 
-constexpr const char* kFormat = "jetimg-calogan";
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
 std::string epoch_file(const std::string& dir, int64_t epoch) {
   char name[48];
   std::snprintf(name, sizeof name, "generator_epoch_%03lld.h5", static_cast<long long>(epoch));
   return (std::filesystem::path(dir) / name).string();
-}
-
-// Rows `index[begin, begin + count)` of `src` (N, ...) into `dst` (count, ...) on dst's device.
-void gather_rows(const Tensor& src, const std::vector<int64_t>& index, int64_t begin, int64_t count, Tensor& staging,
-                 Tensor& dst) {
-  const int64_t row = src.numel() / src.dim(0);
-  for (int64_t i = 0; i < count; ++i)
-    std::copy_n(src.data() + index[begin + i] * row, row, staging.data() + i * row);
-  dst.copy_from(staging);
-}
-
-Tensor labels_for(int64_t n, double value, double flip, double other, std::mt19937_64& rng, Device device) {
-  std::vector<float> labels(static_cast<size_t>(n), static_cast<float>(value));
-  if (flip > 0) {
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    for (float& l : labels)
-      if (u(rng) < flip) l = static_cast<float>(other);
-  }
-  return Tensor::from_vector(labels, {n, 1}).to(device);
-}
-
-void check_finite(double loss, const char* which, int64_t epoch, int64_t step, const std::string& last_good) {
-  if (std::isfinite(loss)) return;
-  fail("CaloGAN training: the ", which, " loss became ", loss, " at epoch ", epoch, ", step ", step,
-       "; training stopped. ",
-       last_good.empty() ? std::string("No epoch had completed, so there is no checkpoint.")
-                         : "The last good checkpoint is '" + last_good + "'.",
-       " Lower the learning rates or check the input showers.");
-}
-
-// The weights (a ReLU turns NaN into 0, so a network whose weights went bad
-// can still give finite losses): checked before an epoch's checkpoints.
-void check_weights_finite(Context& ctx, const std::vector<NamedTensor>& weights, const char* network, int64_t epoch,
-                          const std::string& last_good) {
-  for (const NamedTensor& w : weights) {
-    const double norm = squared_norm(ctx, *w.tensor);
-    if (std::isfinite(norm)) continue;
-    fail("CaloGAN training: the ", network, "'s weights '", w.name, "' became NaN or infinite during epoch ", epoch,
-         "; training stopped. ",
-         last_good.empty() ? std::string("No epoch had completed, so there is no checkpoint.")
-                           : "The last good checkpoint is '" + last_good + "'.",
-         " Lower the learning rates or check the input showers.");
-  }
 }
 
 }  // namespace
@@ -150,85 +100,161 @@ CaloGanFile load_calogan_config(const std::string& path) {
   return f;
 }
 
-Json GanEpochRecord::to_json() const {
-  return {{"epoch", epoch},   {"d_loss", d_loss},   {"d_real", d_real},
-          {"d_fake", d_fake}, {"g_loss", g_loss},   {"energy_mae", energy_mae},
-          {"seconds", seconds}, {"showers_per_s", showers_per_s}, {"shape_distance", shape_distance}};
+const std::vector<std::string> kCaloGanRunFiles = {"last.h5", "log.csv", "generator_epoch_*.h5"};
+
+// --- training ---------------------------------------------------------------------
+
+CaloGanTask::CaloGanTask(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminator& disc, const ShowersDataset& data,
+                         const GanTrainConfig& config, Measure measure)
+    : gen_(gen),
+      disc_(disc),
+      data_(data),
+      config_(config),
+      measure_(std::move(measure)),
+      adam_g_(float(config.gen_lr), float(config.beta1), float(config.beta2), float(config.eps)),
+      adam_d_(float(config.disc_lr), float(config.beta1), float(config.beta2), float(config.eps)) {
+  const std::vector<LayerGeometry>& g = gen.settings().geometry;
+  if (data.geometry().size() != g.size())
+    fail("CaloGAN training: the showers have ", data.geometry().size(), " calorimeter layers, the model ", g.size());
+  for (size_t l = 0; l < g.size(); ++l)
+    if (data.geometry()[l].rows != g[l].rows || data.geometry()[l].cols != g[l].cols)
+      fail("CaloGAN training: layer ", l, " of the showers is ", data.geometry()[l].rows, "x", data.geometry()[l].cols,
+           ", the model's ", g[l].rows, "x", g[l].cols);
+  if (data.size() < config.batch_size)
+    fail("CaloGAN training: ", data.size(), " showers, fewer than one batch of ", config.batch_size);
+  const int64_t b = config.batch_size;
+  z_ = Tensor::empty({b, gen.settings().latent}, ctx.device());
+  fake_energy_ = Tensor::empty({b, 1}, ctx.device());
 }
 
-// --- checkpoints --------------------------------------------------------------------
+Tensor CaloGanTask::labels(Context& ctx, double value, double other, uint64_t stream) {
+  std::vector<float> l(static_cast<size_t>(config_.batch_size), static_cast<float>(value));
+  if (config_.label_flip > 0)
+    for (size_t i = 0; i < l.size(); ++i)
+      if (seeded_uniform(config_.seed, stream, i) < config_.label_flip) l[i] = static_cast<float>(other);
+  return Tensor::from_vector(l, {config_.batch_size, 1}).to(ctx.device());
+}
 
-void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscriminator* disc,
-                  const GanTrainConfig& training, int64_t epoch, const Json& history, Optimiser* gen_optimiser,
-                  Optimiser* disc_optimiser) {
-  AtomicOutput out(path);
-  {
-    h5::File file = h5::File::create(out.temp_path(), out.path());
-    file.write_attribute("format", kFormat);
-    file.write_attribute("version", int64_t{1});
-    file.write_attribute("model", gen.settings().to_json().dump());
-    file.write_attribute("training", training.to_json().dump());
-    file.write_attribute("epoch", epoch);
-    file.write_attribute("history", history.dump());
-    write_tensor_group(file, "generator", stored_tensors(gen));
-    if (disc) {
-      write_tensor_group(file, "discriminator", stored_tensors(*disc));
-      if (gen_optimiser) write_optimiser_state(file, "optimiser_generator", *gen_optimiser, gen.parameters());
-      if (disc_optimiser) write_optimiser_state(file, "optimiser_discriminator", *disc_optimiser, disc->parameters());
+std::pair<double, double> CaloGanTask::verdict(Context& ctx, const TensorMap& showers, const Tensor& labels) {
+  const TensorMap& out = disc_.forward(ctx, showers);
+  ensure_tensor(dlogit_, out.at("logit").shape(), ctx.device());
+  ensure_tensor(dtotal_, out.at("total_energy").shape(), ctx.device());
+  const double bce = bce_with_logits(ctx, out.at("logit"), labels, Tensor(), &dlogit_);
+  const double mae = mean_absolute_error(ctx, out.at("total_energy"), showers.at("energy"), Tensor(), &dtotal_);
+  scale(ctx, dtotal_, float(config_.energy_weight));
+  return {bce, mae};
+}
+
+double CaloGanTask::disc_step(Context& ctx, const TensorMap& showers, const Tensor& labels) {
+  const auto [bce, mae] = verdict(ctx, showers, labels);
+  disc_.backward(ctx, {{"logit", dlogit_}, {"total_energy", dtotal_}});
+  adam_d_.step(ctx, disc_.parameters(), disc_.gradients());
+  return bce + config_.energy_weight * mae;
+}
+
+int64_t CaloGanTask::begin_epoch(Context&, int64_t epoch) {
+  passes_ = 0;
+  steps_ = 0;
+  stream_.reset();
+  start_ = std::chrono::steady_clock::now();
+  const int64_t b = config_.batch_size;
+  return config_.steps_per_epoch > 0 ? config_.steps_per_epoch : data_.size() / b;
+  (void)epoch;
+}
+
+// The next full batch of real showers on the device; a new shuffled pass
+// begins when one runs out (steps_per_epoch may ask for more than one pass).
+void CaloGanTask::next_real(Context& ctx, int64_t epoch) {
+  while (true) {
+    if (!stream_) {
+      StreamOptions o;
+      o.batch = config_.batch_size;
+      o.seed = config_.seed;
+      o.stream = (static_cast<uint64_t>(epoch) << 16) + static_cast<uint64_t>(passes_++);
+      o.pinned = !ctx.device().is_cpu();
+      stream_ = std::make_unique<BatchStream>(data_, o);
     }
-    file.close();
+    if (stream_->next(batch_) && batch_.at("energy").dim(0) == config_.batch_size) break;
+    stream_.reset();  // a partial last batch is left out: minibatch discrimination compares full batches
   }
-  out.commit();
+  for (const auto& [name, t] : batch_) ensure_tensor(real_[name], t.shape(), ctx.device()).copy_from(t);
 }
 
-CaloGanConfig read_calogan_model_config(const std::string& path) {
-  h5::File file = h5::File::open(path);
-  file.require_format(kFormat, 1, "a CaloGAN checkpoint (made by 'jetimg train-gan')");
-  const Json model = file.read_json_attribute("model");
-  return CaloGanConfig::from_json(model, path);
+void CaloGanTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) {
+  next_real(ctx, epoch);
+  ++steps_;
+  // Label flips of this step: streams far from the context's, one per use.
+  const uint64_t flips = (uint64_t{3} << 60) + (static_cast<uint64_t>(epoch) << 32) + static_cast<uint64_t>(step) * 4;
+  // Discriminator: a real batch, then a generated one.
+  const double real_loss = disc_step(ctx, real_, labels(ctx, config_.real_label, config_.fake_label, flips));
+  random_normal(ctx, z_, 0.0f, 1.0f);
+  random_uniform(ctx, fake_energy_, float(config_.energy_min), float(config_.energy_max));
+  const TensorMap& generated = gen_.forward(ctx, {{"z", z_}, {"energy", fake_energy_}});
+  for (const auto& [name, t] : generated) ensure_tensor(fake_[name], t.shape(), ctx.device()).copy_from(t);
+  fake_["energy"] = fake_energy_;
+  const double fake_loss = disc_step(ctx, fake_, labels(ctx, config_.fake_label, config_.real_label, flips + 1));
+  losses.emplace_back("d_real", real_loss);
+  losses.emplace_back("d_fake", fake_loss);
+  // Generator: make the discriminator call its showers real, with their
+  // summed energy near the requested one.
+  const Tensor trick = Tensor::from_vector(std::vector<float>(size_t(config_.batch_size), 1.0f),
+                                           {config_.batch_size, 1}).to(ctx.device());
+  double g_loss = 0, energy_mae = 0;
+  for (int64_t k = 0; k < config_.generator_steps; ++k) {
+    random_normal(ctx, z_, 0.0f, 1.0f);
+    random_uniform(ctx, fake_energy_, float(config_.energy_min), float(config_.energy_max));
+    TensorMap showers = gen_.forward(ctx, {{"z", z_}, {"energy", fake_energy_}});
+    showers["energy"] = fake_energy_;
+    const auto [bce, mae] = verdict(ctx, showers, trick);
+    const TensorMap& dimages = disc_.backward(ctx, {{"logit", dlogit_}, {"total_energy", dtotal_}});
+    gen_.backward(ctx, dimages);
+    adam_g_.step(ctx, gen_.parameters(), gen_.gradients());
+    g_loss += (bce + config_.energy_weight * mae) / double(config_.generator_steps);
+    energy_mae += mae / double(config_.generator_steps);
+  }
+  losses.emplace_back("g_loss", g_loss);
+  losses.emplace_back("energy_mae", energy_mae);
+}
+
+void CaloGanTask::end_epoch(Context& ctx, int64_t epoch, EpochValues& values) {
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double d_real = value_of(values, "d_real"), d_fake = value_of(values, "d_fake");
+  values = {{"d_loss", (d_real + d_fake) / 2},
+            {"d_real", d_real},
+            {"d_fake", d_fake},
+            {"g_loss", value_of(values, "g_loss")},
+            {"energy_mae", value_of(values, "energy_mae")},
+            {"showers_per_s", double(steps_) * double(config_.batch_size) * double(config_.generator_steps + 1) /
+                                  std::max(seconds, 1e-9)},
+            {"shape_distance", measure_ ? measure_(ctx, gen_, epoch + 1) : -1.0}};
+}
+
+void CaloGanTask::after_checkpoints(int64_t epoch, const std::string& dir, const TrainState& state) {
+  if (dir.empty() || config_.checkpoint_every <= 0 || epoch % config_.checkpoint_every != 0) return;
+  save_checkpoint(epoch_file(dir, epoch), kind(), {{"generator", &gen_, nullptr}}, state);
+}
+
+LoopResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminator& disc, const ShowersDataset& data,
+                         const GanTrainConfig& config, const LoopOptions& options, CaloGanTask::Measure measure) {
+  CaloGanTask task(ctx, gen, disc, data, config, std::move(measure));
+  LoopConfig loop;
+  loop.epochs = config.epochs;
+  loop.seed = config.seed;
+  LoopOptions with_files = options;
+  with_files.run_files = kCaloGanRunFiles;
+  return run_training(ctx, task, loop, with_files);
 }
 
 std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std::string& path) {
-  const CaloGanConfig config = read_calogan_model_config(path);
-  auto gen = std::make_unique<CaloGanGenerator>(ctx, config);
-  h5::File file = h5::File::open(path);
-  read_tensor_group(file, "generator", stored_tensors(*gen));
+  const CheckpointFile checkpoint(path);
+  if (checkpoint.kind() != "calogan")
+    fail("'", path, "' is a ", checkpoint.kind(), " checkpoint, not CaloGAN's (make one with 'jetimg train-calogan')");
+  auto gen = std::make_unique<CaloGanGenerator>(
+      ctx, CaloGanConfig::from_json(without_type(checkpoint.model_config("generator")), path));
+  checkpoint.load_into("generator", *gen);
   gen->set_training(false);
   return gen;
 }
-
-namespace {
-
-// Where a resumed training picks up.
-struct ResumePoint {
-  int64_t epoch = 0;
-  Json history = Json::array();
-};
-
-// Loads a last.h5 into the networks and optimisers of a training run.
-ResumePoint resume_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscriminator& disc,
-                           Optimiser& gen_optimiser, Optimiser& disc_optimiser) {
-  const CaloGanConfig model = read_calogan_model_config(path);
-  if (model.to_json() != gen.settings().to_json())
-    fail("cannot resume from '", path, "': it holds another CaloGAN model (its config: ", model.to_json().dump(),
-         "); resume with the config it was trained with");
-  h5::File file = h5::File::open(path);
-  if (!file.has("discriminator") || !file.has("optimiser_generator") || !file.has("optimiser_discriminator"))
-    fail("cannot resume from '", path, "': it holds no discriminator or optimiser state (a generator_epoch file?); "
-         "resume from the run's last.h5");
-  read_tensor_group(file, "generator", stored_tensors(gen));
-  read_tensor_group(file, "discriminator", stored_tensors(disc));
-  read_optimiser_state(file, "optimiser_generator", gen_optimiser, gen.parameters());
-  read_optimiser_state(file, "optimiser_discriminator", disc_optimiser, disc.parameters());
-  ResumePoint point;
-  point.epoch = file.read_int_attribute("epoch");
-  point.history = file.read_json_attribute("history");
-  if (point.epoch < 0 || !point.history.is_array() || point.history.size() != static_cast<size_t>(point.epoch))
-    fail("'", path, "': its epoch (", point.epoch, ") and history do not match (damaged checkpoint?)");
-  return point;
-}
-
-}  // namespace
 
 // --- generation -------------------------------------------------------------------------
 
@@ -251,156 +277,5 @@ ShowerBatch generate_showers(Context& ctx, CaloGanGenerator& gen, const Tensor& 
   return out;
 }
 
-// --- training -------------------------------------------------------------------------
-
-const std::vector<std::string> kCaloGanRunFiles = {"last.h5", "log.csv", "generator_epoch_*.h5"};
-
-GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminator& disc, const ShowerBatch& data,
-                             const GanTrainConfig& config, const GanTrainOptions& options) {
-  const int64_t n = data.size(), b = config.batch_size;
-  if (n < b) fail("CaloGAN training: ", n, " training showers, fewer than one batch of ", b);
-  if (data.layers.size() != gen.settings().geometry.size())
-    fail("CaloGAN training: the showers have ", data.layers.size(), " layers, the model ",
-         gen.settings().geometry.size());
-  for (size_t l = 0; l < data.layers.size(); ++l) {
-    const LayerGeometry& g = gen.settings().geometry[l];
-    if (data.layers[l].dim(1) != g.rows || data.layers[l].dim(2) != g.cols)
-      fail("CaloGAN training: layer ", l, " of the showers is ", data.layers[l].dim(1), "x", data.layers[l].dim(2),
-           ", the model's ", g.rows, "x", g.cols);
-  }
-  if (!options.output_dir.empty())
-    prepare_run_folder(options.output_dir, run_start(options.resume, options.overwrite), kCaloGanRunFiles, {});
-
-  // Showers as the networks see them (GeV), kept on the CPU; batches are
-  // gathered into staging tensors and copied to the device.
-  const std::vector<Tensor> images = showers_to_network(data, Device::cpu());
-  const size_t layers = images.size();
-  std::vector<Tensor> staging, real(layers), fake_images(layers);
-  for (size_t l = 0; l < layers; ++l) {
-    const Shape s{b, 1, images[l].dim(2), images[l].dim(3)};
-    staging.push_back(Tensor::empty(s));
-    real[l] = Tensor::empty(s, ctx.device());
-  }
-  Tensor energy_staging = Tensor::empty({b, 1}), real_energy = Tensor::empty({b, 1}, ctx.device());
-  Tensor z = Tensor::empty({b, gen.settings().latent}, ctx.device()), fake_energy = Tensor::empty({b, 1}, ctx.device());
-  Tensor dlogit, dtotal;
-
-  Adam adam_g(float(config.gen_lr), float(config.beta1), float(config.beta2), float(config.eps));
-  Adam adam_d(float(config.disc_lr), float(config.beta1), float(config.beta2), float(config.eps));
-  const int64_t steps = config.steps_per_epoch > 0 ? config.steps_per_epoch : n / b;
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  GanTrainResult result;
-  ResumePoint start_point;
-  if (!options.resume.empty()) start_point = resume_calogan(options.resume, gen, disc, adam_g, adam_d);
-  Json history = start_point.history;
-  std::ofstream log;
-  if (!options.output_dir.empty()) {
-    const std::filesystem::path log_path = std::filesystem::path(options.output_dir) / "log.csv";
-    const bool append = !options.resume.empty() && std::filesystem::exists(log_path);
-    log.open(log_path, append ? std::ios::app : std::ios::trunc);
-    if (!append) log << "epoch,d_loss,d_real,d_fake,g_loss,energy_mae,seconds,showers_per_s,shape_distance\n";
-  }
-  std::string last_good = options.resume;
-  result.last_checkpoint = options.resume;
-  const float weight = float(config.energy_weight);
-
-  // The discriminator's verdict on `imgs` against `labels`: the binary
-  // cross-entropy and the energy term's mean absolute error, with their
-  // gradients (the energy term's weighted) in dlogit and dtotal.
-  const auto losses = [&](const std::vector<Tensor>& imgs, const Tensor& energy, const Tensor& labels) {
-    const CaloGanDiscriminator::Output out = disc.forward(ctx, imgs, energy);
-    ensure_tensor(dlogit, out.logit.shape(), ctx.device());
-    ensure_tensor(dtotal, out.total_energy.shape(), ctx.device());
-    const double bce = bce_with_logits(ctx, out.logit, labels, Tensor(), &dlogit);
-    const double mae = mean_absolute_error(ctx, out.total_energy, energy, Tensor(), &dtotal);
-    scale(ctx, dtotal, weight);
-    return std::pair<double, double>{bce, mae};
-  };
-  // One discriminator update on `imgs` with labels `labels`; returns its loss.
-  const auto disc_step = [&](const std::vector<Tensor>& imgs, const Tensor& energy, const Tensor& labels) {
-    const auto [bce, mae] = losses(imgs, energy, labels);
-    disc.backward(ctx, dlogit, dtotal);
-    adam_d.step(ctx, disc.parameters(), disc.gradients());
-    return bce + weight * mae;
-  };
-
-  for (int64_t epoch = start_point.epoch + 1; epoch <= config.epochs; ++epoch) {
-    const auto start = std::chrono::steady_clock::now();
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937_64 rng(config.seed * 1000003ULL + uint64_t(epoch));
-    std::shuffle(order.begin(), order.end(), rng);
-    gen.set_training(true);
-    disc.set_training(true);
-    double d_real = 0, d_fake = 0, g_loss = 0, energy_mae = 0;
-    for (int64_t step = 0; step < steps; ++step) {
-      const int64_t begin = (step * b) % (n - n % b);
-      for (size_t l = 0; l < layers; ++l) gather_rows(images[l], order, begin, b, staging[l], real[l]);
-      gather_rows(data.energy, order, begin, b, energy_staging, real_energy);
-
-      // Discriminator: a real batch, then a generated one.
-      const double real_loss = disc_step(real, real_energy, labels_for(b, config.real_label, config.label_flip,
-                                                                          config.fake_label, rng, ctx.device()));
-      check_finite(real_loss, "discriminator", epoch, step + 1, last_good);
-      random_normal(ctx, z, 0.0f, 1.0f);
-      random_uniform(ctx, fake_energy, float(config.energy_min), float(config.energy_max));
-      const std::vector<Tensor>& generated = gen.forward(ctx, z, fake_energy);
-      for (size_t l = 0; l < layers; ++l) fake_images[l] = generated[l].clone();
-      const double fake_loss = disc_step(fake_images, fake_energy, labels_for(b, config.fake_label, config.label_flip,
-                                                                                config.real_label, rng, ctx.device()));
-      check_finite(fake_loss, "discriminator", epoch, step + 1, last_good);
-      d_real += real_loss, d_fake += fake_loss;
-
-      // Generator: make the discriminator call its showers real, with their
-      // summed energy near the requested one.
-      const Tensor trick = labels_for(b, 1.0, 0.0, 0.0, rng, ctx.device());
-      for (int64_t k = 0; k < config.generator_steps; ++k) {
-        random_normal(ctx, z, 0.0f, 1.0f);
-        random_uniform(ctx, fake_energy, float(config.energy_min), float(config.energy_max));
-        const auto [bce, mae] = losses(gen.forward(ctx, z, fake_energy), fake_energy, trick);
-        const std::vector<Tensor>& dimages = disc.backward(ctx, dlogit, dtotal);
-        gen.backward(ctx, dimages);
-        adam_g.step(ctx, gen.parameters(), gen.gradients());
-        const double loss = bce + weight * mae;
-        check_finite(loss, "generator", epoch, step + 1, last_good);
-        g_loss += loss / double(config.generator_steps);
-        energy_mae += mae / double(config.generator_steps);
-      }
-      if (options.on_batch)
-        options.on_batch(epoch, step + 1, steps, (d_real + d_fake) / (2.0 * (step + 1)), g_loss / double(step + 1));
-    }
-    ctx.synchronize();
-    check_weights_finite(ctx, gen.parameters(), "generator", epoch, last_good);
-    check_weights_finite(ctx, disc.parameters(), "discriminator", epoch, last_good);
-    GanEpochRecord record;
-    record.epoch = epoch;
-    record.d_real = d_real / double(steps);
-    record.d_fake = d_fake / double(steps);
-    record.d_loss = (record.d_real + record.d_fake) / 2.0;
-    record.g_loss = g_loss / double(steps);
-    record.energy_mae = energy_mae / double(steps);
-    record.seconds = seconds_since(start);
-    record.showers_per_s = double(steps) * double(b) * double(config.generator_steps + 1) / record.seconds;
-    if (options.measure) {
-      gen.set_training(false);
-      record.shape_distance = options.measure(ctx, gen, epoch);
-    }
-    history.push_back(record.to_json());
-    result.history.push_back(record);
-    if (!options.output_dir.empty()) {
-      const std::string last = (std::filesystem::path(options.output_dir) / "last.h5").string();
-      save_calogan(last, gen, &disc, config, epoch, history, &adam_g, &adam_d);
-      if (config.checkpoint_every > 0 && epoch % config.checkpoint_every == 0)
-        save_calogan(epoch_file(options.output_dir, epoch), gen, nullptr, config, epoch, history);
-      last_good = result.last_checkpoint = last;
-      log << epoch << ',' << record.d_loss << ',' << record.d_real << ',' << record.d_fake << ',' << record.g_loss
-          << ',' << record.energy_mae << ',' << record.seconds << ',' << record.showers_per_s << ','
-          << record.shape_distance << '\n'
-          << std::flush;
-    }
-    if (options.on_epoch) options.on_epoch(record);
-  }
-  gen.set_training(false);
-  return result;
-}
 
 }  // namespace jetimg

@@ -18,19 +18,24 @@
 // generated batch in training mode (batch statistics, as in the generator
 // updates), not with its slowly moving averages.
 //
-// Deterministic for a seed on the CPU: the noise and energies come from the
-// context's Philox streams and the shuffles from the seed and epoch.
+// Deterministic for a seed on the CPU: the noise, energies and label flips
+// come from Philox streams of the seed and the epoch, so a resumed run
+// continues as an uninterrupted one would.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
+#include "io/batches.h"
+#include "io/datasets.h"
 #include "io/showers_file.h"
 #include "models/calogan.h"
 #include "models/optimiser.h"
+#include "models/train_loop.h"
 
 namespace jetimg {
 
@@ -56,60 +61,65 @@ struct CaloGanFile {
 };
 CaloGanFile load_calogan_config(const std::string& path);
 
-struct GanEpochRecord {
-  int64_t epoch = 0;
-  double d_loss = 0, d_real = 0, d_fake = 0, g_loss = 0, energy_mae = 0;  // energy_mae: generator steps, GeV
-  double seconds = 0, showers_per_s = 0;  // showers_per_s: generated per second of training
-  double shape_distance = -1;             // from on_epoch's measure, -1 if none
-  Json to_json() const;
-};
-
 // The files a CaloGAN run writes into its output folder.
 extern const std::vector<std::string> kCaloGanRunFiles;
 
-struct GanTrainOptions {
-  std::string output_dir;  // last.h5, generator_epoch_NNN.h5, log.csv
-  bool overwrite = false;  // a fresh run into a non-empty folder: see io/outputs.h
-  // A last.h5 to continue from: both networks' weights, both optimisers'
-  // state, the epoch count and the history; training goes on to
-  // config.epochs in all (log.csv is appended to). The model must be the
-  // checkpoint's. Noise draws start afresh, so a resumed run is not the
-  // bit-for-bit continuation of an uninterrupted one.
-  std::string resume;
-  // After every step: epoch, step, steps per epoch, mean D and G loss so far.
-  std::function<void(int64_t, int64_t, int64_t, double, double)> on_batch;
-  // After every epoch, with the generator in inference mode; may return a
-  // distance to record (e.g. of shower shapes to a reference), or -1.
-  std::function<double(Context&, CaloGanGenerator&, int64_t)> measure;
-  std::function<void(const GanEpochRecord&)> on_epoch;
+// CaloGAN's part of training (models/train_loop.h). Real showers stream in
+// shuffled full batches from the dataset; noise, energies and label flips
+// come from the context's and the seed's Philox streams. log.csv's columns:
+// epoch, d_loss, d_real, d_fake, g_loss, energy_mae, seconds, showers_per_s,
+// shape_distance (the measure's, -1 without one). Every checkpoint_every
+// epochs a generator-only checkpoint generator_epoch_NNN.h5 is written too.
+class CaloGanTask : public TrainTask {
+ public:
+  // measure (optional): after each epoch, with the generator in inference
+  // mode, a distance to record (e.g. of shower shapes to a reference).
+  using Measure = std::function<double(Context&, CaloGanGenerator&, int64_t)>;
+  CaloGanTask(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminator& disc, const ShowersDataset& data,
+              const GanTrainConfig& config, Measure measure = {});
+  std::string kind() const override { return "calogan"; }
+  std::vector<CheckpointEntry> models() override {
+    return {{"generator", &gen_, &adam_g_}, {"discriminator", &disc_, &adam_d_}};
+  }
+  Json settings() const override { return config_.to_json(); }
+  std::vector<std::string> columns() const override {
+    return {"d_loss", "d_real", "d_fake", "g_loss", "energy_mae", "seconds", "showers_per_s", "shape_distance"};
+  }
+  int64_t begin_epoch(Context& ctx, int64_t epoch) override;
+  void step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) override;
+  void end_epoch(Context& ctx, int64_t epoch, EpochValues& values) override;
+  void after_checkpoints(int64_t epoch, const std::string& dir, const TrainState& state) override;
+
+ private:
+  // The discriminator's verdict on `imgs` against `labels`: the binary
+  // cross-entropy and the energy term's mean absolute error, with their
+  // gradients (the energy term's weighted) in dlogit_ and dtotal_.
+  std::pair<double, double> verdict(Context& ctx, const TensorMap& showers, const Tensor& labels);
+  double disc_step(Context& ctx, const TensorMap& showers, const Tensor& labels);
+  // Labels for a batch: `value`, each flipped to `other` with probability label_flip.
+  Tensor labels(Context& ctx, double value, double other, uint64_t stream);
+  void next_real(Context& ctx, int64_t epoch);
+  CaloGanGenerator& gen_;
+  CaloGanDiscriminator& disc_;
+  const ShowersDataset& data_;
+  GanTrainConfig config_;
+  Measure measure_;
+  Adam adam_g_, adam_d_;
+  std::unique_ptr<BatchStream> stream_;
+  int64_t passes_ = 0, steps_ = 0;
+  TensorMap batch_, real_, fake_;
+  Tensor z_, fake_energy_, dlogit_, dtotal_;
+  std::chrono::steady_clock::time_point start_;
 };
 
-struct GanTrainResult {
-  std::vector<GanEpochRecord> history;
-  std::string last_checkpoint;
-};
+// Trains through the loop; options.run_files are set to CaloGAN's.
+LoopResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminator& disc, const ShowersDataset& data,
+                         const GanTrainConfig& config, const LoopOptions& options,
+                         CaloGanTask::Measure measure = {});
 
-// Trains on `data` (showers in MeV with incident energies in GeV, on the
-// CPU). A loss that turns NaN or infinite stops training with an Error
-// naming the epoch and step, and so do weights that turn NaN or infinite
-// (checked at the end of each epoch, before its checkpoints); the
-// checkpoints of completed epochs stay.
-GanTrainResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminator& disc, const ShowerBatch& data,
-                             const GanTrainConfig& config, const GanTrainOptions& options);
-
-// Checkpoints (HDF5, written atomically): attributes format =
-// "jetimg-calogan", version = 1, model = JSON (CaloGanConfig), training =
-// JSON, epoch, history = JSON; groups generator/ and (optionally)
-// discriminator/ holding each named parameter and buffer; with the
-// optimisers (last.h5), groups optimiser_generator/ and
-// optimiser_discriminator/ holding their state ("<parameter>.m", ".v") and
-// attributes optimiser_generator_steps and optimiser_discriminator_steps.
-void save_calogan(const std::string& path, CaloGanGenerator& gen, CaloGanDiscriminator* disc,
-                  const GanTrainConfig& training, int64_t epoch, const Json& history,
-                  Optimiser* gen_optimiser = nullptr, Optimiser* disc_optimiser = nullptr);
-// The generator of a checkpoint on ctx's device, in inference mode.
+// The generator of a checkpoint (version 2, or a CaloGAN checkpoint of
+// version 1) on ctx's device, in inference mode.
 std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std::string& path);
-CaloGanConfig read_calogan_model_config(const std::string& path);
 
 // Generates showers for the incident energies (N, 1) GeV (on the CPU) with
 // the generator in inference mode, in batches of `batch`; MeV out.

@@ -138,6 +138,18 @@ Json Graph::config() const {
   return {{"type", "graph"}, {"inputs", inputs}, {"nodes", nodes}, {"outputs", outputs}};
 }
 
+std::vector<Graph::NodeView> Graph::nodes() {
+  std::map<std::string, SampleShape> shape_of;
+  for (const TensorSpec& t : inputs_) shape_of[t.name] = t.shape;
+  std::vector<NodeView> out;
+  for (Node& n : nodes_) {
+    out.push_back({n.name, n.inputs, n.layer.get(),
+                   n.layer ? "" : (n.merge == Merge::Add ? "add" : "concatenate"), shape_of.at(n.inputs[0])});
+    shape_of[n.name] = n.shape;
+  }
+  return out;
+}
+
 void Graph::set_input_gradients(bool needed) {
   input_gradients_ = needed;
   // Layers fed straight from graph inputs need not compute their input's gradient.

@@ -44,6 +44,19 @@ class Graph : public Model {
   std::vector<NamedTensor> buffers() override { return parts_.buffers(); }
   void set_training(bool training) override { parts_.set_training(training); }
 
+  // The nodes in order, for exporters: name, inputs, the layer (nullptr for a
+  // merge), the merge ("concatenate" or "add"; "" for a layer) and the
+  // one-sample shape of the node's (first) input.
+  struct NodeView {
+    std::string name;
+    std::vector<std::string> inputs;
+    Layer* layer;
+    std::string merge;
+    SampleShape input_shape;
+  };
+  std::vector<NodeView> nodes();
+  const std::string& output_node(size_t output) const { return output_nodes_.at(output); }
+
  private:
   enum class Merge { None, Concatenate, Add };
   struct Node {

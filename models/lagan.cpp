@@ -5,10 +5,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "core/conv_ops.h"
 #include "core/error.h"
+#include "core/sampling.h"
 #include "core/gemm.h"
 #include "core/nn_ops.h"
 #include "core/ops.h"
@@ -16,7 +16,7 @@
 #include "io/atomic_output.h"
 #include "models/checkpoint.h"
 #include "io/hdf5.h"
-#include "io/outputs.h"
+#include "models/checkpoint.h"
 #include "models/init.h"
 #include "models/optimiser.h"
 #include "physics/sample_distances.h"
@@ -105,6 +105,14 @@ Json LaganConfig::to_json() const {
           {"seed", seed}};
 }
 
+Json LaganConfig::model_json() const {
+  Json all = to_json();
+  for (const char* key : {"epochs", "batch_size", "generator_steps", "steps_per_epoch", "lr", "beta1", "aux_weight",
+                          "real_label", "seed"})
+    all.erase(key);
+  return all;
+}
+
 LaganConfig LaganConfig::from_json(const Json& json, const std::string& file) {
   LaganConfig c;
   ConfigSection s(json, file, "");
@@ -182,7 +190,7 @@ void LaganGenerator::backward(Context& ctx, const Tensor& dimages) {
 }
 
 Json LaganGenerator::config() const {
-  Json c = config_.to_json();
+  Json c = config_.model_json();
   c["type"] = type();
   return c;
 }
@@ -242,7 +250,7 @@ Tensor LaganDiscriminator::backward(Context& ctx, const Tensor& dreal, const Ten
 }
 
 Json LaganDiscriminator::config() const {
-  Json c = config_.to_json();
+  Json c = config_.model_json();
   c["type"] = type();
   return c;
 }
@@ -274,39 +282,13 @@ Tensor sample_lagan(Context& ctx, LaganGenerator& gen, int64_t count, int cls) {
   return images.to(Device::cpu()).view({count, 25, 25});
 }
 
-namespace {
-
-LaganConfig read_lagan_config(const h5::File& file, const std::string& path) {
-  file.require_format(kFormat, 1, "a LAGAN checkpoint");
-  return LaganConfig::from_json(file.read_json_attribute("config"), path);
-}
-
-}  // namespace
-
-void save_lagan(const std::string& path, LaganGenerator& gen, const Json& history, LaganDiscriminator* disc,
-                Optimiser* gen_optimiser, Optimiser* disc_optimiser) {
-  AtomicOutput out(path);
-  {
-    h5::File file = h5::File::create(out.temp_path(), out.path());
-    file.write_attribute("format", kFormat);
-    file.write_attribute("version", int64_t{1});
-    file.write_attribute("config", gen.settings().to_json().dump());
-    file.write_attribute("history", history.dump());
-    write_tensor_group(file, "generator", stored_tensors(gen));
-    if (disc) {
-      write_tensor_group(file, "discriminator", stored_tensors(*disc));
-      if (gen_optimiser) write_optimiser_state(file, "optimiser_generator", *gen_optimiser, gen.parameters());
-      if (disc_optimiser) write_optimiser_state(file, "optimiser_discriminator", *disc_optimiser, disc->parameters());
-    }
-    file.close();
-  }
-  out.commit();
-}
-
 std::unique_ptr<LaganGenerator> load_lagan_generator(Context& ctx, const std::string& path) {
-  h5::File file = h5::File::open(path);
-  auto gen = std::make_unique<LaganGenerator>(ctx, read_lagan_config(file, path));
-  read_tensor_group(file, "generator", stored_tensors(*gen));
+  const CheckpointFile checkpoint(path);
+  if (checkpoint.kind() != "lagan")
+    fail("'", path, "' is a ", checkpoint.kind(), " checkpoint, not LAGAN's (make one with 'jetimg train-lagan')");
+  auto gen = std::make_unique<LaganGenerator>(
+      ctx, LaganConfig::from_json(without_type(checkpoint.model_config("generator")), path));
+  checkpoint.load_into("generator", *gen);
   gen->set_training(false);
   return gen;
 }
@@ -315,159 +297,147 @@ std::unique_ptr<LaganGenerator> load_lagan_generator(Context& ctx, const std::st
 
 const std::vector<std::string> kLaganRunFiles = {"last.h5", "log.csv", "average_*.png"};
 
-std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, LaganDiscriminator& disc,
-                                          const LabelledImages& data, const LaganConfig& c,
-                                          const LaganTrainOptions& options) {
-  const int64_t n = data.size(), b = c.batch_size, pixels = 25 * 25;
-  if (data.image_floats != pixels)
-    fail("LAGAN trains on 25x25 single-channel jet images; these are ", shape_string(data.sample_shape));
-  if (n < b) fail("LAGAN training: ", n, " images, fewer than one batch of ", b);
-  if (!options.output_dir.empty())
-    prepare_run_folder(options.output_dir, run_start(options.resume, options.overwrite), kLaganRunFiles, {});
-  Adam adam_g(float(c.lr), float(c.beta1), 0.999f, 1e-7f), adam_d(float(c.lr), float(c.beta1), 0.999f, 1e-7f);
-  const int64_t steps = c.steps_per_epoch > 0 ? c.steps_per_epoch : n / b;
-  std::vector<float> staging(size_t(b * pixels));
-  Tensor z = Tensor::empty({b, c.latent}, ctx.device()), dreal, dclass;
-  std::vector<LaganEpochRecord> history;
-  Json history_json = Json::array();
-  if (!options.resume.empty()) {
-    const h5::File file = h5::File::open(options.resume);
-    // The model must be the same; the training settings (epochs, rates...) may change.
-    const auto model_of = [](const LaganConfig& config) {
-      Json j = config.to_json();
-      for (const char* key : {"epochs", "batch_size", "generator_steps", "steps_per_epoch", "lr", "beta1",
-                              "aux_weight", "real_label", "seed"})
-        j.erase(key);
-      return j;
-    };
-    const Json saved_model = model_of(read_lagan_config(file, options.resume));
-    if (saved_model != model_of(gen.settings()))
-      fail("cannot resume from '", options.resume, "': it holds another LAGAN model (", saved_model.dump(),
-           "); resume with its config");
-    if (!file.has("discriminator") || !file.has("optimiser_generator") || !file.has("optimiser_discriminator"))
-      fail("cannot resume from '", options.resume, "': it holds no discriminator or optimiser state");
-    read_tensor_group(file, "generator", stored_tensors(gen));
-    read_tensor_group(file, "discriminator", stored_tensors(disc));
-    read_optimiser_state(file, "optimiser_generator", adam_g, gen.parameters());
-    read_optimiser_state(file, "optimiser_discriminator", adam_d, disc.parameters());
-    history_json = file.read_json_attribute("history");
-    if (!history_json.is_array()) fail("'", options.resume, "': attribute 'history' must be a list of epochs");
-  }
-  const int64_t first_epoch = static_cast<int64_t>(history_json.size()) + 1;
-  std::ofstream log;
-  if (!options.output_dir.empty()) {
-    const std::filesystem::path log_path = std::filesystem::path(options.output_dir) / "log.csv";
-    const bool append = !options.resume.empty() && std::filesystem::exists(log_path);
-    log.open(log_path, append ? std::ios::app : std::ios::trunc);
-    if (!append) log << "epoch,d_loss,g_loss,aux_accuracy,seconds,intensity_w1\n";
-  }
-
+LaganTask::LaganTask(Context& ctx, LaganGenerator& gen, LaganDiscriminator& disc, const ImagesDataset& data,
+                     const LaganConfig& config)
+    : gen_(gen),
+      disc_(disc),
+      data_(data),
+      config_(config),
+      adam_g_(float(config.lr), float(config.beta1), 0.999f, 1e-7f),
+      adam_d_(float(config.lr), float(config.beta1), 0.999f, 1e-7f) {
+  const int64_t pixels = 25 * 25;
+  const std::vector<int64_t>& shape = data.sample_shape();
+  int64_t floats = 1;
+  for (int64_t d : shape) floats *= d;
+  if (floats != pixels)
+    fail("LAGAN trains on 25x25 single-channel jet images; these are ", shape_string(shape));
+  if (data.size() < config.batch_size)
+    fail("LAGAN training: ", data.size(), " images, fewer than one batch of ", config.batch_size);
   // Summed intensity of each real image by class, for the per-epoch distance.
-  std::vector<double> real_sum[2];
-  for (int64_t i = 0; i < n; ++i) {
-    double s = 0;
-    for (int64_t p = 0; p < pixels; ++p) s += data.images[size_t(i * pixels + p)];
-    real_sum[data.labels[size_t(i)] > 0.5f ? 1 : 0].push_back(s);
-  }
-
-  const auto disc_step = [&](const Tensor& images, const Tensor& real_labels, const Tensor& class_labels,
-                             double* correct) {
-    const LaganDiscriminator::Output out = disc.forward(ctx, images);
-    ensure_tensor(dreal, out.real_logit.shape(), ctx.device());
-    ensure_tensor(dclass, out.class_logit.shape(), ctx.device());
-    const double l1 = bce_with_logits(ctx, out.real_logit, real_labels, Tensor(), &dreal);
-    const double l2 = bce_with_logits(ctx, out.class_logit, class_labels, Tensor(), &dclass);
-    scale(ctx, dclass, float(c.aux_weight));
-    disc.backward(ctx, dreal, dclass);
-    adam_d.step(ctx, disc.parameters(), disc.gradients());
-    if (correct) {
-      const std::vector<float> logit = out.class_logit.to_vector(), label = class_labels.to_vector();
-      for (size_t i = 0; i < logit.size(); ++i) *correct += (logit[i] > 0) == (label[i] > 0.5f);
+  StreamOptions o;
+  o.batch = 4096;
+  o.shuffle = false;
+  BatchStream all(data, o);
+  while (all.next(batch_)) {
+    const Tensor& images = batch_.at("images");
+    const int64_t n = images.dim(0);
+    for (int64_t i = 0; i < n; ++i) {
+      double sum = 0;
+      for (int64_t p = 0; p < pixels; ++p) sum += images.data()[i * pixels + p];
+      real_sum_[batch_.at("label").data()[i] > 0.5f ? 1 : 0].push_back(sum);
     }
-    return l1 + c.aux_weight * l2;
+  }
+  z_ = Tensor::empty({config.batch_size, config.latent}, ctx.device());
+}
+
+double LaganTask::disc_step(Context& ctx, const Tensor& images, const Tensor& real_labels, const Tensor& class_labels,
+                            double* correct) {
+  const LaganDiscriminator::Output out = disc_.forward(ctx, images);
+  ensure_tensor(dreal_, out.real_logit.shape(), ctx.device());
+  ensure_tensor(dclass_, out.class_logit.shape(), ctx.device());
+  const double l1 = bce_with_logits(ctx, out.real_logit, real_labels, Tensor(), &dreal_);
+  const double l2 = bce_with_logits(ctx, out.class_logit, class_labels, Tensor(), &dclass_);
+  scale(ctx, dclass_, float(config_.aux_weight));
+  disc_.backward(ctx, dreal_, dclass_);
+  adam_d_.step(ctx, disc_.parameters(), disc_.gradients());
+  if (correct) {
+    const std::vector<float> logit = out.class_logit.to_vector(), label = class_labels.to_vector();
+    for (size_t i = 0; i < logit.size(); ++i) *correct += (logit[i] > 0) == (label[i] > 0.5f);
+  }
+  return l1 + config_.aux_weight * l2;
+}
+
+int64_t LaganTask::begin_epoch(Context&, int64_t) {
+  passes_ = 0, steps_ = 0, correct_ = 0;
+  stream_.reset();
+  return config_.steps_per_epoch > 0 ? config_.steps_per_epoch : data_.size() / config_.batch_size;
+}
+
+void LaganTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) {
+  const int64_t b = config_.batch_size;
+  // The next full batch of real images (a new shuffled pass when one runs out).
+  while (true) {
+    if (!stream_) {
+      StreamOptions o;
+      o.batch = b;
+      o.seed = config_.seed;
+      o.stream = (static_cast<uint64_t>(epoch) << 16) + static_cast<uint64_t>(passes_++);
+      o.pinned = !ctx.device().is_cpu();
+      stream_ = std::make_unique<BatchStream>(data_, o);
+    }
+    if (stream_->next(batch_) && batch_.at("label").dim(0) == b) break;
+    stream_.reset();
+  }
+  ++steps_;
+  ensure_tensor(real_, {b, 1, 25, 25}, ctx.device()).copy_from(batch_.at("images").view({b, 1, 25, 25}));
+  const Tensor real_class = batch_.at("label").to(ctx.device());
+  // Classes of generated images: Philox streams of this step, far from the context's.
+  const uint64_t classes = (uint64_t{5} << 60) + (static_cast<uint64_t>(epoch) << 32) +
+                           static_cast<uint64_t>(step) * static_cast<uint64_t>(config_.generator_steps + 1);
+  const auto draw = [&](uint64_t stream, std::vector<int>& cls, std::vector<float>& cls_f) {
+    cls.resize(static_cast<size_t>(b)), cls_f.resize(static_cast<size_t>(b));
+    for (int64_t i = 0; i < b; ++i) {
+      cls[size_t(i)] = seeded_uniform(config_.seed, stream, uint64_t(i)) < 0.5 ? 0 : 1;
+      cls_f[size_t(i)] = float(cls[size_t(i)]);
+    }
   };
-
-  for (int64_t epoch = first_epoch; epoch <= c.epochs; ++epoch) {
-    const auto start = std::chrono::steady_clock::now();
-    const std::vector<int64_t> order = seeded_permutation(n, c.seed, uint64_t(epoch));
-    std::mt19937_64 rng(c.seed * 7919ULL + uint64_t(epoch));
-    gen.set_training(true);
-    disc.set_training(true);
-    double d_loss = 0, g_loss = 0, correct = 0;
-    for (int64_t step = 0; step < steps; ++step) {
-      const int64_t begin = (step * b) % (n - n % b);
-      std::vector<int> real_class(static_cast<size_t>(b)), fake_class(static_cast<size_t>(b));
-      std::vector<float> real_class_f(static_cast<size_t>(b)), fake_class_f(static_cast<size_t>(b));
-      for (int64_t i = 0; i < b; ++i) {
-        const int64_t row = order[size_t(begin + i)];
-        std::copy_n(data.images.data() + row * pixels, pixels, staging.data() + i * pixels);
-        real_class[size_t(i)] = data.labels[size_t(row)] > 0.5f;
-        real_class_f[size_t(i)] = float(real_class[size_t(i)]);
-        fake_class[size_t(i)] = int(rng() % 2);
-        fake_class_f[size_t(i)] = float(fake_class[size_t(i)]);
-      }
-      const Tensor real = Tensor::from_vector(staging, {b, 1, 25, 25}).to(ctx.device());
-      const double lr = disc_step(real, column(std::vector<float>(size_t(b), float(c.real_label)), ctx.device()),
-                                  column(real_class_f, ctx.device()), &correct);
-      random_normal(ctx, z, 0.0f, 1.0f);
-      const Tensor fake = gen.forward(ctx, z, one_hot(fake_class, c.classes, ctx.device())).clone();
-      const double lf = disc_step(fake, column(std::vector<float>(size_t(b), 0.0f), ctx.device()),
-                                  column(fake_class_f, ctx.device()), nullptr);
-      d_loss += (lr + lf) / 2;
-      for (int64_t k = 0; k < c.generator_steps; ++k) {
-        for (int64_t i = 0; i < b; ++i) fake_class[size_t(i)] = int(rng() % 2), fake_class_f[size_t(i)] = float(fake_class[size_t(i)]);
-        random_normal(ctx, z, 0.0f, 1.0f);
-        const Tensor images = gen.forward(ctx, z, one_hot(fake_class, c.classes, ctx.device()));
-        const LaganDiscriminator::Output out = disc.forward(ctx, images);
-        ensure_tensor(dreal, out.real_logit.shape(), ctx.device());
-        ensure_tensor(dclass, out.class_logit.shape(), ctx.device());
-        const double l1 = bce_with_logits(ctx, out.real_logit, column(std::vector<float>(size_t(b), 1.0f), ctx.device()),
-                                          Tensor(), &dreal);
-        const double l2 = bce_with_logits(ctx, out.class_logit, column(fake_class_f, ctx.device()), Tensor(), &dclass);
-        scale(ctx, dclass, float(c.aux_weight));
-        gen.backward(ctx, disc.backward(ctx, dreal, dclass));
-        adam_g.step(ctx, gen.parameters(), gen.gradients());
-        g_loss += (l1 + c.aux_weight * l2) / double(c.generator_steps);
-      }
-      if (!std::isfinite(d_loss) || !std::isfinite(g_loss))
-        fail("LAGAN training: a loss became NaN or infinite at epoch ", epoch, ", step ", step + 1,
-             "; training stopped", options.output_dir.empty() || epoch == 1
-                                       ? std::string(".")
-                                       : "; the last good checkpoint is '" + options.output_dir + "/last.h5'.");
-      if (options.on_batch) options.on_batch(epoch, step + 1, steps, d_loss / double(step + 1), g_loss / double(step + 1));
-    }
-    LaganEpochRecord r;
-    r.epoch = epoch;
-    r.d_loss = d_loss / double(steps);
-    r.g_loss = g_loss / double(steps);
-    r.aux_accuracy = correct / double(steps * b);
-    r.seconds = seconds_since(start);
-    double w1 = 0;
-    for (int cls = 0; cls < 2; ++cls) {
-      const Tensor images = sample_lagan(ctx, gen, std::min<int64_t>(1000, int64_t(real_sum[cls].size()) + 1), cls);
-      std::vector<double> sums;
-      for (int64_t i = 0; i < images.dim(0); ++i) {
-        double s = 0;
-        for (int64_t p = 0; p < pixels; ++p) s += images.data()[i * pixels + p];
-        sums.push_back(s);
-      }
-      w1 += real_sum[cls].empty() ? 0.0 : normalised_wasserstein_1d(real_sum[cls], sums) / 2;
-    }
-    r.intensity_w1 = w1;
-    history.push_back(r);
-    history_json.push_back({{"epoch", r.epoch}, {"d_loss", r.d_loss}, {"g_loss", r.g_loss},
-                            {"aux_accuracy", r.aux_accuracy}, {"intensity_w1", r.intensity_w1}});
-    if (!options.output_dir.empty()) {
-      save_lagan((std::filesystem::path(options.output_dir) / "last.h5").string(), gen, history_json, &disc, &adam_g,
-                 &adam_d);
-      log << epoch << ',' << r.d_loss << ',' << r.g_loss << ',' << r.aux_accuracy << ',' << r.seconds << ','
-          << r.intensity_w1 << '\n'
-          << std::flush;
-    }
-    if (options.on_epoch) options.on_epoch(r);
+  std::vector<int> fake_class;
+  std::vector<float> fake_class_f;
+  draw(classes, fake_class, fake_class_f);
+  const double lr = disc_step(ctx, real_, column(std::vector<float>(size_t(b), float(config_.real_label)), ctx.device()),
+                              real_class, &correct_);
+  random_normal(ctx, z_, 0.0f, 1.0f);
+  const Tensor fake = gen_.forward(ctx, z_, one_hot(fake_class, config_.classes, ctx.device())).clone();
+  const double lf = disc_step(ctx, fake, column(std::vector<float>(size_t(b), 0.0f), ctx.device()),
+                              column(fake_class_f, ctx.device()), nullptr);
+  double g_loss = 0;
+  for (int64_t k = 0; k < config_.generator_steps; ++k) {
+    draw(classes + 1 + uint64_t(k), fake_class, fake_class_f);
+    random_normal(ctx, z_, 0.0f, 1.0f);
+    const Tensor images = gen_.forward(ctx, z_, one_hot(fake_class, config_.classes, ctx.device()));
+    const LaganDiscriminator::Output out = disc_.forward(ctx, images);
+    ensure_tensor(dreal_, out.real_logit.shape(), ctx.device());
+    ensure_tensor(dclass_, out.class_logit.shape(), ctx.device());
+    const double l1 = bce_with_logits(ctx, out.real_logit, column(std::vector<float>(size_t(b), 1.0f), ctx.device()),
+                                      Tensor(), &dreal_);
+    const double l2 = bce_with_logits(ctx, out.class_logit, column(fake_class_f, ctx.device()), Tensor(), &dclass_);
+    scale(ctx, dclass_, float(config_.aux_weight));
+    gen_.backward(ctx, disc_.backward(ctx, dreal_, dclass_));
+    adam_g_.step(ctx, gen_.parameters(), gen_.gradients());
+    g_loss += (l1 + config_.aux_weight * l2) / double(config_.generator_steps);
   }
-  gen.set_training(false);
-  return history;
+  losses.emplace_back("d_loss", (lr + lf) / 2);
+  losses.emplace_back("g_loss", g_loss);
+}
+
+void LaganTask::end_epoch(Context& ctx, int64_t, EpochValues& values) {
+  const int64_t pixels = 25 * 25;
+  double w1 = 0;
+  for (int cls = 0; cls < 2; ++cls) {
+    const Tensor images = sample_lagan(ctx, gen_, std::min<int64_t>(1000, int64_t(real_sum_[cls].size()) + 1), cls);
+    std::vector<double> sums;
+    for (int64_t i = 0; i < images.dim(0); ++i) {
+      double s = 0;
+      for (int64_t p = 0; p < pixels; ++p) s += images.data()[i * pixels + p];
+      sums.push_back(s);
+    }
+    w1 += real_sum_[cls].empty() ? 0.0 : normalised_wasserstein_1d(real_sum_[cls], sums) / 2;
+  }
+  values = {{"d_loss", value_of(values, "d_loss")},
+            {"g_loss", value_of(values, "g_loss")},
+            {"aux_accuracy", correct_ / double(std::max<int64_t>(steps_, 1) * config_.batch_size)},
+            {"intensity_w1", w1}};
+}
+
+LoopResult train_lagan(Context& ctx, LaganGenerator& gen, LaganDiscriminator& disc, const ImagesDataset& data,
+                       const LaganConfig& config, const LoopOptions& options) {
+  LaganTask task(ctx, gen, disc, data, config);
+  LoopConfig loop;
+  loop.epochs = config.epochs;
+  loop.seed = config.seed;
+  LoopOptions with_files = options;
+  with_files.run_files = kLaganRunFiles;
+  return run_training(ctx, task, loop, with_files);
 }
 
 }  // namespace jetimg

@@ -29,9 +29,11 @@
 
 #include "core/config.h"
 #include "models/model.h"
+#include "io/batches.h"
+#include "io/datasets.h"
 #include "models/optimiser.h"
 #include "models/sequential.h"
-#include "models/training_data.h"
+#include "models/train_loop.h"
 
 namespace jetimg {
 
@@ -47,6 +49,9 @@ struct LaganConfig {
   uint64_t seed = 1;
 
   Json to_json() const;
+  // The architecture's keys only (a model's config: training settings may
+  // change between runs of the same model).
+  Json model_json() const;
   static LaganConfig from_json(const Json& json, const std::string& file);
 };
 LaganConfig load_lagan_config(const std::string& path);
@@ -112,42 +117,59 @@ class LaganDiscriminator : public Model {
   int64_t feature_width_ = 0;
 };
 
-struct LaganEpochRecord {
-  int64_t epoch = 0;
-  double d_loss = 0, g_loss = 0, aux_accuracy = 0, seconds = 0;
-  double intensity_w1 = -1;  // W1/σ of the summed image intensity, generated vs real, both classes averaged
-};
-
 // The files a LAGAN run writes into its output folder (the average images are
 // drawn by jetimg train-lagan).
 extern const std::vector<std::string> kLaganRunFiles;
 
-struct LaganTrainOptions {
-  std::string output_dir;  // last.h5 and log.csv
-  bool overwrite = false;  // a fresh run into a non-empty folder: see io/outputs.h
-  // A last.h5 to continue from (both networks, both optimisers' state, the
-  // history), on to config.epochs in all; the model must be the checkpoint's.
-  std::string resume;
-  std::function<void(int64_t, int64_t, int64_t, double, double)> on_batch;
-  std::function<void(const LaganEpochRecord&)> on_epoch;
+// LAGAN's part of training (models/train_loop.h), an auxiliary-classifier
+// GAN step: a discriminator update on a batch of real images (real/generated
+// and class targets), one on generated images of random classes, then
+// generator_steps generator updates. Real images stream in shuffled full
+// batches; noise and classes come from Philox streams of the seed and the
+// epoch. log.csv's columns: epoch, d_loss, g_loss, aux_accuracy (of the class
+// head on real images), seconds, intensity_w1 (W1/σ of the summed intensity,
+// generated against real, both classes averaged).
+class LaganTask : public TrainTask {
+ public:
+  LaganTask(Context& ctx, LaganGenerator& gen, LaganDiscriminator& disc, const ImagesDataset& data,
+            const LaganConfig& config);
+  std::string kind() const override { return "lagan"; }
+  std::vector<CheckpointEntry> models() override {
+    return {{"generator", &gen_, &adam_g_}, {"discriminator", &disc_, &adam_d_}};
+  }
+  Json settings() const override { return config_.to_json(); }
+  std::vector<std::string> columns() const override {
+    return {"d_loss", "g_loss", "aux_accuracy", "seconds", "intensity_w1"};
+  }
+  int64_t begin_epoch(Context& ctx, int64_t epoch) override;
+  void step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) override;
+  void end_epoch(Context& ctx, int64_t epoch, EpochValues& values) override;
+
+ private:
+  double disc_step(Context& ctx, const Tensor& images, const Tensor& real_labels, const Tensor& class_labels,
+                   double* correct);
+  LaganGenerator& gen_;
+  LaganDiscriminator& disc_;
+  const ImagesDataset& data_;
+  LaganConfig config_;
+  Adam adam_g_, adam_d_;
+  std::unique_ptr<BatchStream> stream_;
+  int64_t passes_ = 0, steps_ = 0;
+  double correct_ = 0;
+  std::vector<double> real_sum_[2];  // summed intensity of the real images, by class
+  TensorMap batch_;
+  Tensor real_, z_, dreal_, dclass_;
 };
 
-// Trains on labelled 25×25 jet images (labels: the class). Errors name what
-// does not fit; a loss that turns NaN stops training with an Error.
-std::vector<LaganEpochRecord> train_lagan(Context& ctx, LaganGenerator& gen, LaganDiscriminator& disc,
-                                          const LabelledImages& data, const LaganConfig& config,
-                                          const LaganTrainOptions& options);
+// Trains through the loop; options.run_files are set to LAGAN's.
+LoopResult train_lagan(Context& ctx, LaganGenerator& gen, LaganDiscriminator& disc, const ImagesDataset& data,
+                       const LaganConfig& config, const LoopOptions& options);
 
 // `count` images of class `cls` from the generator in inference mode, (count, 25, 25) on the CPU.
 Tensor sample_lagan(Context& ctx, LaganGenerator& gen, int64_t count, int cls);
 
-// Checkpoint: attributes format, version, config, history (one record per
-// epoch), group generator/; for resuming also discriminator/ and the two
-// optimisers' state (optimiser_generator/, optimiser_discriminator/ with
-// their _steps attributes).
-void save_lagan(const std::string& path, LaganGenerator& gen, const Json& history,
-                LaganDiscriminator* disc = nullptr, Optimiser* gen_optimiser = nullptr,
-                Optimiser* disc_optimiser = nullptr);
+// The generator of a checkpoint (version 2, or a LAGAN checkpoint of version
+// 1) on ctx's device, in inference mode.
 std::unique_ptr<LaganGenerator> load_lagan_generator(Context& ctx, const std::string& path);
 
 }  // namespace jetimg

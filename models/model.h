@@ -19,11 +19,12 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/tensor_map.h"
 #include "models/layer.h"
 
 namespace jetimg {
 
-using TensorMap = std::map<std::string, Tensor>;
+
 
 // One named input or output: its one-sample shape (the batch left out).
 struct TensorSpec {

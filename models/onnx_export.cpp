@@ -4,11 +4,14 @@
 #include <onnx/onnx_pb.h>
 
 #include <fstream>
+#include <map>
 #include <vector>
 
 #include "core/error.h"
 #include "io/atomic_output.h"
+#include "models/graph.h"
 #include "models/layer_registry.h"
+#include "models/sequential.h"
 #include "models/onnx_graph.h"
 
 namespace jetimg {
@@ -133,32 +136,58 @@ std::pair<int64_t, int64_t> config_pair(const Json& v) {
   return {v.get<int64_t>(), v.get<int64_t>()};
 }
 
-void export_onnx(Sequential& net, ScoreTransform transform, const std::string& path, const std::string& note) {
-  onnx::ModelProto model;
-  model.set_ir_version(8);
-  model.set_producer_name("jetimg");
-  model.set_producer_version("0.1.0");
-  model.set_doc_string(note);
-  auto* opset = model.add_opset_import();
+void export_onnx(Model& model, ScoreTransform transform, const std::string& path, const std::string& note) {
+  onnx::ModelProto proto_model;
+  proto_model.set_ir_version(8);
+  proto_model.set_producer_name("jetimg");
+  proto_model.set_producer_version("0.1.0");
+  proto_model.set_doc_string(note);
+  auto* opset = proto_model.add_opset_import();
   opset->set_domain("");
   opset->set_version(13);
-  onnx::GraphProto* graph = model.mutable_graph();
+  onnx::GraphProto* graph = proto_model.mutable_graph();
   graph->set_name("jetimg_tagger");
-
-  set_value_info(graph->add_input(), "images", net.input_shape());
   OnnxGraph b(graph);
-  std::string x = "images";
-  SampleShape shape = net.input_shape();
-  for (size_t i = 0; i < net.size(); ++i) {
-    Layer& layer = net.layer(i);
-    const std::string type = layer.type();
-    char prefix[64];
-    std::snprintf(prefix, sizeof prefix, "layer_%02zu_%s", i, type.c_str());
-    const LayerType* registered = find_layer_type(type);
+  if (model.outputs().size() != 1)
+    fail("ONNX export: a tagger has one output; this ", model.type(), " model has ", model.outputs().size());
+  const auto write_layer = [&](Layer& layer, const std::string& x, const SampleShape& shape, const std::string& name,
+                               const std::string& where) {
+    const LayerType* registered = find_layer_type(layer.type());
     if (!registered || !registered->onnx)
-      fail("ONNX export: layer ", i, " (", type, ") has no ONNX operator; networks with it cannot be exported");
-    x = registered->onnx(b, layer, x, shape, prefix);
-    shape = layer.output_shape(shape);
+      fail("ONNX export: layer ", where, " (", layer.type(), ") has no ONNX operator; networks with it cannot be exported");
+    return registered->onnx(b, layer, x, shape, name);
+  };
+  std::string x;
+  SampleShape shape;
+  if (auto* net = dynamic_cast<Sequential*>(&model)) {
+    set_value_info(graph->add_input(), "images", net->input_shape());
+    x = "images";
+    shape = net->input_shape();
+    for (size_t i = 0; i < net->size(); ++i) {
+      Layer& layer = net->layer(i);
+      char prefix[64];
+      std::snprintf(prefix, sizeof prefix, "layer_%02zu_%s", i, layer.type().c_str());
+      x = write_layer(layer, x, shape, prefix, std::to_string(i));
+      shape = layer.output_shape(shape);
+    }
+  } else if (auto* g = dynamic_cast<Graph*>(&model)) {
+    for (const TensorSpec& t : g->inputs()) set_value_info(graph->add_input(), t.name, t.shape);
+    std::map<std::string, std::string> value;  // node or input -> ONNX value name
+    for (const TensorSpec& t : g->inputs()) value[t.name] = t.name;
+    for (const Graph::NodeView& n : g->nodes()) {
+      std::vector<std::string> in;
+      for (const std::string& i : n.inputs) in.push_back(value.at(i));
+      if (n.layer)
+        value[n.name] = write_layer(*n.layer, in[0], n.input_shape, "node_" + n.name, "'" + n.name + "'");
+      else if (n.merge == "add")
+        value[n.name] = b.node("Sum", in, "node_" + n.name);
+      else
+        value[n.name] = b.node("Concat", in, "node_" + n.name, {OnnxAttribute::integer("axis", 1)});
+    }
+    x = value.at(g->output_node(0));
+    shape = g->outputs()[0].shape;
+  } else {
+    fail("ONNX export: ", model.type(), " models cannot be exported (sequential and graph models can)");
   }
   if (transform == ScoreTransform::Sigmoid)
     x = b.node("Sigmoid", {x}, "score_sigmoid");
@@ -168,14 +197,14 @@ void export_onnx(Sequential& net, ScoreTransform transform, const std::string& p
   set_value_info(graph->add_output(), "score", shape);
 
   try {
-    onnx::checker::check_model(model);
+    onnx::checker::check_model(proto_model);
   } catch (const std::exception& e) {
     fail("ONNX export: the graph does not pass the ONNX checker: ", e.what());
   }
   AtomicOutput output(path);
   {
     std::ofstream out(output.temp_path(), std::ios::binary);
-    if (!model.SerializeToOstream(&out) || !out.flush()) fail("cannot write '", path, "'");
+    if (!proto_model.SerializeToOstream(&out) || !out.flush()) fail("cannot write '", path, "'");
   }
   output.commit();
 }

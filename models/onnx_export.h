@@ -17,12 +17,14 @@
 #include <string>
 
 #include "models/predict.h"
-#include "models/sequential.h"
+#include "models/model.h"
 
 namespace jetimg {
 
-// Writes `net` to `path` (atomically). Error naming the layer it cannot export.
-void export_onnx(Sequential& net, ScoreTransform transform, const std::string& path,
+// Writes `model` (a sequential or graph model with one output) to `path`
+// (atomically). A sequential model's input is called `images`; a graph's
+// inputs keep their names. Error naming the layer it cannot export.
+void export_onnx(Model& model, ScoreTransform transform, const std::string& path,
                  const std::string& producer_note = "");
 
 }  // namespace jetimg

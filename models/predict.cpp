@@ -16,26 +16,30 @@ ScoreTransform score_transform_for_loss(const std::string& loss) {
   return ScoreTransform::None;
 }
 
-Predictions predict(Context& ctx, Sequential& net, const std::string& images_path, const PredictOptions& options) {
+Predictions predict(Context& ctx, Model& net, const std::string& images_path, const PredictOptions& options) {
   if (options.batch_size < 1) fail("predict: batch size must be at least 1, got ", options.batch_size);
+  if (net.inputs().size() != 1 || net.outputs().size() != 1)
+    fail("predict: a tagger has one input and one output; this ", net.type(), " model has ", net.inputs().size(),
+         " and ", net.outputs().size());
+  const TensorSpec in = net.inputs()[0], out_spec = net.outputs()[0];
   const ImagesReader reader(images_path);
   // As in training: the shapes must agree, up to a leading channel of 1.
-  SampleShape images{reader.height(), reader.width()}, input = net.input_shape();
+  SampleShape images{reader.height(), reader.width()}, input = in.shape;
   if (reader.channels() > 1) images.insert(images.begin(), reader.channels());
   if (input.size() == 3 && input[0] == 1) input.erase(input.begin());
   if (images != input)
     fail("the images in '", images_path, "' are ", shape_string(images), " but the network expects input_shape ",
-         shape_string(net.input_shape()));
+         shape_string(in.shape));
   const int64_t input_floats = reader.image_floats();
   int64_t outputs = 1;
-  for (int64_t d : net.output_shape()) outputs *= d;
+  for (int64_t d : out_spec.shape) outputs *= d;
   Predictions result;
   result.images = reader.size();
   result.outputs = outputs;
   result.scores.resize(static_cast<size_t>(reader.size() * outputs));
   net.set_training(false);
   std::vector<int64_t> dims{0};
-  dims.insert(dims.end(), net.input_shape().begin(), net.input_shape().end());
+  dims.insert(dims.end(), in.shape.begin(), in.shape.end());
   std::vector<float> buffer;
   for (int64_t begin = 0; begin < reader.size(); begin += options.batch_size) {
     const int64_t count = std::min(options.batch_size, reader.size() - begin);
@@ -43,7 +47,7 @@ Predictions predict(Context& ctx, Sequential& net, const std::string& images_pat
     reader.read_images(begin, count, buffer.data());
     dims[0] = count;
     const Tensor x = Tensor::from_vector(buffer, Shape(dims));
-    Tensor out = net.forward(ctx, ctx.device().is_cpu() ? x : x.to(ctx.device())).view({count, outputs});
+    Tensor out = net.forward(ctx, {{in.name, ctx.device().is_cpu() ? x : x.to(ctx.device())}}).at(out_spec.name).view({count, outputs});
     if (options.transform != ScoreTransform::None) {
       Tensor probabilities = Tensor::empty(out.shape(), ctx.device());
       if (options.transform == ScoreTransform::Sigmoid)
@@ -60,19 +64,26 @@ Predictions predict(Context& ctx, Sequential& net, const std::string& images_pat
 }
 
 ScoreTransform checkpoint_score_transform(const std::string& checkpoint_path) {
-  const Json config = read_training_state(checkpoint_path).train_config;
+  const Json config = CheckpointFile(checkpoint_path).training().settings;
   return score_transform_for_loss(config.is_object() ? config.value("loss", std::string("binary_crossentropy"))
                                                      : "binary_crossentropy");
 }
 
 Predictions predict(Context& ctx, const std::string& checkpoint_path, const std::string& images_path,
                     int64_t batch_size, const std::function<void(int64_t)>& on_batch) {
-  Sequential net = load_network(ctx, checkpoint_path);
+  std::unique_ptr<Model> net = load_tagger(ctx, checkpoint_path);
   PredictOptions options;
   options.batch_size = batch_size;
   options.on_batch = on_batch;
   options.transform = checkpoint_score_transform(checkpoint_path);
-  return predict(ctx, net, images_path, options);
+  return predict(ctx, *net, images_path, options);
+}
+
+std::unique_ptr<Model> load_tagger(Context& ctx, const std::string& checkpoint_path) {
+  const CheckpointFile checkpoint(checkpoint_path);
+  if (!checkpoint.has("model"))
+    fail("'", checkpoint_path, "' is a ", checkpoint.kind(), " checkpoint, which holds no tagger to score images with");
+  return checkpoint.load_model(ctx, "model");
 }
 
 }  // namespace jetimg

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "models/sequential.h"
+#include "models/model.h"
 
 namespace jetimg {
 
@@ -31,14 +31,17 @@ struct PredictOptions {
   std::function<void(int64_t)> on_batch;  // images done in the batch just run
 };
 
-// Runs `net` in inference mode over every image of `images_path` (read in
-// chunks). Error if the images do not fit the network's input or hold a
-// non-finite pixel (naming the file and image).
-Predictions predict(Context& ctx, Sequential& net, const std::string& images_path, const PredictOptions& options);
+// Runs `net` (one input, one output) in inference mode over every image of
+// `images_path` (read in chunks). Error if the images do not fit the
+// network's input or hold a non-finite pixel (naming the file and image).
+Predictions predict(Context& ctx, Model& net, const std::string& images_path, const PredictOptions& options);
 
 // The transform for a checkpoint's network: from the loss it was trained
 // with (sigmoid if unknown).
 ScoreTransform checkpoint_score_transform(const std::string& checkpoint_path);
+// A tagger checkpoint's model (role "model") on ctx's device, in inference
+// mode; an Error naming the file if it holds another kind of model.
+std::unique_ptr<Model> load_tagger(Context& ctx, const std::string& checkpoint_path);
 
 // The same from a checkpoint: builds its network on ctx's device and takes
 // the transform from the loss it was trained with (sigmoid if unknown).

@@ -9,6 +9,7 @@
 #include "core/context.h"
 #include "core/error.h"
 #include "core/ops.h"
+#include "models/checkpoint.h"
 #include "models/gan_training.h"
 #include "physics/calorimeter.h"
 
@@ -92,7 +93,9 @@ std::string hardware_name(Device device, int threads) {
 std::vector<ShowerTiming> run_shower_timing(const ShowerTimingOptions& o) {
   std::vector<ShowerTiming> rows;
   std::printf("%-34s %-44s %7s %14s\n", "method", "hardware", "batch", "ms/shower");
-  CaloGanConfig config = o.model.empty() ? o.config : read_calogan_model_config(o.model);
+  const CaloGanConfig config =
+      o.model.empty() ? o.config
+                      : CaloGanConfig::from_json(without_type(CheckpointFile(o.model).model_config("generator")), o.model);
   for (const Device& device : o.devices) {
     Context ctx(device, 1);
     std::unique_ptr<CaloGanGenerator> gen;

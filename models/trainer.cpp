@@ -8,9 +8,8 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/sampling.h"
 #include "core/train_ops.h"
-#include "io/atomic_output.h"
-#include "models/checkpoint.h"
 #include "io/outputs.h"
 
 namespace jetimg {
@@ -21,25 +20,8 @@ namespace {
 // (epoch + 1)·2^32 on), so no two uses ever share a stream.
 constexpr uint64_t kSplitStream = (uint64_t{1} << 48) - 1;
 constexpr uint64_t kShuffleStream = uint64_t{1} << 48;
-constexpr uint64_t epoch_streams(int64_t epoch) { return static_cast<uint64_t>(epoch + 1) << 32; }
 
 const char* kLosses = "binary_crossentropy, categorical_crossentropy, mse, mae";
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The network's input must hold the images as they are; a leading channel
-// of 1 may be added or left out ((25, 25) and (1, 25, 25) both fit).
-void check_input_fits(const Sequential& net, const LabelledImages& data) {
-  const auto squeeze = [](SampleShape s) {
-    if (s.size() == 3 && s[0] == 1) s.erase(s.begin());
-    return s;
-  };
-  if (squeeze(net.input_shape()) != squeeze(data.sample_shape))
-    fail("the images in '", data.files[0], "' are ", shape_string(data.sample_shape),
-         " but the network expects input_shape ", shape_string(net.input_shape()));
-}
 
 
 double loss_of(Context& ctx, const std::string& loss, const Tensor& out, const Tensor& labels, const Tensor& weights,
@@ -49,55 +31,6 @@ double loss_of(Context& ctx, const std::string& loss, const Tensor& out, const T
   const Tensor target = labels.view(out.shape());
   if (loss == "mse") return mean_squared_error(ctx, out, target, weights, grad);
   return mean_absolute_error(ctx, out, target, weights, grad);
-}
-
-// A batch of images, labels and weights gathered from `order[begin, end)`
-// onto the device; a non-finite pixel is an error naming the image.
-struct Batch {
-  Tensor x, labels, weights;
-};
-
-Batch gather(const LabelledImages& data, const std::vector<float>& weights, const std::vector<int64_t>& order,
-             int64_t begin, int64_t end, const SampleShape& input, Device device, const std::string& where) {
-  const int64_t n = end - begin, floats = data.image_floats;
-  std::vector<int64_t> dims{n};
-  dims.insert(dims.end(), input.begin(), input.end());
-  Tensor x = Tensor::empty(Shape(dims)), labels = Tensor::empty({n}), w;
-  if (!weights.empty()) w = Tensor::empty({n});
-  for (int64_t b = 0; b < n; ++b) {
-    const int64_t i = order[static_cast<size_t>(begin + b)];
-    const float* image = data.images.data() + i * floats;
-    float* dst = x.data() + b * floats;
-    for (int64_t k = 0; k < floats; ++k) {
-      if (!std::isfinite(image[k]))
-        fail(where, ": ", data.describe(i), " has a non-finite pixel (", image[k], " at index ", k, ")");
-      dst[k] = image[k];
-    }
-    labels.data()[b] = data.labels[static_cast<size_t>(i)];
-    if (w.defined()) w.data()[b] = weights[static_cast<size_t>(i)];
-  }
-  if (device.is_cpu()) return {x, labels, w};
-  return {x.to(device), labels.to(device), w.defined() ? w.to(device) : w};
-}
-
-std::string batch_where(int64_t epoch, int64_t batch) {
-  return "epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch);
-}
-
-void write_log(const std::string& path, const std::vector<EpochRecord>& history) {
-  AtomicOutput output(path);
-  {
-    std::ofstream out(output.temp_path());
-    out << "epoch,train_loss,val_loss,lr,seconds,images_per_s\n";
-    char line[256];
-    for (const EpochRecord& r : history) {
-      std::snprintf(line, sizeof line, "%lld,%.9g,%.9g,%.9g,%.3f,%.1f\n", static_cast<long long>(r.epoch),
-                    r.train_loss, r.val_loss, r.lr, r.seconds, r.images_per_s);
-      out << line;
-    }
-    if (!out.flush()) fail("cannot write '", path, "' (disk full?)");
-  }
-  output.commit();
 }
 
 }  // namespace
@@ -117,7 +50,8 @@ Json TrainConfig::to_json() const {
           {"seed", seed},
           {"weights", weights},
           {"pt_bins", pt_bins},
-          {"loss", loss}};
+          {"loss", loss},
+          {"shuffle_buffer_mb", shuffle_buffer_mb}};
 }
 
 TrainConfig TrainConfig::from_json(const Json& json, const std::string& file) {
@@ -137,6 +71,7 @@ TrainConfig TrainConfig::from_json(const Json& json, const std::string& file) {
   s.optional("weights", c.weights);
   s.optional("pt_bins", c.pt_bins);
   s.optional("loss", c.loss);
+  s.optional("shuffle_buffer_mb", c.shuffle_buffer_mb, int64_t{1}, int64_t{1} << 20);
   s.finish();
   if (c.epochs < 1 || c.epochs > kMaxEpochs) fail(file, ": 'epochs' must be in [1, ", kMaxEpochs, "], got ", c.epochs);
   if (c.batch_size < 1 || c.batch_size > kMaxBatch)
@@ -157,23 +92,6 @@ TrainConfig TrainConfig::from_json(const Json& json, const std::string& file) {
 
 TrainConfig load_train_config(const std::string& path) { return TrainConfig::from_json(load_json_file(path), path); }
 
-Json EpochRecord::to_json() const {
-  return {{"epoch", epoch}, {"train_loss", train_loss}, {"val_loss", val_loss}, {"lr", lr},
-          {"seconds", seconds}, {"images_per_s", images_per_s}, {"improved", improved}};
-}
-
-EpochRecord EpochRecord::from_json(const Json& json) {
-  EpochRecord r;
-  r.epoch = json.value("epoch", int64_t{0});
-  r.train_loss = json.value("train_loss", 0.0);
-  r.val_loss = json.value("val_loss", 0.0);
-  r.lr = json.value("lr", 0.0);
-  r.seconds = json.value("seconds", 0.0);
-  r.images_per_s = json.value("images_per_s", 0.0);
-  r.improved = json.value("improved", false);
-  return r;
-}
-
 // --- training ----------------------------------------------------------------------
 
 void check_loss_fits(const SampleShape& out, const std::string& loss, const std::string& network,
@@ -190,135 +108,133 @@ void check_loss_fits(const SampleShape& out, const std::string& loss, const std:
 
 const std::vector<std::string> kTaggerRunFiles = {"best.h5", "last.h5", "log.csv"};
 
-TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, const TrainConfig& config,
-                  const TrainOptions& options) {
-  if (data.size() == 0) fail("no images to train on");
-  auto optimiser = make_optimiser(config.optimiser, static_cast<float>(config.lr), "training config", "optimiser");
-  TrainingState state;
-  TrainResult result;
-  if (!options.resume.empty()) {
-    state = read_training_state(options.resume);
-    const std::string was = state.optimiser.is_object() ? state.optimiser.value("type", std::string()) : "";
-    const std::string now = optimiser->config()["type"];
-    if (was != now)
-      fail("'", options.resume, "' was trained with optimiser '", was, "' but the training config asks for '", now,
-           "'; resume with the same optimiser type");
-    load_checkpoint(options.resume, net, optimiser.get());
-    for (const Json& r : state.history) result.history.push_back(EpochRecord::from_json(r));
-  }
-  state.optimiser = optimiser->config();
-  state.train_config = config.to_json();
-  check_input_fits(net, data);
-  check_loss_fits(net.output_shape(), config.loss, "being trained", "training config");
+bool is_validation_row(uint64_t seed, double fraction, int64_t row) {
+  return seeded_uniform(seed, kSplitStream, static_cast<uint64_t>(row)) < fraction;
+}
 
-  // The validation split: the same images for a given seed, resumed or not.
-  const std::vector<int64_t> all = seeded_permutation(data.size(), config.seed, kSplitStream);
-  const int64_t n_val = std::max<int64_t>(1, std::llround(config.validation_fraction * data.size()));
-  if (n_val >= data.size())
-    fail("only ", data.size(), " images: too few for a validation fraction of ", config.validation_fraction);
-  const std::vector<int64_t> val_images(all.begin(), all.begin() + n_val);
-  const std::vector<int64_t> train_images(all.begin() + n_val, all.end());
-  const int64_t n_train = static_cast<int64_t>(train_images.size());
-  const std::vector<float> weights =
-      config.weights == "flat_pt" ? flat_pt_weights(data.pt, data.labels, config.pt_bins) : std::vector<float>{};
-
-  if (!options.output_dir.empty())
-    prepare_run_folder(options.output_dir, run_start(options.resume, options.overwrite), kTaggerRunFiles, {});
-  const std::string dir = options.output_dir.empty() ? "." : options.output_dir;
-  const std::string best_path = dir + "/best.h5", last_path = dir + "/last.h5", log_path = dir + "/log.csv";
-
-  const auto keeps = [&] {
-    return state.best_epoch > 0 ? "the best checkpoint so far (epoch " + std::to_string(state.best_epoch) +
-                                      ") is kept in '" + best_path + "'"
-                                : std::string("no checkpoint was written");
+TaggerTask::TaggerTask(Context& ctx, Model& model, const ImagesDataset& data, const TrainConfig& config)
+    : model_(model), data_(data), config_(config) {
+  if (model.inputs().size() != 1 || model.outputs().size() != 1)
+    fail("a tagger takes one input and gives one output; this ", model.type(), " model has ", model.inputs().size(),
+         " inputs and ", model.outputs().size(), " outputs");
+  input_ = model.inputs()[0].name, output_ = model.outputs()[0].name;
+  // The model's input must hold the images as they are; a leading channel
+  // of 1 may be added or left out ((25, 25) and (1, 25, 25) both fit).
+  const auto squeeze = [](SampleShape s) {
+    if (s.size() == 3 && s[0] == 1) s.erase(s.begin());
+    return s;
   };
+  const SampleShape expected = model.inputs()[0].shape;
+  if (squeeze(expected) != squeeze(data.sample_shape()))
+    fail("the images in '", data.files()[0], "' are ", shape_string(data.sample_shape()),
+         " but the network expects input_shape ", shape_string(expected));
+  input_dims_ = expected;
+  check_loss_fits(model.outputs()[0].shape, config.loss, "being trained", "the training config");
+  optimiser_ = make_optimiser(config.optimiser, static_cast<float>(config.lr), "training config", "optimiser");
+  for (int64_t r = 0; r < data.size(); ++r) (is_validation_row(config.seed, config.validation_fraction, r) ? n_val_ : n_train_)++;
+  if (n_val_ == 0 || n_train_ == 0)
+    fail("only ", data.size(), " images: too few for a validation fraction of ", config.validation_fraction,
+         " (no image ", n_val_ == 0 ? "is held out" : "is left for training", ")");
+  if (config.weights == "flat_pt") weights_ = flat_pt_weights(data.pt(), data.labels(), config.pt_bins);
+  model.set_input_gradients(false);  // the images are data
+  (void)ctx;
+}
 
-  const SampleShape input = net.input_shape();
-  Tensor grad;
-  for (int64_t epoch = state.epoch; epoch < config.epochs; ++epoch) {
-    if (config.patience > 0 && state.epochs_without_improvement >= config.patience) {
-      result.stopped_early = true;
-      break;
-    }
-    const auto start = std::chrono::steady_clock::now();
-    const int64_t shown = epoch + 1;
-    const double lr = config.schedule.lr_at(config.lr, epoch);
-    optimiser->set_lr(static_cast<float>(lr));
-    ctx.set_next_random_stream(epoch_streams(epoch));
-    std::vector<int64_t> order = seeded_permutation(n_train, config.seed, kShuffleStream + static_cast<uint64_t>(epoch));
-    for (int64_t& i : order) i = train_images[static_cast<size_t>(i)];
-
-    net.set_training(true);
-    double train_total = 0;
-    int64_t batch = 0;
-    for (int64_t begin = 0; begin < n_train; begin += config.batch_size, ++batch) {
-      const int64_t end = std::min(n_train, begin + config.batch_size);
-      const std::string where = batch_where(shown, batch + 1);
-      const Batch b = gather(data, weights, order, begin, end, input, ctx.device(), where);
-      const Tensor out = net.forward(ctx, b.x);
-      ensure_tensor(grad, out.shape(), ctx.device());
-      const double loss = loss_of(ctx, config.loss, out, b.labels, b.weights, &grad);
-      if (!std::isfinite(loss))
-        fail(where, ": the training loss is not finite (", loss, "): the run diverged (try a smaller lr, or clip); ",
-             keeps());
-      net.backward(ctx, grad);
-      const std::vector<NamedTensor> grads = net.gradients();
-      if (config.clip > 0) {
-        const double norm = clip_grad_norm(ctx, grads, config.clip);
-        if (!std::isfinite(norm))
-          fail(where, ": the gradient norm is not finite (", norm, "): the run diverged; ", keeps());
-      }
-      optimiser->step(ctx, net.parameters(), grads);
-      train_total += loss * (end - begin);
-      if (options.on_batch) options.on_batch(shown, end, n_train, train_total / end);
-    }
-    const double train_seconds = seconds_since(start);
-
-    net.set_training(false);
-    double val_total = 0;
-    batch = 0;
-    for (int64_t begin = 0; begin < n_val; begin += config.batch_size, ++batch) {
-      const int64_t end = std::min(n_val, begin + config.batch_size);
-      const std::string where = batch_where(shown, batch + 1) + " of validation";
-      const Batch b = gather(data, weights, val_images, begin, end, input, ctx.device(), where);
-      const double loss = loss_of(ctx, config.loss, net.forward(ctx, b.x), b.labels, b.weights, nullptr);
-      if (!std::isfinite(loss))
-        fail(where, ": the validation loss is not finite (", loss, "): the run diverged; ", keeps());
-      val_total += loss * (end - begin);
-    }
-
-    EpochRecord record;
-    record.epoch = shown;
-    record.train_loss = train_total / n_train;
-    record.val_loss = val_total / n_val;
-    record.lr = lr;
-    record.images_per_s = n_train / std::max(train_seconds, 1e-9);
-    state.epoch = shown;
-    state.lr = static_cast<float>(lr);
-    state.optimiser_steps = optimiser->steps();
-    const bool improved = record.val_loss < state.best_val_loss;
-    record.improved = improved;
-    if (improved) {
-      state.best_val_loss = record.val_loss;
-      state.best_epoch = shown;
-      state.epochs_without_improvement = 0;
-    } else {
-      ++state.epochs_without_improvement;
-    }
-    record.seconds = seconds_since(start);
-    result.history.push_back(record);
-    state.history.push_back(record.to_json());
-    if (improved) save_checkpoint(best_path, net, optimiser.get(), state);
-    save_checkpoint(last_path, net, optimiser.get(), state);
-    write_log(log_path, result.history);
-    if (options.on_epoch) options.on_epoch(record);
+void TaggerTask::stage(Context& ctx, const TensorMap& batch, const std::vector<int64_t>& rows) {
+  const int64_t n = static_cast<int64_t>(rows.size());
+  std::vector<int64_t> dims{n};
+  dims.insert(dims.end(), input_dims_.begin(), input_dims_.end());
+  const Tensor images = batch.at("images").view(Shape(dims)), labels = batch.at("label").view({n});
+  if (ctx.device().is_cpu()) {
+    x_ = images, labels_ = labels;
+  } else {
+    ensure_tensor(x_, images.shape(), ctx.device()).copy_from(images);
+    ensure_tensor(labels_, labels.shape(), ctx.device()).copy_from(labels);
   }
-  if (config.patience > 0 && state.epochs_without_improvement >= config.patience && state.epoch < config.epochs)
-    result.stopped_early = true;
-  result.best_epoch = state.best_epoch;
-  result.best_val_loss = state.best_val_loss;
-  result.best_checkpoint = best_path;
-  return result;
+  batch_weights_ = Tensor();
+  if (!weights_.empty()) {
+    Tensor w = Tensor::empty({n});
+    for (int64_t i = 0; i < n; ++i) w.data()[i] = weights_[static_cast<size_t>(rows[static_cast<size_t>(i)])];
+    batch_weights_ = ctx.device().is_cpu() ? w : w.to(ctx.device());
+  }
+}
+
+int64_t TaggerTask::begin_epoch(Context& ctx, int64_t epoch) {
+  lr_ = config_.schedule.lr_at(config_.lr, epoch);
+  optimiser_->set_lr(static_cast<float>(lr_));
+  StreamOptions o;
+  o.batch = config_.batch_size;
+  o.seed = config_.seed;
+  o.stream = kShuffleStream + static_cast<uint64_t>(epoch);
+  o.buffer_bytes = config_.shuffle_buffer_mb << 20;
+  o.keep = [this](int64_t r) { return !is_validation_row(config_.seed, config_.validation_fraction, r); };
+  o.pinned = !ctx.device().is_cpu();
+  stream_ = std::make_unique<BatchStream>(data_, o);
+  train_total_ = 0, train_seen_ = 0;
+  start_ = std::chrono::steady_clock::now();
+  return stream_->batches();
+}
+
+void TaggerTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) {
+  if (!stream_->next(batch_, &rows_)) fail("epoch ", epoch + 1, ", step ", step + 1, ": the training images ran out");
+  stage(ctx, batch_, rows_);
+  const Tensor out = model_.forward(ctx, {{input_, x_}}).at(output_);
+  ensure_tensor(grad_, out.shape(), ctx.device());
+  const double loss = loss_of(ctx, config_.loss, out, labels_, batch_weights_, &grad_);
+  losses.emplace_back("train_loss", loss);
+  if (!std::isfinite(loss)) return;  // the loop stops the run, naming the step
+  model_.backward(ctx, {{output_, grad_}});
+  const std::vector<NamedTensor> grads = model_.gradients();
+  if (config_.clip > 0) {
+    const double norm = clip_grad_norm(ctx, grads, config_.clip);
+    if (!std::isfinite(norm)) {
+      losses.emplace_back("gradient norm", norm);
+      return;
+    }
+  }
+  optimiser_->step(ctx, model_.parameters(), grads);
+  const int64_t n = static_cast<int64_t>(rows_.size());
+  train_total_ += loss * static_cast<double>(n);
+  train_seen_ += n;
+}
+
+void TaggerTask::end_epoch(Context& ctx, int64_t epoch, EpochValues& values) {
+  const double train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  StreamOptions o;
+  o.batch = config_.batch_size;
+  o.shuffle = false;
+  o.keep = [this](int64_t r) { return is_validation_row(config_.seed, config_.validation_fraction, r); };
+  o.pinned = !ctx.device().is_cpu();
+  BatchStream validation(data_, o);
+  double val_total = 0;
+  int64_t seen = 0;
+  while (validation.next(batch_, &rows_)) {
+    stage(ctx, batch_, rows_);
+    const double loss = loss_of(ctx, config_.loss, model_.forward(ctx, {{input_, x_}}).at(output_), labels_,
+                                batch_weights_, nullptr);
+    if (!std::isfinite(loss))
+      fail("epoch ", epoch + 1, ", validation: the loss is not finite (", loss, "): the run diverged");
+    val_total += loss * static_cast<double>(rows_.size());
+    seen += static_cast<int64_t>(rows_.size());
+  }
+  values = {{"train_loss", train_total_ / static_cast<double>(std::max<int64_t>(train_seen_, 1))},
+            {"val_loss", val_total / static_cast<double>(std::max<int64_t>(seen, 1))},
+            {"lr", lr_},
+            {"images_per_s", static_cast<double>(train_seen_) / std::max(train_seconds, 1e-9)}};
+}
+
+LoopResult train_tagger(Context& ctx, Model& model, const ImagesDataset& data, const TrainConfig& config,
+                        const LoopOptions& options) {
+  TaggerTask task(ctx, model, data, config);
+  LoopConfig loop;
+  loop.epochs = config.epochs;
+  loop.seed = config.seed;
+  loop.monitor = "val_loss";
+  loop.patience = config.patience;
+  LoopOptions with_files = options;
+  with_files.run_files = kTaggerRunFiles;
+  return run_training(ctx, task, loop, with_files);
 }
 
 }  // namespace jetimg

@@ -1,19 +1,24 @@
-// Training a Sequential network on labelled jet images: seeded shuffles each
-// epoch, a seeded validation split, a learning-rate schedule, clipping,
-// early stopping on the validation loss, and checkpoints (the best one kept,
-// the last one for resuming). On the CPU a run is a pure function of its
-// seed: the same seed gives the same loss curve, and a resumed run the same
-// curve as an uninterrupted one.
+// Training a tagger (any Model with one input and one output) on labelled
+// jet images through the one training loop: seeded shuffles each epoch, a
+// seeded validation split, a learning-rate schedule, clipping, early stopping
+// on the validation loss, and checkpoints (the best one kept, the last one
+// for resuming). On the CPU a run is a pure function of its seed: the same
+// seed gives the same loss curve, and a resumed run the same curve as an
+// uninterrupted one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
+#include "io/batches.h"
+#include "io/datasets.h"
 #include "models/optimiser.h"
-#include "models/sequential.h"
+#include "models/train_loop.h"
 #include "models/training_data.h"
 
 namespace jetimg {
@@ -27,7 +32,8 @@ namespace jetimg {
 //   loss before stopping; 0: never stop early), seed 1,
 //   weights "none" | "flat_pt", pt_bins 20,
 //   loss "binary_crossentropy" (one logit) | "categorical_crossentropy"
-//        (one logit per class) | "mse" | "mae" (one output, against the label)
+//        (one logit per class) | "mse" | "mae" (one output, against the label),
+//   shuffle_buffer_mb 256
 struct TrainConfig {
   int64_t epochs = 20;
   int64_t batch_size = 128;
@@ -41,6 +47,9 @@ struct TrainConfig {
   std::string weights = "none";
   int pt_bins = 20;
   std::string loss = "binary_crossentropy";
+  // Megabytes of images held for shuffling (the chunks of the file mixed at
+  // a time; the whole training set when it fits).
+  int64_t shuffle_buffer_mb = 256;
 
   // Complete with defaults (the optimiser's too).
   Json to_json() const;
@@ -48,36 +57,14 @@ struct TrainConfig {
 };
 TrainConfig load_train_config(const std::string& path);
 
-struct EpochRecord {
-  int64_t epoch = 0;  // 1, 2, ...
-  double train_loss = 0, val_loss = 0, lr = 0, seconds = 0, images_per_s = 0;
-  bool improved = false;  // the best validation loss so far (and so written to best.h5)
-  Json to_json() const;
-  static EpochRecord from_json(const Json& json);
-};
+// The rows held out for validation: row r of the dataset (signal files
+// first, then background, in file order) when a uniform number of (seed, r)
+// falls below the fraction. The split is the same for a given seed whatever
+// the run (resumed or not, any batch size or number of processes).
+bool is_validation_row(uint64_t seed, double fraction, int64_t row);
 
 // The files a tagger's run writes into its output folder.
 extern const std::vector<std::string> kTaggerRunFiles;
-
-struct TrainOptions {
-  std::string output_dir;  // best.h5, last.h5 and log.csv are written here (made if missing)
-  std::string resume;      // a checkpoint to continue from ("": start afresh)
-  // A fresh run refuses an output folder that is not empty; with `overwrite`
-  // the previous run's files are removed first (io/outputs.h).
-  bool overwrite = false;
-  // Called after every training batch: epoch, images done this epoch, of how
-  // many, and the mean training loss so far this epoch.
-  std::function<void(int64_t, int64_t, int64_t, double)> on_batch;
-  std::function<void(const EpochRecord&)> on_epoch;
-};
-
-struct TrainResult {
-  std::vector<EpochRecord> history;  // every epoch, resumed ones included
-  int64_t best_epoch = 0;
-  double best_val_loss = 0;
-  bool stopped_early = false;
-  std::string best_checkpoint;
-};
 
 // Whether a network of one-sample output shape `out` fits the loss: one
 // logit for binary cross-entropy and the regressions, one per class for
@@ -86,12 +73,52 @@ struct TrainResult {
 void check_loss_fits(const SampleShape& out, const std::string& loss, const std::string& network,
                      const std::string& config);
 
-// Trains `net` (built on ctx's device from the config's seed, or to be
-// loaded from options.resume) on `data`. Bad input — images that do not fit
-// the network, a loss that does not fit its output, non-finite pixels, a
-// loss that diverges — is an Error naming the file or the epoch and batch;
-// the checkpoints already written stay as they were.
-TrainResult train(Context& ctx, Sequential& net, const LabelledImages& data, const TrainConfig& config,
-                  const TrainOptions& options);
+// The tagger's part of training (models/train_loop.h): the images stream in
+// shuffled batches (io/batches.h) from the seeded split; each step is a
+// forward pass, the loss, a backward pass, clipping and the optimiser's
+// update; each epoch ends with the validation loss. log.csv's columns:
+// epoch, train_loss, val_loss, lr, seconds, images_per_s; best.h5 follows the
+// validation loss.
+class TaggerTask : public TrainTask {
+ public:
+  TaggerTask(Context& ctx, Model& model, const ImagesDataset& data, const TrainConfig& config);
+  std::string kind() const override { return "tagger"; }
+  std::vector<CheckpointEntry> models() override { return {{"model", &model_, optimiser_.get()}}; }
+  Json settings() const override { return config_.to_json(); }
+  std::vector<std::string> columns() const override {
+    return {"train_loss", "val_loss", "lr", "seconds", "images_per_s"};
+  }
+  int64_t begin_epoch(Context& ctx, int64_t epoch) override;
+  void step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) override;
+  void end_epoch(Context& ctx, int64_t epoch, EpochValues& values) override;
+  int64_t training_rows() const { return n_train_; }
+  int64_t validation_rows() const { return n_val_; }
+
+ private:
+  // The batch's images (as the model's input), labels and weights on the device.
+  void stage(Context& ctx, const TensorMap& batch, const std::vector<int64_t>& rows);
+  Model& model_;
+  const ImagesDataset& data_;
+  TrainConfig config_;
+  std::unique_ptr<Optimiser> optimiser_;
+  std::string input_, output_;
+  std::vector<int64_t> input_dims_;
+  std::vector<float> weights_;  // flat-pT weights of every row, or empty
+  int64_t n_train_ = 0, n_val_ = 0;
+  std::unique_ptr<BatchStream> stream_;
+  TensorMap batch_;
+  std::vector<int64_t> rows_;
+  Tensor x_, labels_, batch_weights_, grad_;
+  double train_total_ = 0, lr_ = 0;
+  int64_t train_seen_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Trains `model` (one input, one output) on `data` through the loop. Bad
+// input — images that do not fit the model, a loss that does not fit its
+// output, a loss that diverges — is an Error naming the file or the epoch
+// and step; the checkpoints already written stay as they were.
+LoopResult train_tagger(Context& ctx, Model& model, const ImagesDataset& data, const TrainConfig& config,
+                        const LoopOptions& options);
 
 }  // namespace jetimg

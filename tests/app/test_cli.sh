@@ -81,7 +81,7 @@ expect_ok "resume" train --resume "$work/run1/last.h5" --epochs 3 -o "$work/run1
 
 cp "$work/run1/best.h5" "$work/best_before.h5"
 echo '{"epochs": 5, "lr": 1e30}' >"$work/wild.json"
-expect_fail "diverging loss" "the training loss is not finite" train --resume "$work/run1/last.h5" --config "$work/wild.json" -o "$work/run1"
+expect_fail "diverging loss" "the train loss is not finite" train --resume "$work/run1/last.h5" --config "$work/wild.json" -o "$work/run1"
 cmp -s "$work/run1/best.h5" "$work/best_before.h5" || { echo "FAIL: a diverged run changed best.h5"; failures=$((failures + 1)); }
 echo '{"input_shape": [40, 40], "layers": [{"type": "flatten"}, {"type": "dense", "units": 1}]}' >"$work/net40.json"
 expect_fail "images do not fit the network" "are (25, 25) but the network expects input_shape (40, 40)" train --network "$work/net40.json" -o "$work/bad"
@@ -99,7 +99,7 @@ echo '{"epoch": 3}' >"$work/typo_train.json"
 expect_fail "training config key typo" "typo_train.json: unknown key 'epoch'" train --network "$net" --config "$work/typo_train.json" -o "$work/bad"
 expect_fail "resume from a missing checkpoint" "none.h5': no such file" train --resume "$work/none.h5" -o "$work/bad"
 expect_fail "resume from an images file" "is not a jetimg checkpoint" train --resume "$work/w_images.h5" -o "$work/bad"
-expect_fail "resume into another network" "was written for a different network" train --resume "$work/run1/last.h5" --network "$work/net40.json" -o "$work/bad"
+expect_fail "resume into another network" "was written for a different model" train --resume "$work/run1/last.h5" --network "$work/net40.json" -o "$work/bad"
 expect_fail "no inputs" "give either --signal and --background" "$jetimg" train --network "$net" -o "$work/bad"
 
 # Bad input.
@@ -325,12 +325,12 @@ cat >"$work/calogan_tiny.json" <<'JSON'
  "training": {"epochs": 2, "batch_size": 16, "steps_per_epoch": 3}}
 JSON
 expect_ok "train-gan" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/showers.h5" --reference "$work/showers_b.h5" -o "$work/gan"
-grep -q "epoch 2/2: D loss .* shower-shape distance to the reference" "$work/out.txt" || { echo "FAIL: train-gan epoch line"; cat "$work/out.txt"; failures=$((failures + 1)); }
+grep -q "epoch 2/2: d_loss .* shape_distance [0-9]" "$work/out.txt" || { echo "FAIL: train-gan epoch line"; cat "$work/out.txt"; failures=$((failures + 1)); }
 for f in last.h5 generator_epoch_001.h5 generator_epoch_002.h5 log.csv; do
   [ -s "$work/gan/$f" ] || { echo "FAIL: train-gan did not write $f"; failures=$((failures + 1)); }
 done
 expect_ok "train-gan resumed for a third epoch" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/showers.h5" --resume "$work/gan/last.h5" --epochs 3 -o "$work/gan"
-{ grep -q "^epoch 3/3: D loss" "$work/out.txt" && ! grep -q "^epoch [12]/3" "$work/out.txt" && [ "$(wc -l <"$work/gan/log.csv")" -eq 4 ]; } ||
+{ grep -q "^epoch 3/3: d_loss" "$work/out.txt" && ! grep -q "^epoch [12]/3" "$work/out.txt" && [ "$(wc -l <"$work/gan/log.csv")" -eq 4 ]; } ||
   { echo "FAIL: train-gan --resume"; cat "$work/out.txt"; failures=$((failures + 1)); }
 expect_fail "train-gan resumed from a generator-only file" "holds no discriminator or optimiser state" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/showers.h5" --resume "$work/gan/generator_epoch_001.h5" --epochs 3 -o "$work/gan_bad"
 expect_ok "simulate with the trained generator" "$jetimg" simulate --particle e+ --model "$work/gan/last.h5" -n 40 --batch 16 -o "$work/gan_showers.h5"
@@ -342,7 +342,8 @@ expect_ok "bench-shower" "$jetimg" bench-shower --config "$work/calogan_tiny.jso
 echo '{"model": {"latnet": 3}}' >"$work/bad_gan.json"
 expect_fail "train-gan with a misspelt key" "latnet" "$jetimg" train-gan --config "$work/bad_gan.json" --data "$work/showers.h5" -o "$work/gan_bad"
 expect_fail "train-gan on a jets file" "w_jets.h5" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/w_jets.h5" -o "$work/gan_bad"
-expect_fail "simulate with a tagger checkpoint" "is not a CaloGAN checkpoint" "$jetimg" simulate --particle e+ --model "$work/showers.h5" -n 4 -o "$work/gan_bad.h5"
+expect_fail "simulate with a showers file as the model" "is not a jetimg checkpoint" "$jetimg" simulate --particle e+ --model "$work/showers.h5" -n 4 -o "$work/gan_bad.h5"
+expect_fail "simulate with a tagger checkpoint" "is a tagger checkpoint, not CaloGAN's" "$jetimg" simulate --particle e+ --model "$work/run1/best.h5" -n 4 -o "$work/gan_bad.h5"
 expect_fail "bench-shower with bad batches" "--batches must be a comma-separated list" "$jetimg" bench-shower --config "$work/calogan_tiny.json" --batches 1,x
 [ -e "$work/gan_bad.h5" ] && { echo "FAIL: a failed simulate --model wrote its output"; failures=$((failures + 1)); }
 

@@ -10,6 +10,9 @@
 #include "core/ops.h"
 #include "io/hdf5.h"
 #include "models/calogan.h"
+#include "io/datasets.h"
+#include "io/showers_file.h"
+#include "models/checkpoint.h"
 #include "models/gan_training.h"
 #include "physics/calorimeter.h"
 #include "physics/shower_shapes.h"
@@ -274,11 +277,21 @@ TEST(CaloGan, CheckpointRestoresTheGenerator) {
   Tensor z = Tensor::empty({3, 8}), e = Tensor::from_vector({10, 50, 90}, {3, 1});
   random_normal(ctx, z, 0, 1);
   const std::vector<Tensor> before = {gen.forward(ctx, z, e)[1].clone()};
-  save_calogan(dir + "/g.h5", gen, &disc, GanTrainConfig(), 3, Json::array());
+  save_checkpoint(dir + "/g.h5", "calogan", {{"generator", &gen, nullptr}, {"discriminator", &disc, nullptr}},
+                  TrainState{});
   std::unique_ptr<CaloGanGenerator> back = load_calogan_generator(ctx, dir + "/g.h5");
   EXPECT_TRUE(testing::all_close(back->forward(ctx, z, e)[1], before[0], 0, 0));
   EXPECT_NE(testing::error_message_of([&] { load_calogan_generator(ctx, dir + "/missing.h5"); }).find("missing.h5"),
             std::string::npos);
+}
+
+// Showers written to a file, as training reads them.
+std::string showers_file(const ShowerBatch& showers, const std::string& name) {
+  const std::string path = testing::scratch_dir("calogan_data") + "/" + name;
+  ShowersWriter writer(path, calogan_geometry(), Json::object());
+  writer.write(showers);
+  writer.finish();
+  return path;
 }
 
 // A short training of a small CaloGAN on the built-in simulator's positrons:
@@ -288,7 +301,7 @@ TEST(CaloGan, CheckpointRestoresTheGenerator) {
 TEST(CaloGan, ShortTrainingMovesShowerShapesTowardsTheReference) {
   CaloSimSettings settings;
   const std::vector<float> energies = uniform_energies(1, 100, 2048, 11, 0);
-  const ShowerBatch data = simulate_showers(settings, CaloParticle::Positron, energies, 11, 0);
+  const ShowersDataset data(showers_file(simulate_showers(settings, CaloParticle::Positron, energies, 11, 0), "e.h5"));
   const std::vector<float> ref_energies = uniform_energies(1, 100, 512, 12, 0);
   const ShowerBatch reference = simulate_showers(settings, CaloParticle::Positron, ref_energies, 12, 0);
 
@@ -303,30 +316,25 @@ TEST(CaloGan, ShortTrainingMovesShowerShapesTowardsTheReference) {
   };
   gen.set_training(false);
   const double untrained = distance(ctx, gen, 0);
-  GanTrainOptions options;
-  options.measure = distance;
+  LoopOptions options;
   options.output_dir = testing::scratch_dir("calogan_train");
-  const GanTrainResult result = train_calogan(ctx, gen, disc, data, file.training, options);
-  ASSERT_EQ(result.history.size(), 4u);
-  const double trained = result.history.back().shape_distance;
+  const LoopResult result = train_calogan(ctx, gen, disc, data, file.training, options, distance);
+  ASSERT_EQ(result.state.history.size(), 4u);
+  const double trained = result.state.history.back()["shape_distance"].get<double>();
   std::printf("mean normalised W1 of shower shapes: untrained %.3f, after each epoch", untrained);
-  for (const GanEpochRecord& r : result.history) std::printf(" %.3f", r.shape_distance);
+  for (const Json& r : result.state.history) std::printf(" %.3f", r["shape_distance"].get<double>());
   std::printf("\n");
   EXPECT_LT(trained, 0.7 * untrained);
   EXPECT_TRUE(std::filesystem::exists(options.output_dir + "/last.h5"));
   EXPECT_TRUE(std::filesystem::exists(options.output_dir + "/generator_epoch_004.h5"));
 }
 
-}  // namespace
-}  // namespace jetimg
-
-namespace jetimg {
-namespace {
-
-// 64 built-in positron showers and a training of `epochs` epochs of two
-// steps of 16: enough to exercise the training loop in a moment.
-ShowerBatch few_showers(uint64_t seed) {
-  return simulate_showers(CaloSimSettings(), CaloParticle::Positron, uniform_energies(1, 100, 64, seed, 0), seed, 0);
+// 64 built-in positron showers in a file and a training of `epochs` epochs
+// of two steps of 16: enough to exercise the training loop in a moment.
+std::string few_showers(uint64_t seed) {
+  return showers_file(
+      simulate_showers(CaloSimSettings(), CaloParticle::Positron, uniform_energies(1, 100, 64, seed, 0), seed, 0),
+      "few_" + std::to_string(seed) + ".h5");
 }
 
 GanTrainConfig short_training(int64_t epochs) {
@@ -334,53 +342,70 @@ GanTrainConfig short_training(int64_t epochs) {
   config.epochs = epochs;
   config.batch_size = 16;
   config.steps_per_epoch = 2;
+  config.label_flip = 0.1;  // the flips' random numbers are exercised too
   return config;
 }
 
-// Training resumed from last.h5 carries on: weights, both optimisers' state
-// (their step counts continue), the epoch count, the history and the log.
-TEST(CaloGan, ResumesFromLastCheckpoint) {
-  const ShowerBatch data = few_showers(4);
-  GanTrainConfig config = short_training(1);
+// Every parameter of both networks, in order.
+std::vector<std::vector<float>> weights(CaloGanGenerator& gen, CaloGanDiscriminator& disc) {
+  std::vector<std::vector<float>> all;
+  for (Model* m : std::vector<Model*>{&gen, &disc})
+    for (const NamedTensor& t : m->parameters()) all.push_back(t.tensor->to_vector());
+  return all;
+}
+
+// The same seed gives the same run, and a run resumed from last.h5 goes on
+// exactly as the uninterrupted one: weights, both optimisers' state (their
+// step counts continue), the epoch count, the history and the log.
+TEST(CaloGan, SameSeedSameRunAndResumeContinuesIt) {
+  const ShowersDataset data(few_showers(4));
+  GanTrainConfig config = short_training(3);
   config.checkpoint_every = 1;
-  const std::string dir = testing::scratch_dir("calogan_resume");
-  GanTrainOptions options;
-  options.output_dir = dir;
-  {
+  const auto run = [&](const std::string& dir, const std::string& resume, int64_t epochs,
+                       std::vector<std::vector<float>>* out) {
     Context ctx(Device::cpu(), 1);
     CaloGanGenerator gen(ctx, tiny());
     CaloGanDiscriminator disc(ctx, tiny());
-    ASSERT_EQ(train_calogan(ctx, gen, disc, data, config, options).history.size(), 1u);
-  }
-  const std::string last = dir + "/last.h5";
-  Context loader(Device::cpu(), 1);
-  const std::vector<float> saved = load_calogan_generator(loader, last)->parameters()[0].tensor->to_vector();
+    GanTrainConfig c = config;
+    c.epochs = epochs;
+    LoopOptions options;
+    options.output_dir = dir;
+    options.resume = resume;
+    const LoopResult r = train_calogan(ctx, gen, disc, data, c, options);
+    if (out) *out = weights(gen, disc);
+    return r;
+  };
+  std::vector<std::vector<float>> straight, again, resumed;
+  const std::string a = testing::scratch_dir("calogan_a"), b = testing::scratch_dir("calogan_b"),
+                    r = testing::scratch_dir("calogan_r");
+  const LoopResult first = run(a, "", 3, &straight);
+  run(b, "", 3, &again);
+  EXPECT_EQ(straight, again);
+  EXPECT_EQ(first.epochs_run, 3);
+  // One epoch, then resumed for two more.
+  run(r, "", 1, nullptr);
+  const LoopResult rest = run(r, r + "/last.h5", 3, &resumed);
+  EXPECT_EQ(rest.epochs_run, 2);
+  EXPECT_EQ(resumed, straight);
+  const CheckpointFile last(r + "/last.h5");
+  EXPECT_EQ(last.training().epoch, 3);
+  EXPECT_EQ(last.training().history.size(), 3u);
+  EXPECT_EQ(last.optimiser_record("generator")["steps"], 3 * 2 * config.generator_steps);
+  EXPECT_EQ(last.optimiser_record("discriminator")["steps"], 3 * 2 * 2);  // a real and a generated batch per step
+  std::ifstream log(r + "/log.csv"), log_straight(a + "/log.csv");
+  std::vector<std::string> lines, lines_straight;
+  for (std::string line; std::getline(log, line);) lines.push_back(line.substr(0, line.find(",", line.find(",", line.find(",") + 1) + 1)));
+  for (std::string line; std::getline(log_straight, line);) lines_straight.push_back(line.substr(0, line.find(",", line.find(",", line.find(",") + 1) + 1)));
+  EXPECT_EQ(lines.size(), 1u + 3u);  // header and one row per epoch
+  EXPECT_EQ(lines, lines_straight);  // epoch, d_loss, d_real of every epoch
 
-  // Nothing left to do at epoch 1: the networks hold the checkpoint's weights.
+  // A generator-only file, or another model, cannot be resumed from.
   Context ctx(Device::cpu(), 2);
   CaloGanGenerator gen(ctx, tiny());
   CaloGanDiscriminator disc(ctx, tiny());
-  options.resume = last;
-  EXPECT_TRUE(train_calogan(ctx, gen, disc, data, config, options).history.empty());
-  EXPECT_EQ(gen.parameters()[0].tensor->to_vector(), saved);
-
-  // On to epoch 3: two more epochs, counted on from the checkpoint.
-  config.epochs = 3;
-  const GanTrainResult result = train_calogan(ctx, gen, disc, data, config, options);
-  ASSERT_EQ(result.history.size(), 2u);
-  EXPECT_EQ(result.history[0].epoch, 2);
-  const h5::File f = h5::File::open(last);
-  EXPECT_EQ(f.read_int_attribute("epoch"), 3);
-  EXPECT_EQ(Json::parse(f.read_string_attribute("history")).size(), 3u);
-  EXPECT_EQ(f.read_int_attribute("optimiser_generator_steps"), 3 * 2 * config.generator_steps);
-  EXPECT_EQ(f.read_int_attribute("optimiser_discriminator_steps"), 3 * 2 * 2);  // a real and a generated batch per step
-  std::ifstream log(dir + "/log.csv");
-  int lines = 0;
-  for (std::string line; std::getline(log, line);) ++lines;
-  EXPECT_EQ(lines, 1 + 3);  // header and one row per epoch
-
-  // A generator-only file, or another model, cannot be resumed from.
-  options.resume = dir + "/generator_epoch_001.h5";
+  LoopOptions options;
+  options.output_dir = r;
+  options.resume = r + "/generator_epoch_001.h5";
   EXPECT_NE(testing::error_message_of([&] { train_calogan(ctx, gen, disc, data, config, options); })
                 .find("holds no discriminator or optimiser state"),
             std::string::npos);
@@ -388,9 +413,9 @@ TEST(CaloGan, ResumesFromLastCheckpoint) {
   other.latent += 1;
   CaloGanGenerator gen2(ctx, other);
   CaloGanDiscriminator disc2(ctx, other);
-  options.resume = last;
+  options.resume = r + "/last.h5";
   EXPECT_NE(testing::error_message_of([&] { train_calogan(ctx, gen2, disc2, data, config, options); })
-                .find("holds another CaloGAN model"),
+                .find("was written for a different model"),
             std::string::npos);
 }
 
@@ -398,22 +423,20 @@ TEST(CaloGan, ResumesFromLastCheckpoint) {
 // weights and the last good checkpoint, which stays loadable and finite. (A
 // loss that turns NaN is caught at its step; NaN weights may not make one,
 // since the output ReLU maps NaN to 0.)
-TEST(CaloGan, NanLossStopsTrainingAndKeepsTheLastGoodCheckpoint) {
-  const ShowerBatch data = few_showers(3);
+TEST(CaloGan, NanWeightsStopTrainingAndKeepTheLastGoodCheckpoint) {
+  const ShowersDataset data(few_showers(3));
   const GanTrainConfig config = short_training(3);
   Context ctx(Device::cpu(), 1);
   CaloGanGenerator gen(ctx, tiny());
   CaloGanDiscriminator disc(ctx, tiny());
-  GanTrainOptions options;
+  LoopOptions options;
   options.output_dir = testing::scratch_dir("calogan_nan");
   // After epoch 1 has been saved, a weight goes bad (as a diverging run's would).
-  options.on_epoch = [&](const GanEpochRecord& r) {
-    if (r.epoch == 1) fill(ctx, *gen.parameters()[0].tensor, std::nanf(""));
+  options.on_epoch = [&](int64_t epoch, const EpochValues&, bool) {
+    if (epoch == 1) fill(ctx, *gen.parameters()[0].tensor, std::nanf(""));
   };
   const std::string message = testing::error_message_of([&] { train_calogan(ctx, gen, disc, data, config, options); });
-  EXPECT_NE(message.find("the generator's weights 'stream0.0.weight' became NaN or infinite during epoch 2"),
-            std::string::npos)
-      << message;
+  EXPECT_NE(message.find("epoch 2: the generator's 'stream0.0.weight' holds nan"), std::string::npos) << message;
   EXPECT_NE(message.find("last good checkpoint is '" + options.output_dir + "/last.h5'"), std::string::npos) << message;
   std::unique_ptr<CaloGanGenerator> good = load_calogan_generator(ctx, options.output_dir + "/last.h5");
   for (float v : good->parameters()[0].tensor->to_vector()) ASSERT_TRUE(std::isfinite(v));

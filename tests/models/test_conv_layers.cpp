@@ -282,8 +282,9 @@ TEST(ImageLayersBias, ConfigsAndCheckpointsRoundTrip) {
   net.set_training(false);
   const Tensor x = random_images(ctx, {3, 2, 8, 8});
   const Tensor before = net.forward(ctx, x).clone();
-  save_checkpoint(path, net, nullptr, TrainingState{});
-  Sequential loaded = load_network(ctx, path);
+  save_checkpoint(path, "model", {{"model", &net, nullptr}}, TrainState{});
+  std::unique_ptr<Model> model = CheckpointFile(path).load_model(ctx, "model");
+  Sequential& loaded = dynamic_cast<Sequential&>(*model);
   EXPECT_EQ(loaded.layer_configs(), config);
   EXPECT_TRUE(testing::all_close(loaded.forward(ctx, x), before, 0, 0));
 }
@@ -355,8 +356,9 @@ TEST(ShippedNetworks, CheckpointRoundTripGivesTheSamePredictions) {
   net.set_training(false);
   const Tensor x = random_images(ctx, {4, 1, 12, 12});
   const Tensor before = net.forward(ctx, x).clone();
-  save_checkpoint(path, net, nullptr, TrainingState{});
-  Sequential loaded = load_network(ctx, path);
+  save_checkpoint(path, "model", {{"model", &net, nullptr}}, TrainState{});
+  std::unique_ptr<Model> model = CheckpointFile(path).load_model(ctx, "model");
+  Sequential& loaded = dynamic_cast<Sequential&>(*model);
   EXPECT_EQ(loaded.layer_configs(), net.layer_configs());
   EXPECT_TRUE(testing::all_close(loaded.forward(ctx, x), before, 0, 0));
 }

@@ -183,8 +183,9 @@ TEST(MinibatchDiscriminationLayer, NetworkGradientsAndCheckpointRoundTrip) {
   net.set_training(false);
   const Tensor x = random_tensor(ctx, {6, 4, 5});
   const Tensor before = net.forward(ctx, x).clone();
-  save_checkpoint(path, net, nullptr, TrainingState{});
-  Sequential loaded = load_network(ctx, path);
+  save_checkpoint(path, "model", {{"model", &net, nullptr}}, TrainState{});
+  std::unique_ptr<Model> model = CheckpointFile(path).load_model(ctx, "model");
+  Sequential& loaded = dynamic_cast<Sequential&>(*model);
   EXPECT_EQ(loaded.layer_configs(), net.layer_configs());
   EXPECT_TRUE(testing::all_close(loaded.forward(ctx, x), before, 0, 0));
 }

@@ -6,6 +6,9 @@
 
 #include "core/ops.h"
 #include "io/hdf5.h"
+#include "io/datasets.h"
+#include "io/images_file.h"
+#include "models/checkpoint.h"
 #include "models/lagan.h"
 #include "tests/gradcheck.h"
 #include "tests/testing.h"
@@ -139,24 +142,28 @@ TEST(Lagan, DiscriminatorGradients) {
 }
 
 // Two classes of synthetic jet images: one bright pixel at the centre
-// (class 0), or two prongs (class 1), with random intensities.
-LabelledImages synthetic(int64_t n, uint64_t seed) {
+// (class 0), or two prongs (class 1), with random intensities; written as an
+// images file (labels in its label column), as training reads them.
+std::string synthetic(int64_t n, uint64_t seed) {
   Context ctx(Device::cpu(), seed);
   Tensor u = Tensor::empty({n, 2});
   random_uniform(ctx, u, 0.5f, 1.0f);
-  LabelledImages d;
-  d.sample_shape = {25, 25};
-  d.image_floats = 625;
-  d.images.assign(size_t(n * 625), 0.0f);
+  std::vector<float> images(size_t(n * 625), 0.0f);
+  ImageAux aux;
   for (int64_t i = 0; i < n; ++i) {
     const bool two = i % 2 == 1;
-    float* image = d.images.data() + i * 625;
+    float* image = images.data() + i * 625;
     image[12 * 25 + 12] = u.data()[2 * i];
     if (two) image[12 * 25 + 17] = u.data()[2 * i + 1];
-    d.labels.push_back(two ? 1.0f : 0.0f);
-    d.pt.push_back(300);
+    aux.label.push_back(two ? 1 : 0);
+    aux.pt.push_back(300), aux.eta.push_back(0), aux.phi.push_back(0), aux.mass.push_back(80);
+    aux.trimmed_mass.push_back(80), aux.tau21.push_back(0.5), aux.tau32.push_back(0.5), aux.weight.push_back(1);
   }
-  return d;
+  const std::string path = testing::scratch_dir("lagan_data") + "/synthetic_" + std::to_string(seed) + ".h5";
+  ImagesWriter writer(path, 1, 25, 25, Json::object(), Json::object());
+  writer.write(images.data(), aux);
+  writer.finish();
+  return path;
 }
 
 TEST(Lagan, ShortTrainingLearnsTheClassesAndKeepsACheckpoint) {
@@ -164,20 +171,21 @@ TEST(Lagan, ShortTrainingLearnsTheClassesAndKeepsACheckpoint) {
   c.epochs = 3;
   c.batch_size = 32;
   c.lr = 2e-3;
-  const LabelledImages data = synthetic(512, 8);
+  const ImagesDataset data({synthetic(512, 8)}, {-1});
   Context ctx(Device::cpu(), 1);
   LaganGenerator gen(ctx, c);
   LaganDiscriminator disc(ctx, c);
-  LaganTrainOptions options;
+  LoopOptions options;
   options.output_dir = testing::scratch_dir("lagan_train");
-  const std::vector<LaganEpochRecord> history = train_lagan(ctx, gen, disc, data, c, options);
+  const LoopResult result = train_lagan(ctx, gen, disc, data, c, options);
+  const Json& history = result.state.history;
   ASSERT_EQ(history.size(), 3u);
-  for (const LaganEpochRecord& r : history) {
-    EXPECT_TRUE(std::isfinite(r.d_loss) && std::isfinite(r.g_loss));
-    EXPECT_GE(r.intensity_w1, 0.0);
+  for (const Json& r : history) {
+    EXPECT_TRUE(r["d_loss"].is_number() && r["g_loss"].is_number()) << r.dump();
+    EXPECT_GE(r["intensity_w1"].get<double>(), 0.0);
   }
   // The auxiliary head tells one prong from two on real images.
-  EXPECT_GT(history.back().aux_accuracy, 0.9);
+  EXPECT_GT(history.back()["aux_accuracy"].get<double>(), 0.9);
   // The checkpoint gives back the same generator.
   std::unique_ptr<LaganGenerator> back = load_lagan_generator(ctx, options.output_dir + "/last.h5");
   gen.set_training(false);
@@ -187,47 +195,51 @@ TEST(Lagan, ShortTrainingLearnsTheClassesAndKeepsACheckpoint) {
                                  0, 0));
 }
 
-// Resumed from last.h5, training goes on from the next epoch with the saved
-// networks and optimisers (whose step counts continue) and history.
-TEST(Lagan, ResumesFromLastCheckpoint) {
+// The same seed gives the same run, and a run resumed from last.h5 goes on
+// exactly as the uninterrupted one, with the saved networks and optimisers
+// (whose step counts continue) and history.
+TEST(Lagan, SameSeedSameRunAndResumeContinuesIt) {
   LaganConfig c = tiny();
-  c.epochs = 1;
   c.batch_size = 32;
   c.steps_per_epoch = 2;
-  const LabelledImages data = synthetic(128, 9);
-  LaganTrainOptions options;
-  options.output_dir = testing::scratch_dir("lagan_resume");
-  {
+  const ImagesDataset data({synthetic(128, 9)}, {-1});
+  const auto run = [&](const std::string& dir, const std::string& resume, int64_t epochs) {
     Context ctx(Device::cpu(), 1);
     LaganGenerator gen(ctx, c);
     LaganDiscriminator disc(ctx, c);
-    ASSERT_EQ(train_lagan(ctx, gen, disc, data, c, options).size(), 1u);
-  }
-  const std::string last = options.output_dir + "/last.h5";
-  Context ctx(Device::cpu(), 2);
-  LaganGenerator gen(ctx, c);
-  LaganDiscriminator disc(ctx, c);
-  options.resume = last;
-  EXPECT_TRUE(train_lagan(ctx, gen, disc, data, c, options).empty());  // epoch 1 was done already
-  Context loader(Device::cpu(), 3);
-  EXPECT_EQ(gen.parameters()[0].tensor->to_vector(),
-            load_lagan_generator(loader, last)->parameters()[0].tensor->to_vector());
-  c.epochs = 3;
-  const std::vector<LaganEpochRecord> more = train_lagan(ctx, gen, disc, data, c, options);
-  ASSERT_EQ(more.size(), 2u);
-  EXPECT_EQ(more.front().epoch, 2);
-  const h5::File f = h5::File::open(last);
-  EXPECT_EQ(Json::parse(f.read_string_attribute("history")).size(), 3u);
+    LaganConfig config = c;
+    config.epochs = epochs;
+    LoopOptions options;
+    options.output_dir = dir;
+    options.resume = resume;
+    train_lagan(ctx, gen, disc, data, config, options);
+    std::vector<std::vector<float>> all;
+    for (Model* m : std::vector<Model*>{&gen, &disc})
+      for (const NamedTensor& t : m->parameters()) all.push_back(t.tensor->to_vector());
+    return all;
+  };
+  const std::string a = testing::scratch_dir("lagan_a"), b = testing::scratch_dir("lagan_b"),
+                    r = testing::scratch_dir("lagan_r");
+  const auto straight = run(a, "", 3);
+  EXPECT_EQ(run(b, "", 3), straight);
+  run(r, "", 1);
+  EXPECT_EQ(run(r, r + "/last.h5", 3), straight);
+  const CheckpointFile last(r + "/last.h5");
+  EXPECT_EQ(last.training().history.size(), 3u);
   // Three epochs of two steps: a real and a generated discriminator update
   // and generator_steps generator updates per step, counted across the resume.
-  EXPECT_EQ(f.read_int_attribute("optimiser_discriminator_steps"), 3 * 2 * 2);
-  EXPECT_EQ(f.read_int_attribute("optimiser_generator_steps"), 3 * 2 * c.generator_steps);
+  EXPECT_EQ(last.optimiser_record("discriminator")["steps"], 3 * 2 * 2);
+  EXPECT_EQ(last.optimiser_record("generator")["steps"], 3 * 2 * c.generator_steps);
   LaganConfig other = c;
   other.latent += 1;
+  Context ctx(Device::cpu(), 2);
   LaganGenerator gen2(ctx, other);
   LaganDiscriminator disc2(ctx, other);
+  LoopOptions options;
+  options.output_dir = r;
+  options.resume = r + "/last.h5";
   EXPECT_NE(testing::error_message_of([&] { train_lagan(ctx, gen2, disc2, data, other, options); })
-                .find("holds another LAGAN model"),
+                .find("was written for a different model"),
             std::string::npos);
 }
 

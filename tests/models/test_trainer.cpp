@@ -9,9 +9,11 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "core/sampling.h"
 #include "models/checkpoint.h"
 #include "io/images_file.h"
 #include "models/predict.h"
+#include "models/sequential.h"
 #include "models/trainer.h"
 #include "tests/testing.h"
 
@@ -67,42 +69,43 @@ TrainConfig toy_config(int64_t epochs = 6) {
   return c;
 }
 
-struct TrainingRun {
-  TrainResult result;
-  std::string dir;
-};
-
-TrainingRun run_training(const LabelledImages& data, const TrainConfig& config, const std::string& dir,
-                 const std::string& resume = "") {
+LoopResult run_training(const ImagesDataset& data, const TrainConfig& config, const std::string& dir,
+                        const std::string& resume = "") {
   Context ctx(Device::cpu(), config.seed);
   Sequential net = sequential_from_json(ctx, Json::parse(kToyNetwork), "toy_net.json");
-  TrainOptions options;
+  LoopOptions options;
   options.output_dir = dir;
   options.resume = resume;
-  return {train(ctx, net, data, config, options), dir};
+  return train_tagger(ctx, net, data, config, options);
 }
 
-std::vector<double> losses(const TrainResult& r) {
+std::vector<double> losses(const LoopResult& r) {
   std::vector<double> out;
-  for (const EpochRecord& e : r.history) out.push_back(e.train_loss), out.push_back(e.val_loss);
+  for (const Json& e : r.state.history) out.push_back(e["train_loss"]), out.push_back(e["val_loss"]);
   return out;
 }
 
+ImagesDataset signal_background(const std::string& signal, const std::string& background) {
+  return ImagesDataset({signal, background}, {1, 0});
+}
+ImagesDataset labelled(const std::string& path) { return ImagesDataset({path}, {-1}); }
+
 TEST(Trainer, LearnsASeparableProblemToNearPerfectAccuracy) {
   const std::string dir = testing::scratch_dir("toy");
-  const LabelledImages data = read_signal_background(write_toy_images(dir, "sig.h5", {400, 1}),
-                                                     write_toy_images(dir, "bkg.h5", {400, 0, -1, 5, -1, 2}));
+  const ImagesDataset data = signal_background(write_toy_images(dir, "sig.h5", {400, 1}),
+                                               write_toy_images(dir, "bkg.h5", {400, 0, -1, 5, -1, 2}));
   EXPECT_EQ(data.size(), 800);
-  const TrainingRun run = run_training(data, toy_config(8), dir + "/out");
-  ASSERT_EQ(run.result.history.size(), 8u);
-  EXPECT_LT(run.result.history.back().train_loss, 0.5 * run.result.history.front().train_loss);
+  const LoopResult run = run_training(data, toy_config(8), dir + "/out");
+  ASSERT_EQ(run.state.history.size(), 8u);
+  EXPECT_LT(run.state.history.back()["train_loss"].get<double>(),
+            0.5 * run.state.history.front()["train_loss"].get<double>());
   EXPECT_TRUE(std::filesystem::exists(dir + "/out/best.h5"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/out/last.h5"));
 
   // Fresh images of both classes, scored from the best checkpoint.
   const std::string test_path = write_toy_images(dir, "test.h5", {500, -1, -1, 5, -1, 99});
   Context ctx(Device::cpu(), 0);
-  const Predictions p = predict(ctx, run.result.best_checkpoint, test_path, 64);
+  const Predictions p = predict(ctx, run.best_checkpoint, test_path, 64);
   ASSERT_EQ(p.images, 500);
   ASSERT_EQ(p.outputs, 1);
   int64_t correct = 0, pairs = 0, ordered = 0;
@@ -128,26 +131,30 @@ TEST(Trainer, LearnsASeparableProblemToNearPerfectAccuracy) {
 
 TEST(Trainer, SameSeedSameLossCurveAndResumeContinuesIt) {
   const std::string dir = testing::scratch_dir("seed");
-  const LabelledImages data = read_labelled(write_toy_images(dir, "mixed.h5", {300, -1}));
+  const ImagesDataset data = labelled(write_toy_images(dir, "mixed.h5", {300, -1}));
   TrainConfig config = toy_config(4);
   config.schedule = LrSchedule::from_json(Json::parse(R"({"type": "step", "gamma": 0.5, "step_size": 1})"), "t", "s");
   config.weights = "flat_pt";
   config.clip = 1.0;
-  const TrainingRun a = run_training(data, config, dir + "/a"), b = run_training(data, config, dir + "/b");
-  EXPECT_EQ(losses(a.result), losses(b.result));  // bit for bit
-  EXPECT_EQ(a.result.history[2].lr, 0.0025);
+  const LoopResult a = run_training(data, config, dir + "/a"), b = run_training(data, config, dir + "/b");
+  EXPECT_EQ(losses(a), losses(b));  // bit for bit
+  EXPECT_EQ(a.state.history[2]["lr"], 0.0025);
   config.seed = 2;
-  const TrainingRun c = run_training(data, config, dir + "/c");
-  EXPECT_NE(losses(a.result), losses(c.result));
+  const LoopResult c = run_training(data, config, dir + "/c");
+  EXPECT_NE(losses(a), losses(c));
 
   // Two epochs, then resume from the last checkpoint to four: the same curve.
   config.seed = 1;
   TrainConfig two = config;
   two.epochs = 2;
   run_training(data, two, dir + "/d");
-  const TrainingRun resumed = run_training(data, config, dir + "/d", dir + "/d/last.h5");
-  EXPECT_EQ(losses(resumed.result), losses(a.result));
-  EXPECT_EQ(read_training_state(dir + "/d/last.h5").epoch, 4);
+  const LoopResult resumed = run_training(data, config, dir + "/d", dir + "/d/last.h5");
+  EXPECT_EQ(losses(resumed), losses(a));
+  EXPECT_EQ(CheckpointFile(dir + "/d/last.h5").training().epoch, 4);
+  // The weights are the same too, bit for bit.
+  Context ctx(Device::cpu(), 0);
+  EXPECT_EQ(load_tagger(ctx, dir + "/d/last.h5")->parameters()[0].tensor->to_vector(),
+            load_tagger(ctx, dir + "/a/last.h5")->parameters()[0].tensor->to_vector());
 }
 
 TEST(Predict, ScoresEveryImageInBatchesAndChecksItsInput) {
@@ -213,43 +220,34 @@ TEST(Trainer, BadInputStopsWithAMessageNamingWhatIsWrong) {
 
   // Image shape not matching the network.
   const std::string big = write_toy_images(dir, "big.h5", {100, 0, -1, 7});
-  EXPECT_NE(message([&] { read_signal_background(sig, big); }).find("big.h5' are (7, 7) but those in"),
-            std::string::npos);
-  const LabelledImages big_data = read_labelled(write_toy_images(dir, "big_mixed.h5", {100, -1, -1, 7}));
+  EXPECT_NE(message([&] { signal_background(sig, big); }).find("big.h5' are (7, 7) but those in"), std::string::npos);
+  const ImagesDataset big_data = labelled(write_toy_images(dir, "big_mixed.h5", {100, -1, -1, 7}));
   EXPECT_NE(message([&] { run_training(big_data, toy_config(1), dir + "/o1"); })
                 .find("are (7, 7) but the network expects input_shape (5, 5)"),
             std::string::npos);
   // Labels not 0/1; one class only; an empty file.
-  EXPECT_NE(message([&] { read_labelled(write_toy_images(dir, "labels.h5", {50, 1, 2})); })
+  EXPECT_NE(message([&] { labelled(write_toy_images(dir, "labels.h5", {50, 1, 2})); })
                 .find("labels.h5': image 0 has label 2, expected 0 (background) or 1 (signal)"),
             std::string::npos);
-  EXPECT_NE(message([&] { read_labelled(sig); }).find("holds only signal (label 1) images"), std::string::npos);
-  EXPECT_NE(message([&] { read_signal_background(sig, write_toy_images(dir, "empty.h5", {0, 0})); })
+  EXPECT_NE(message([&] { labelled(sig).require_both_classes(); }).find("holds only signal (label 1) images"),
+            std::string::npos);
+  EXPECT_NE(message([&] { signal_background(sig, write_toy_images(dir, "empty.h5", {0, 0})); })
                 .find("empty.h5' holds no images"),
             std::string::npos);
-  // A NaN pixel in a file: named by file and image as the file is read,
-  // before any training.
+  // A NaN pixel: named by file and image as the file is read, before any
+  // training step can use it.
   const std::string nan_file = write_toy_images(dir, "nan.h5", {100, 0, -1, 5, 42});
-  const std::string read_message = message([&] { read_signal_background(sig, nan_file); });
-  EXPECT_NE(read_message.find("nan.h5': image 42 has a non-finite pixel"), std::string::npos) << read_message;
-  // One that reaches training another way (images made in memory): named by
-  // epoch, batch, file and image.
-  LabelledImages with_nan = read_signal_background(sig, bkg);
-  const int64_t nan_image = with_nan.size() - 3;
-  with_nan.images[static_cast<size_t>(nan_image * with_nan.image_floats + 2)] = std::nanf("");
-  const std::string nan_message = message([&] { run_training(with_nan, toy_config(1), dir + "/o2"); });
-  EXPECT_NE(nan_message.find("epoch 1, batch "), std::string::npos) << nan_message;
-  EXPECT_NE(nan_message.find(with_nan.describe(nan_image) + " has a non-finite pixel"), std::string::npos)
-      << nan_message;
+  const std::string nan_message = message([&] { run_training(signal_background(sig, nan_file), toy_config(1), dir + "/o2"); });
+  EXPECT_NE(nan_message.find("nan.h5': image 42 has a non-finite pixel"), std::string::npos) << nan_message;
   // A loss that fits not the network's output.
   TrainConfig categorical = toy_config(1);
   categorical.loss = "categorical_crossentropy";
-  EXPECT_NE(message([&] { run_training(read_signal_background(sig, bkg), categorical, dir + "/o3"); })
+  EXPECT_NE(message([&] { run_training(signal_background(sig, bkg), categorical, dir + "/o3"); })
                 .find("needs one logit per class"),
             std::string::npos);
 
   // A diverging run keeps the last good checkpoint untouched.
-  const LabelledImages data = read_signal_background(sig, bkg);
+  const ImagesDataset data = signal_background(sig, bkg);
   run_training(data, toy_config(1), dir + "/o4");
   const auto read_bytes = [](const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -261,11 +259,11 @@ TEST(Trainer, BadInputStopsWithAMessageNamingWhatIsWrong) {
   TrainConfig wild = toy_config(3);
   wild.lr = 1e30;
   const std::string diverged = message([&] { run_training(data, wild, dir + "/o4", dir + "/o4/last.h5"); });
-  EXPECT_NE(diverged.find("epoch 2, batch "), std::string::npos) << diverged;
+  EXPECT_NE(diverged.find("epoch 2, step "), std::string::npos) << diverged;
   EXPECT_NE(diverged.find("not finite"), std::string::npos) << diverged;
   EXPECT_NE(diverged.find("the best checkpoint so far (epoch 1) is kept in"), std::string::npos) << diverged;
   EXPECT_EQ(read_bytes(dir + "/o4/best.h5"), before);
-  EXPECT_EQ(read_training_state(dir + "/o4/best.h5").epoch, 1);
+  EXPECT_EQ(CheckpointFile(dir + "/o4/best.h5").training().epoch, 1);
   // Resuming with another optimiser has no state to continue from.
   TrainConfig sgd = toy_config(3);
   sgd.optimiser = Json::parse(R"({"type": "sgd"})");
