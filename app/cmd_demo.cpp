@@ -12,8 +12,8 @@
 
 #include "app/commands.h"
 #include "io/outputs.h"
-#include "app/imaging.h"
 #include "app/progress.h"
+#include "io/imaging.h"
 #include "core/device.h"
 #include "io/jets_file.h"
 #include "io/plot_png.h"
@@ -132,7 +132,7 @@ void train_and_evaluate(const DemoOptions& o, const RunConfig& run, int64_t even
               static_cast<unsigned long long>(test_seed(run.seed)));
   for (Process p : {Process::W, Process::QCD}) {
     const SampleSummary s = run_sample(p, run, test_seed(run.seed), test_events, o.output_dir, "_test");
-    make_images_file(dir + s.name + "_test_jets.h5", dir + s.name + "_test_images.h5", imaging, device, 10000, false);
+    make_images_file(dir + s.name + "_test_jets.h5", dir + s.name + "_test_images.h5", imaging, device, 10000);
     std::printf("%-6s %8lld jets\n", s.name.c_str(), static_cast<long long>(s.kept));
   }
 
@@ -220,7 +220,7 @@ void run_demo(const DemoOptions& options) {
   for (const auto& s : samples) {
     const std::string dir = o.output_dir + "/";
     const ImagingSummary summary =
-        make_images_file(dir + s.name + "_jets.h5", dir + s.name + "_images.h5", imaging, device, 10000, false);
+        make_images_file(dir + s.name + "_jets.h5", dir + s.name + "_images.h5", imaging, device, 10000);
     std::printf("%-6s %8lld %14.0f %18.0f\n", s.name.c_str(), static_cast<long long>(summary.jets),
                 summary.jets / summary.seconds, summary.jets / std::max(summary.device_seconds, 1e-9));
   }

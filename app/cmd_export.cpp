@@ -4,16 +4,14 @@
 #include <cstdio>
 
 #include "app/commands.h"
-#include "io/outputs.h"
 #include "app/progress.h"
 #include "core/context.h"
 #include "core/device.h"
-#include "core/error.h"
-#include "io/atomic_output.h"
+#include "io/images_file.h"
+#include "io/outputs.h"
+#include "io/scores_file.h"
 #include "models/checkpoint.h"
 #include "models/graph.h"
-#include "io/hdf5.h"
-#include "io/images_file.h"
 #include "models/onnx_export.h"
 #include "models/predict.h"
 
@@ -51,28 +49,7 @@ void run_predict(const PredictCommandOptions& o) {
   Progress progress("predict", reader.size(), "images");
   const Predictions p = predict(ctx, o.checkpoint, o.images, o.batch, [&](int64_t n) { progress.advance(n); });
   progress.done();
-  const ImageAux aux = reader.read_aux(0, reader.size());
-  AtomicOutput output(o.output);
-  {
-    h5::File file = h5::File::create(output.temp_path(), output.path());
-    h5::Appender<float> score(file, "score", {static_cast<hsize_t>(p.outputs)});
-    score.append(p.scores.data(), static_cast<size_t>(p.images));
-    h5::Appender<int32_t> label(file, "label", {});
-    label.append(aux.label.data(), aux.size());
-    h5::Appender<float> weight(file, "weight", {});
-    weight.append(aux.weight.data(), aux.size());
-    for (const auto& [name, values] : {std::pair<const char*, const std::vector<double>*>{"pt", &aux.pt},
-                                       {"trimmed_mass", &aux.trimmed_mass},
-                                       {"tau21", &aux.tau21}}) {
-      h5::Appender<double> column(file, name, {});
-      column.append(values->data(), values->size());
-    }
-    file.write_attribute("format", std::string("jetimg-scores"));
-    file.write_attribute("checkpoint", o.checkpoint);
-    file.write_attribute("images", o.images);
-    file.close();
-  }
-  output.commit();
+  write_scores_file(o.output, p.scores, p.outputs, reader.read_aux(0, reader.size()), o.checkpoint, o.images);
   std::printf("scored %lld images (%lld outputs each) on %s -> %s\n", static_cast<long long>(p.images),
               static_cast<long long>(p.outputs), ctx.device().str().c_str(), o.output.c_str());
 }

@@ -2,9 +2,11 @@
 #include <cstdio>
 
 #include "app/commands.h"
-#include "io/outputs.h"
-#include "app/imaging.h"
+#include "app/progress.h"
 #include "core/device.h"
+#include "io/imaging.h"
+#include "io/jets_reader.h"
+#include "io/outputs.h"
 
 namespace jetimg::app {
 namespace {
@@ -20,7 +22,10 @@ void run_preprocess(const PreprocessOptions& o) {
   refuse_outputs_over_inputs({o.input, o.config}, {o.output});
   const ImagingConfig config = load_imaging_config(o.config);
   const Device device = resolve_device(o.device);
-  const ImagingSummary s = make_images_file(o.input, o.output, config, device, o.batch, true);
+  Progress progress("preprocess", JetsReader(o.input).size(), "jets");
+  const ImagingSummary s =
+      make_images_file(o.input, o.output, config, device, o.batch, [&](int64_t n) { progress.advance(n); });
+  progress.done();
   const auto& p = config.preprocess.pixels;
   std::printf("preprocessed %lld jets into %dx%dx%d images (%s convention) on %s in %.2f s: %.0f jets/s overall, "
               "%.0f jets/s in the device stage -> %s\n",

@@ -3,11 +3,11 @@
 #include <cstdio>
 
 #include "app/commands.h"
-#include "io/outputs.h"
-#include "app/imaging.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "io/images_file.h"
+#include "io/imaging.h"
+#include "io/outputs.h"
 #include "io/plot_png.h"
 
 namespace jetimg::app {

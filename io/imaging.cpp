@@ -1,26 +1,36 @@
-#include "app/imaging.h"
+// The jets -> images stage (see io/imaging.h).
+#include "io/imaging.h"
 
 #include <algorithm>
 #include <chrono>
 
-#include "app/progress.h"
+#include "core/context.h"
+#include "core/error.h"
 #include "core/ops.h"
 #include "io/images_file.h"
 #include "io/jet_batch.h"
 #include "io/jets_reader.h"
 
-namespace jetimg::app {
+namespace jetimg {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
 
 ImagingSummary make_images_file(const std::string& jets_path, const std::string& images_path,
-                                const ImagingConfig& config, Device device, int64_t batch_size, bool show_progress) {
+                                const ImagingConfig& config, Device device, int64_t batch_size,
+                                const std::function<void(int64_t)>& on_batch) {
   const PreprocessConfig& p = config.preprocess;
   p.validate();
+  if (batch_size < 1) fail("make_images_file: batch size ", batch_size, ", expected at least 1");
   const JetsReader reader(jets_path);
   const Json provenance = {{"input", jets_path}, {"input_provenance", reader.provenance()},
                            {"device", device.str()}, {"program", "jetimg preprocess 0.1.0"}};
   ImagesWriter writer(images_path, p.channels(), p.pixels.height, p.pixels.width, to_json(config), provenance);
   Context ctx(device, 1);
-  Progress progress("preprocess", reader.size(), "jets");
   ImagingSummary summary;
   const auto start = std::chrono::steady_clock::now();
   for (int64_t first = 0; first < reader.size(); first += batch_size) {
@@ -35,16 +45,16 @@ ImagingSummary make_images_file(const std::string& jets_path, const std::string&
     ImageAux aux{table.pt,    table.eta,   table.phi,    table.mass, table.trimmed_mass,
                  table.tau21, table.tau32, table.weight, table.label};
     writer.write(on_host.data(), aux);
-    if (show_progress) progress.advance(count);
+    if (on_batch) on_batch(count);
   }
   writer.finish();
-  progress.done();
   summary.jets = reader.size();
   summary.seconds = seconds_since(start);
   return summary;
 }
 
 std::vector<double> mean_image(const std::string& images_path, Device device, int64_t chunk) {
+  if (chunk < 1) fail("mean_image: chunk of ", chunk, " images, expected at least 1");
   const ImagesReader reader(images_path);
   const int64_t plane = int64_t(reader.height()) * reader.width(), floats = reader.image_floats();
   std::vector<double> total(static_cast<size_t>(plane), 0.0);
@@ -64,4 +74,4 @@ std::vector<double> mean_image(const std::string& images_path, Device device, in
   return total;
 }
 
-}  // namespace jetimg::app
+}  // namespace jetimg
