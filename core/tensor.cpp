@@ -43,7 +43,8 @@ std::string dims_string(const int64_t* dims, size_t n) {
 }
 
 void check_dims(const int64_t* dims, size_t n) {
-  if (n > static_cast<size_t>(Shape::kMaxDims)) fail("tensor shape has ", n, " dimensions; at most 4 are supported");
+  if (n > static_cast<size_t>(Shape::kMaxDims))
+    fail("tensor shape has ", n, " dimensions; at most ", Shape::kMaxDims, " are supported");
   int64_t elements = 1;
   for (size_t i = 0; i < n; ++i) {
     if (dims[i] < 0) fail("tensor shape has a negative dimension (", dims[i], ")");
@@ -117,31 +118,33 @@ bool Shape::operator==(const Shape& o) const {
   return true;
 }
 
-Storage::Storage(int64_t n, Device dev, bool pin) : size(n), device(dev) {
-  if (n == 0) return;
+Storage::Storage(int64_t n_bytes, Device dev, bool pin) : bytes(n_bytes), device(dev) {
+  if (n_bytes == 0) return;
+  const size_t size = static_cast<size_t>(n_bytes);
   if (dev.is_cpu()) {
 #if JETIMG_WITH_CUDA
     if (pin && cuda_device_count() > 0) {
-      data = static_cast<float*>(cuda::allocate_pinned(static_cast<size_t>(n) * sizeof(float)));
+      data = cuda::allocate_pinned(size);
       pinned = true;
       return;
     }
 #endif
     (void)pin;
     keep_host_blocks();
-    const uint64_t bytes = static_cast<uint64_t>(n) * sizeof(float), memory = physical_memory();
-    if (memory > 0 && bytes > memory)
-      fail("a tensor of ", n, " floats needs ", gigabytes(bytes), ", more than this machine's ", gigabytes(memory),
-           " of memory");
+    const uint64_t memory = physical_memory();
+    if (memory > 0 && static_cast<uint64_t>(n_bytes) > memory)
+      fail("a tensor needs ", gigabytes(static_cast<uint64_t>(n_bytes)), ", more than this machine's ",
+           gigabytes(memory), " of memory");
     try {
-      data = new float[static_cast<size_t>(n)];
+      // operator new: malloc's blocks (see keep_host_blocks), aligned for any element type.
+      data = ::operator new(size);
     } catch (const std::bad_alloc&) {
-      fail("out of memory: a tensor of ", n, " floats (", gigabytes(bytes), ") cannot be allocated");
+      fail("out of memory: a tensor of ", gigabytes(static_cast<uint64_t>(n_bytes)), " cannot be allocated");
     }
     return;
   }
 #if JETIMG_WITH_CUDA
-  data = static_cast<float*>(cuda::allocate(static_cast<size_t>(n) * sizeof(float), dev.index));
+  data = cuda::allocate(size, dev.index);
 #else
   fail("cannot allocate on ", dev.str(), ": jetimg was built without CUDA");
 #endif
@@ -156,7 +159,7 @@ Storage::~Storage() {
   }
 #endif
   if (device.is_cpu()) {
-    delete[] data;
+    ::operator delete(data);
     return;
   }
 #if JETIMG_WITH_CUDA
@@ -164,40 +167,50 @@ Storage::~Storage() {
 #endif
 }
 
-Tensor Tensor::empty(const Shape& shape, Device device) {
+Tensor Tensor::empty(const Shape& shape, Device device, DType dtype) {
   Tensor t;
-  t.storage_ = std::make_shared<Storage>(shape.numel(), device);
+  t.storage_ = std::make_shared<Storage>(shape.numel() * static_cast<int64_t>(dtype_size(dtype)), device);
   t.shape_ = shape;
+  t.dtype_ = dtype;
   return t;
 }
 
-Tensor Tensor::empty_pinned(const Shape& shape) {
+Tensor Tensor::empty_pinned(const Shape& shape, DType dtype) {
   Tensor t;
-  t.storage_ = std::make_shared<Storage>(shape.numel(), Device::cpu(), true);
+  t.storage_ = std::make_shared<Storage>(shape.numel() * static_cast<int64_t>(dtype_size(dtype)), Device::cpu(), true);
   t.shape_ = shape;
+  t.dtype_ = dtype;
   return t;
 }
 
-Tensor Tensor::zeros(const Shape& shape, Device device) {
-  Tensor t = empty(shape, device);
-  const size_t bytes = static_cast<size_t>(t.numel()) * sizeof(float);
+Tensor Tensor::zeros(const Shape& shape, Device device, DType dtype) {
+  Tensor t = empty(shape, device, dtype);
+  const size_t bytes = t.bytes();
   if (bytes == 0) return t;
   if (device.is_cpu()) {
-    std::memset(t.data(), 0, bytes);
+    std::memset(t.raw_data(), 0, bytes);
   } else {
 #if JETIMG_WITH_CUDA
-    cuda::memset_zero(t.data(), bytes);
+    cuda::memset_zero(t.raw_data(), bytes);
 #endif
   }
   return t;
 }
 
 Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape) {
-  if (static_cast<int64_t>(values.size()) != shape.numel())
-    fail("from_vector: ", values.size(), " values do not fill shape ", shape.str());
-  Tensor t = empty(shape, Device::cpu());
-  if (!values.empty()) std::memcpy(t.data(), values.data(), values.size() * sizeof(float));
+  return from_host(values.data(), static_cast<int64_t>(values.size()), DType::Float32, shape);
+}
+
+Tensor Tensor::from_host(const void* values, int64_t count, DType dtype, const Shape& shape) {
+  if (count != shape.numel())
+    fail("from_vector: ", count, " ", dtype_name(dtype), " values do not fill shape ", shape.str());
+  Tensor t = empty(shape, Device::cpu(), dtype);
+  if (count > 0) std::memcpy(t.raw_data(), values, t.bytes());
   return t;
+}
+
+void Tensor::wrong_dtype(DType expected) const {
+  fail("tensor of shape ", shape_.str(), " holds ", dtype_name(dtype_), ", expected ", dtype_name(expected));
 }
 
 Tensor Tensor::view(const Shape& shape) const {
@@ -221,26 +234,27 @@ Tensor Tensor::slice(int64_t begin, int64_t end) const {
 }
 
 Tensor Tensor::to(Device device) const {
-  Tensor t = empty(shape_, device);
+  Tensor t = empty(shape_, device, dtype_);
   t.copy_from(*this);
   return t;
 }
 
 Tensor Tensor::to_pinned() const {
-  Tensor t = empty_pinned(shape_);
+  Tensor t = empty_pinned(shape_, dtype_);
   t.copy_from(*this);
   return t;
 }
 
 void Tensor::copy_from(const Tensor& src) {
-  if (src.shape() != shape_) fail("copy_from: shape ", src.shape().str(), " into ", shape_.str());
-  copy_bytes(data(), device(), src.data(), src.device(), static_cast<size_t>(numel()) * sizeof(float));
+  if (src.dtype() != dtype_ || src.shape() != shape_)
+    fail("copy_from: ", dtype_name(src.dtype()), " ", src.shape().str(), " into ", dtype_name(dtype_), " ",
+         shape_.str(), " (the dtype and the shape must match)");
+  copy_bytes(raw_data(), device(), src.raw_data(), src.device(), bytes());
 }
 
-std::vector<float> Tensor::to_vector() const {
-  std::vector<float> values(static_cast<size_t>(numel()));
-  copy_bytes(values.data(), Device::cpu(), data(), device(), values.size() * sizeof(float));
-  return values;
+void Tensor::copy_to_host(void* dst, DType expected) const {
+  if (dtype_ != expected) wrong_dtype(expected);
+  copy_bytes(dst, Device::cpu(), raw_data(), device(), bytes());
 }
 
 }  // namespace jetimg

@@ -397,6 +397,26 @@ void File::write_dataset(const std::string& name, const std::vector<hsize_t>& di
     fail("'", path_, "': cannot write dataset '", name, "' (disk full?)");
 }
 
+void File::write_dataset(const std::string& name, const std::vector<hsize_t>& dims, const int32_t* data) {
+  write_dataset_raw(name, dims, H5T_STD_I32LE, H5T_NATIVE_INT32, data);
+}
+
+void File::write_dataset(const std::string& name, const std::vector<hsize_t>& dims, const uint8_t* data) {
+  write_dataset_raw(name, dims, H5T_STD_U8LE, H5T_NATIVE_UINT8, data);
+}
+
+void File::write_dataset_raw(const std::string& name, const std::vector<hsize_t>& dims, hid_t file_type,
+                             hid_t memory_type, const void* data) {
+  Handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               close_space);
+  Handle dataset(H5Dcreate2(id(), name.c_str(), file_type, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                 close_dataset);
+  if (dataset.id() < 0) fail("'", path_, "': cannot create dataset '", name, "'");
+  if (H5Dwrite(dataset.id(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    fail("'", path_, "': cannot write dataset '", name, "' (disk full?)");
+}
+
 bool File::has_attribute(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
 
 int64_t File::require_format(const std::string& format, int64_t max_version, const std::string& what) const {

@@ -132,6 +132,9 @@ class File {
   // A whole dataset of shape `dims` at once (contiguous, for small arrays
   // such as network weights).
   void write_dataset(const std::string& name, const std::vector<hsize_t>& dims, const float* data);
+  // The same for int32 (counts, indices) and uint8 (masks), stored as such.
+  void write_dataset(const std::string& name, const std::vector<hsize_t>& dims, const int32_t* data);
+  void write_dataset(const std::string& name, const std::vector<hsize_t>& dims, const uint8_t* data);
 
   // Rows [begin, begin + count) of dataset `name` into `out`, which holds
   // `out_size` elements: exactly count rows of the dataset's row size (an
@@ -171,6 +174,8 @@ class File {
   uint64_t file_bytes() const { return file_bytes_; }
 
  private:
+  void write_dataset_raw(const std::string& name, const std::vector<hsize_t>& dims, hid_t file_type,
+                         hid_t memory_type, const void* data);
   void read_rows_raw(const std::string& name, hsize_t begin, hsize_t count, void* out, size_t out_size, hid_t type,
                      size_t element_size) const;
   // Before a read of rows [begin, begin + count): every stored chunk they

@@ -13,7 +13,7 @@ TEST(Shape, NumelAndText) {
   EXPECT_EQ(s.ndim(), 3);
   EXPECT_EQ(s.numel(), 24);
   EXPECT_EQ(s.str(), "(2, 3, 4)");
-  EXPECT_THROW((Shape{1, 2, 3, 4, 5}), Error);
+  EXPECT_THROW((Shape{1, 2, 3, 4, 5, 6, 7}), Error);
   EXPECT_THROW((Shape{2, -1}), Error);
 }
 
