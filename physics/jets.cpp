@@ -72,7 +72,10 @@ std::optional<Jet> leading_jet(const Event& event, const JetConfig& config, JetS
     ++c.failed_eta;
     return std::nullopt;
   }
-  if (trimmed.m() < config.mass_min || trimmed.m() >= config.mass_max) {
+  // The mass as everywhere in jetimg, √max(m², 0): FastJet's m() is negative
+  // when m² rounds below zero, which would fail a window that starts at 0.
+  const double trimmed_mass = to_four_vector(trimmed).m();
+  if (trimmed_mass < config.mass_min || trimmed_mass >= config.mass_max) {
     ++c.failed_mass;
     return std::nullopt;
   }

@@ -5,6 +5,10 @@
 #include "core/error.h"
 #include "physics/jets.h"
 
+#include <fastjet/PseudoJet.hh>
+
+#include <cmath>
+
 namespace jetimg {
 namespace {
 
@@ -98,6 +102,36 @@ TEST(Jets, RejectsImpossibleDefinitions) {
   c = JetConfig{};
   c.pt_min = 500, c.pt_max = 100;
   EXPECT_THROW(c.validate(), Error);
+}
+
+}  // namespace
+}  // namespace jetimg
+
+namespace jetimg {
+namespace {
+
+// A massless jet whose m² FastJet computes a hair below zero (rounding) is
+// kept with the mass window open from 0: the mass is √max(m², 0) everywhere.
+TEST(Jets, MasslessJetWhoseMassSquaredRoundsNegativeIsKept) {
+  JetConfig config;
+  config.pt_min = 0, config.mass_min = 0, config.eta_max = 10;
+  int negative = 0, kept = 0;
+  for (int i = 1; i <= 2000; ++i) {
+    // One massless particle in a direction given by i: E = |p| in doubles.
+    const double px = 100.0 + 0.37 * i, py = 13.0 * std::sin(i), pz = 50.0 * std::cos(0.7 * i);
+    const double e = std::sqrt(px * px + py * py + pz * pz);
+    const fastjet::PseudoJet p(px, py, pz, e);
+    if (p.m2() >= 0) continue;
+    ++negative;
+    const Event event{{{e, px, py, pz}, 211}};
+    JetSelectionCounts counts;
+    const std::optional<Jet> jet = leading_jet(event, config, &counts);
+    kept += jet.has_value();
+    EXPECT_EQ(counts.failed_mass, 0) << "particle " << i;
+    if (jet) EXPECT_NEAR(jet->trimmed.m(), 0.0, 1e-3);  // rounding of E² - p², never negative
+  }
+  ASSERT_GT(negative, 0) << "no direction of the 2000 tried has m² rounding below zero";
+  EXPECT_EQ(kept, negative);
 }
 
 }  // namespace
