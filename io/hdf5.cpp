@@ -438,6 +438,7 @@ std::string File::read_string_attribute(const std::string& name) const {
     char* text = nullptr;
     Handle mem(H5Tcopy(H5T_C_S1), close_type);
     H5Tset_size(mem.id(), H5T_VARIABLE);
+    H5Tset_cset(mem.id(), H5Tget_cset(type.id()));  // h5py writes UTF-8; ASCII -> UTF-8 does not convert
     if (H5Aread(attr.id(), mem.id(), &text) < 0) fail("'", path_, "': cannot read attribute '", name, "'");
     std::string value = text ? text : "";
     H5free_memory(text);

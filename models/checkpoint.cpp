@@ -278,13 +278,21 @@ std::unique_ptr<Model> CheckpointFile::load_model(Context& ctx, const std::strin
 void CheckpointFile::load_optimiser(const std::string& role, Optimiser& optimiser,
                                     const std::vector<NamedTensor>& parameters) const {
   const Json record = optimiser_record(role);
-  const std::string was = record["config"].value("type", std::string());
+  const bool typed = record.is_object() && record.contains("config") && record["config"].is_object() &&
+                     record["config"].contains("type") && record["config"]["type"].is_string();
+  if (!typed)
+    fail("'", path(), "': the optimiser record of ", role, " is ", record.dump(),
+         ", expected {\"config\": {\"type\": ...}, \"steps\": N}");
+  if (!record.contains("steps") || !record["steps"].is_number_integer())
+    fail("'", path(), "': the optimiser of ", role, " has steps ", record.value("steps", Json()).dump(),
+         ", expected a count >= 0");
+  const std::string was = record["config"]["type"].get<std::string>();
   const std::string now = optimiser.config().value("type", std::string());
   if (was != now)
     fail("'", path(), "' was trained with optimiser '", was, "' but the training config asks for '", now,
          "'; resume with the same optimiser type");
   for (const NamedTensor& s : optimiser.state(parameters)) read_tensor(file_, optimiser_dataset_of(role, s.name), *s.tensor);
-  const int64_t steps = record.value("steps", int64_t{-1});
+  const int64_t steps = record["steps"].get<int64_t>();
   if (steps < 0) fail("'", path(), "': the optimiser of ", role, " has ", steps, " steps, expected a count >= 0");
   optimiser.set_steps(steps);
 }

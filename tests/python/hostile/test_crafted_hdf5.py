@@ -86,13 +86,13 @@ KINDS = {
     "events": ("w", "particles", None, "particles"),
     "jets": ("w_jets", "constituents", None, "constituents"),
     "images": ("w_images", "images", None, "images"),
-    "checkpoint": ("ckpt_last", "layer_01_dense/weight", None, None),
-    "calogan": ("gan_ckpt", "generator/stream0.0.weight",
-                ["generator/stream0.0.weight", "generator/stream0.5.bias", "generator/stream1.2.weight",
-                 "discriminator/head.0.weight", "optimiser_generator/stream0.0.weight.m"], None),
-    "lagan": ("lagan_ckpt", "generator/net.0.weight",
-              ["generator/net.0.weight", "generator/embedding", "discriminator/real.0.weight",
-               "optimiser_generator/net.0.weight.m"], None),
+    "checkpoint": ("ckpt_last", "models/model/1.weight", None, None),
+    "calogan": ("gan_ckpt", "models/generator/stream0.0.weight",
+                ["models/generator/stream0.0.weight", "models/generator/stream0.5.bias", "models/generator/stream1.2.weight",
+                 "models/discriminator/head.0.weight", "optimisers/generator/stream0.0.weight.m"], None),
+    "lagan": ("lagan_ckpt", "models/generator/net.0.weight",
+              ["models/generator/net.0.weight", "models/generator/embedding", "models/discriminator/real.0.weight",
+               "optimisers/generator/net.0.weight.m"], None),
     "showers": ("showers", "layer_0", None, "energy"),
     "showers_cc": ("showers_cc", "showers", None, "incident_energies"),
     "toptag": ("toptag_fixed", "table/block0_values",
@@ -127,8 +127,8 @@ class Case:
 FULL = {"jets": {"constituents", "n_constituents", "constituent_in_trimmed", "constituent_pdg", "subjets", "n_subjets",
                  "pt"},
         "images": {"images", "pt", "label", "weight"},
-        "checkpoint": {"layer_01_dense/weight", "layer_01_dense/bias", "optimiser/layer_01_dense/weight.m"},
-        "calogan": {"generator/stream0.0.weight", "generator/stream0.5.bias"}}
+        "checkpoint": {"models/model/1.weight", "models/model/1.bias", "optimisers/model/1.weight.m"},
+        "calogan": {"models/generator/stream0.0.weight", "models/generator/stream0.5.bias"}}
 
 
 def generic_cases(kind, fx, all_readers):
@@ -143,7 +143,7 @@ def generic_cases(kind, fx, all_readers):
     rot = itertools.cycle(range(997))
 
     def pick(n):
-        if kind in ("checkpoint", "calogan", "lagan") and n.startswith(("optimiser", "discriminator")):
+        if kind in ("checkpoint", "calogan", "lagan") and n.startswith(("optimisers/", "models/discriminator/")):
             return [r for r in names_all if "resume" in r]  # only a resumed training reads these
         if n == main:
             return None  # every reader
@@ -211,44 +211,55 @@ def _attribute_cases(kind):
         yield Case(kind, "attribute version 999", lambda p: C.set_attr(p, "version", 999), names=("version",))
         yield Case(kind, "attribute version a string", lambda p: C.set_attr(p, "version", "x"), "either",
                    ("version",))
+    trained = ("checkpoint", "calogan", "lagan")
     json_attrs = {"events": ["provenance"], "jets": ["provenance"], "images": ["provenance", "preprocessing"],
-                  "showers": ["provenance"], "showers_cc": ["provenance"], "checkpoint": ["network", "training"],
-                  "calogan": ["model", "history", "training"], "lagan": ["config", "history"]}.get(kind, [])
+                  "showers": ["provenance"], "showers_cc": ["provenance"]}.get(kind, [])
+    if kind in trained:
+        json_attrs = ["models", "optimisers", "training"]
+    resume = {"checkpoint": "train-resume", "calogan": "train-gan-resume", "lagan": "train-lagan-resume"}.get(kind)
     for a in json_attrs:
-        level = "refuse" if a in ("network", "model", "config") else "either"
+        # every reader needs the models; a resumed training needs the optimisers and the training state
+        level = "refuse" if a == "models" else {"*": "either", resume: "refuse"} if kind in trained else "either"
         for label, value in (("not JSON", "{not json"), ("100000-deep JSON", deep), ("missing", None),
                              ("an integer", 5)):
-            # a resumed tagger training needs its state; a resumed GAN needs its history (its settings come
-            # from --config, so a CaloGAN checkpoint's 'training' attribute may be ignored)
-            lv = {"*": level, "train-resume": "refuse"} if (kind, a) == ("checkpoint", "training") else \
-                {"*": level, "train-gan-resume": "refuse"} if a == "history" and label != "missing" else level
-            yield Case(kind, f"attribute {a} {label}", lambda p, a=a, v=value: C.set_attr(p, a, v), lv, (a,))
+            yield Case(kind, f"attribute {a} {label}", lambda p, a=a, v=value: C.set_attr(p, a, v), level, (a,))
+
+    def edit_json(attr, role, change):
+        def mutate(p):
+            import json
+            value = json.loads(C.read_attr(p, attr))
+            change(value[role] if role else value)
+            C.set_attr(p, attr, json.dumps(value))
+        return mutate
+
     if kind == "checkpoint":
-        net = '{"input_shape": [25, 25], "layers": [{"type": "flatten"}, {"type": "dense", "units": %s}]}'
-        yield Case(kind, "network with dense units 1e9", lambda p: C.set_attr(p, "network", net % 1000000000),
-                   names=("network", "units"))
-        yield Case(kind, "network with input_shape [0, 0]", lambda p: C.set_attr(
-            p, "network", (net % 8).replace("[25, 25]", "[0, 0]")), names=("network", "input_shape"))
-        yield Case(kind, "attribute epoch a string", lambda p: C.set_attr(p, "epoch", "x"), "either", ("epoch",))
-        yield Case(kind, "attribute epoch -5", lambda p: C.set_attr(p, "epoch", -5),
+        def units(m, n):
+            m["layers"][1]["units"] = n
+        yield Case(kind, "model with dense units 1e9", edit_json("models", "model", lambda m: units(m, 1000000000)),
+                   names=("units",))
+        yield Case(kind, "model with input_shape [0, 0]",
+                   edit_json("models", "model", lambda m: m.update(input_shape=[0, 0])), names=("input_shape",))
+        yield Case(kind, "training epoch a string", edit_json("training", None, lambda t: t.update(epoch="x")),
                    {"*": "either", "train-resume": "refuse"}, ("epoch",))
-        yield Case(kind, "layer group missing", lambda p: C.delete(p, "layer_01_dense"), names=("layer_01_dense",))
+        yield Case(kind, "training epoch -5", edit_json("training", None, lambda t: t.update(epoch=-5)),
+                   {"*": "either", "train-resume": "refuse"}, ("epoch",))
+        yield Case(kind, "optimiser steps -1", edit_json("optimisers", "model", lambda o: o.update(steps=-1)),
+                   {"*": "either", "train-resume": "refuse"}, ("steps",))
+        yield Case(kind, "model group missing", lambda p: C.delete(p, "models/model"),
+                   names=("models/model", "1.weight", "'model'"))
     if kind == "calogan":
-        for label, model in (("latent 1e8", '"latent": 100000000'), ("geometry 100000x100000",
-                                                                       '"geometry": [[100000, 100000]]')):
-            def mutate(p, model=model):
-                import json
-                m = json.loads(C.read_attr(p, "model"))
-                m.update(json.loads("{" + model + "}"))
-                C.set_attr(p, "model", json.dumps(m))
-            yield Case(kind, f"attribute model with {label}", mutate, names=("model", "latent", "geometry"))
-        yield Case(kind, "generator group missing", lambda p: C.delete(p, "generator"), names=("generator",))
-        yield Case(kind, "optimiser_generator_steps a string",
-                   lambda p: C.set_attr(p, "optimiser_generator_steps", "x"),
-                   {"*": "either", "train-gan-resume": "refuse"}, ("optimiser_generator_steps",))
+        for label, key, value in (("latent 1e8", "latent", 100000000),
+                                  ("geometry 100000x100000", "geometry", [[100000, 100000]])):
+            yield Case(kind, f"generator with {label}",
+                       edit_json("models", "generator", lambda m, k=key, v=value: m.update({k: v})), names=(key,))
+        yield Case(kind, "generator group missing", lambda p: C.delete(p, "models/generator"),
+                   names=("generator",))
+        yield Case(kind, "generator optimiser steps a string",
+                   edit_json("optimisers", "generator", lambda o: o.update(steps="x")),
+                   {"*": "either", "train-gan-resume": "refuse"}, ("steps",))
     if kind == "lagan":
-        yield Case(kind, "attribute config with latent 1e8", lambda p: C.set_attr(
-            p, "config", C.read_attr(p, "config").replace('"latent":6', '"latent":100000000')), names=("config", "latent"))
+        yield Case(kind, "generator with latent 1e8",
+                   edit_json("models", "generator", lambda m: m.update(latent=100000000)), names=("latent",))
 
 
 def physics_cases(kind):
@@ -268,7 +279,7 @@ def physics_cases(kind):
                     ("overflow", (3, 0), nan)],
         "showers_cc": [("incident_energies", (3, 0), nan), ("incident_energies", (3, 0), 0.0),
                        ("showers", (3, 100), nan), ("showers", (3, 100), -5.0)],
-        "checkpoint": [("layer_01_dense/weight", (3, 3), nan)],
+        "checkpoint": [("models/model/1.weight", (3, 3), nan)],
         "toptag": [("table/block1_values", (0, 1), 5), ("table/block0_values", (0, 0), inf)],
     }
     must = {("events", "particles"), ("events", "n_particles"), ("jets", "constituents"), ("jets", "n_constituents"),
@@ -285,15 +296,15 @@ def physics_cases(kind):
 
 def size_cases(kind, fx):
     base = fx[KINDS[kind][0]]
-    rows = {"checkpoint": ["layer_01_dense/weight"], "calogan": ["generator/stream0.0.weight"],
-            "lagan": ["generator/net.0.weight"], "toptag": ["table/block0_values", "table/block1_values"],
+    rows = {"checkpoint": ["models/model/1.weight"], "calogan": ["models/generator/stream0.0.weight"],
+            "lagan": ["models/generator/net.0.weight"], "toptag": ["table/block0_values", "table/block1_values"],
             "toptag_table": ["table/table"]}
     names = rows.get(kind) or [n for n in C.rows_datasets(base)]
     yield Case(kind, "every dataset declared with 2**40 rows", lambda p: C.huge_rows(p, names), names=())
     trailing = {"jets": (["constituents", "constituent_in_trimmed", "constituent_pdg"], [1], 2**31),
                 "images": (["images"], [1, 2], 2**20), "showers": (["layer_0"], [1, 2], 2**20),
                 "showers_cc": (["showers"], [1], 2**40), "events": (["particles"], [1], 2**40),
-                "checkpoint": (["layer_01_dense/weight"], [1], 2**40)}
+                "checkpoint": (["models/model/1.weight"], [1], 2**40)}
     if kind in trailing:
         ds, axes, size = trailing[kind]
 
