@@ -56,6 +56,7 @@ void run_train(const TrainCommandOptions& o) {
          model->inputs().size(), " inputs and ", model->outputs().size(), " outputs");
   check_loss_fits(model->outputs()[0].shape, config.loss, "'" + model_file + "'",
                   o.config.empty() ? "the training config" : "'" + o.config + "'");
+  check_final_activation(model->config(), config.loss, "'" + model_file + "'");
 
   const ImagesDataset data = o.input.empty() ? ImagesDataset({o.signal, o.background}, {1, 0})
                                              : ImagesDataset({o.input}, {-1});

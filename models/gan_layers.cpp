@@ -222,7 +222,8 @@ void register_gan_layers() {
          return std::make_unique<MinibatchDiscrimination>(a.ctx, a.input[0], features, dims, activation, init,
                                                           use_bias);
        },
-       {}});
+       {},
+       true});
   register_layer({"inpainting_attention", "gan",
                   "CaloGAN's attention between layers: a per-pixel softmax over the channels mixes them; images "
                   "(C, H, W), C >= 2 -> (1, H, W)",

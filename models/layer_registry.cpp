@@ -169,6 +169,35 @@ std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const Sample
   return layer;
 }
 
+bool couples_samples(const Json& config) {
+  if (config.is_object()) {
+    if (config.contains("type") && config["type"].is_string()) {
+      const LayerType* t = find_layer_type(config["type"].get<std::string>());
+      if (t && t->couples_samples) return true;
+    }
+    for (const auto& item : config.items())
+      if (couples_samples(item.value())) return true;
+  } else if (config.is_array()) {
+    for (const Json& v : config)
+      if (couples_samples(v)) return true;
+  }
+  return false;
+}
+
+Json final_layer(const Json& config) {
+  if (!config.is_object()) return Json();
+  const std::string type = config.value("type", std::string("sequential"));
+  if (type == "sequential" && config.contains("layers") && config["layers"].is_array() && !config["layers"].empty())
+    return config["layers"].back();
+  if (type == "graph" && config.contains("outputs") && config["outputs"].is_object() && !config["outputs"].empty() &&
+      config.contains("nodes")) {
+    const Json& first = config["outputs"].begin().value();
+    for (const Json& node : config["nodes"])
+      if (node.value("name", std::string()) == first && node.contains("layer")) return node["layer"];
+  }
+  return Json();
+}
+
 std::string layer_types_markdown() {
   std::ostringstream out;
   std::string family;

@@ -82,6 +82,9 @@ class LayerType {
   std::vector<LayerKey> keys;
   std::function<std::unique_ptr<Layer>(LayerArgs&)> make;
   OnnxWriter onnx;  // empty: no ONNX operator (export refuses the network)
+  // The layer's output for a sample depends on the other samples of its
+  // batch, also at inference (minibatch discrimination).
+  bool couples_samples = false;
 
   const LayerKey* key(const std::string& name) const;
 };
@@ -98,6 +101,13 @@ std::vector<const LayerType*> layer_types();
 // ("w.json: 'layers[2].units' ..."), and the factory gets the filled config.
 std::unique_ptr<Layer> make_layer(Context& ctx, const Json& config, const SampleShape& input, const std::string& file,
                                   const std::string& path);
+
+// Whether any layer in a model config (sequential, graph, or the layer lists
+// inside it) is of a type whose output couples the samples of a batch.
+bool couples_samples(const Json& model_config);
+// The config of the layer that makes a model's (first) output: the last of
+// a sequential model, the output node's of a graph; null for other models.
+Json final_layer(const Json& model_config);
 
 // The key tables of every family as Markdown, for `jetimg layers` and docs/configs.md.
 std::string layer_types_markdown();

@@ -7,6 +7,7 @@
 #include "core/nn_ops.h"
 #include "models/checkpoint.h"
 #include "io/images_file.h"
+#include "models/layer_registry.h"
 
 namespace jetimg {
 
@@ -41,8 +42,9 @@ Predictions predict(Context& ctx, Model& net, const std::string& images_path, co
   std::vector<int64_t> dims{0};
   dims.insert(dims.end(), in.shape.begin(), in.shape.end());
   std::vector<float> buffer;
-  for (int64_t begin = 0; begin < reader.size(); begin += options.batch_size) {
-    const int64_t count = std::min(options.batch_size, reader.size() - begin);
+  const int64_t step = couples_samples(net.config()) && options.group > 0 ? options.group : options.batch_size;
+  for (int64_t begin = 0; begin < reader.size(); begin += step) {
+    const int64_t count = std::min(step, reader.size() - begin);
     buffer.resize(static_cast<size_t>(count * input_floats));
     reader.read_images(begin, count, buffer.data());
     dims[0] = count;
@@ -76,6 +78,8 @@ Predictions predict(Context& ctx, const std::string& checkpoint_path, const std:
   options.batch_size = batch_size;
   options.on_batch = on_batch;
   options.transform = checkpoint_score_transform(checkpoint_path);
+  const Json settings = CheckpointFile(checkpoint_path).training().settings;
+  options.group = settings.is_object() ? settings.value("batch_size", int64_t{128}) : int64_t{128};
   return predict(ctx, *net, images_path, options);
 }
 

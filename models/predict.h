@@ -26,7 +26,13 @@ struct Predictions {
 };
 
 struct PredictOptions {
+  // Images per forward pass. A model with layers that couple the samples of
+  // a batch (minibatch discrimination) scores each image with those beside
+  // it in the file: it runs on consecutive groups of `group` images instead
+  // (the batch size it was trained with), whatever batch_size says, so that
+  // its scores do not depend on the batch size asked for.
   int64_t batch_size = 1024;
+  int64_t group = 0;  // set by predict() from the checkpoint for such models
   ScoreTransform transform = ScoreTransform::Sigmoid;
   std::function<void(int64_t)> on_batch;  // images done in the batch just run
 };

@@ -11,6 +11,7 @@
 #include "core/sampling.h"
 #include "core/train_ops.h"
 #include "io/outputs.h"
+#include "models/layer_registry.h"
 
 namespace jetimg {
 namespace {
@@ -94,6 +95,18 @@ TrainConfig load_train_config(const std::string& path) { return TrainConfig::fro
 
 // --- training ----------------------------------------------------------------------
 
+void check_final_activation(const Json& model_config, const std::string& loss, const std::string& network) {
+  const Json last = final_layer(model_config);
+  if (!last.is_object()) return;
+  const std::string type = last.value("type", std::string()), activation = last.value("activation", std::string());
+  if (loss == "binary_crossentropy" && (type == "sigmoid" || activation == "sigmoid"))
+    fail("the network ", network, " ends in a sigmoid, but the loss 'binary_crossentropy' takes the logit: jetimg "
+         "applies the sigmoid itself (in the loss, and in predict's scores); remove the final sigmoid");
+  if (loss == "categorical_crossentropy" && type == "softmax")
+    fail("the network ", network, " ends in a softmax, but the loss 'categorical_crossentropy' takes the logits: "
+         "jetimg applies the softmax itself (in the loss, and in predict's scores); remove the final softmax");
+}
+
 void check_loss_fits(const SampleShape& out, const std::string& loss, const std::string& network,
                      const std::string& config) {
   if (loss == "categorical_crossentropy") {
@@ -130,6 +143,7 @@ TaggerTask::TaggerTask(Context& ctx, Model& model, const ImagesDataset& data, co
          " but the network expects input_shape ", shape_string(expected));
   input_dims_ = expected;
   check_loss_fits(model.outputs()[0].shape, config.loss, "being trained", "the training config");
+  check_final_activation(model.config(), config.loss, "being trained");
   optimiser_ = make_optimiser(config.optimiser, static_cast<float>(config.lr), "training config", "optimiser");
   for (int64_t r = 0; r < data.size(); ++r) (is_validation_row(config.seed, config.validation_fraction, r) ? n_val_ : n_train_)++;
   if (n_val_ == 0 || n_train_ == 0)
@@ -201,6 +215,7 @@ void TaggerTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& lo
 void TaggerTask::end_epoch(Context& ctx, int64_t epoch, EpochValues& values) {
   const double train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  stream_.reset();  // the training rows' buffer goes before validation reads
   StreamOptions o;
   o.batch = config_.batch_size;
   o.shuffle = false;

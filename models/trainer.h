@@ -72,6 +72,9 @@ extern const std::vector<std::string> kTaggerRunFiles;
 // set) and `network`.
 void check_loss_fits(const SampleShape& out, const std::string& loss, const std::string& network,
                      const std::string& config);
+// A network that ends in a sigmoid (or a softmax) where the loss takes logits
+// would squash twice; an Error naming the network says so.
+void check_final_activation(const Json& model_config, const std::string& loss, const std::string& network);
 
 // The tagger's part of training (models/train_loop.h): the images stream in
 // shuffled batches (io/batches.h) from the seeded split; each step is a

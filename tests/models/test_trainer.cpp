@@ -291,3 +291,58 @@ TEST(Trainer, ConfigsAreReadStrictlyAndWrittenBackComplete) {
 
 }  // namespace
 }  // namespace jetimg
+
+namespace jetimg {
+namespace {
+
+// A final sigmoid before a loss that takes logits (or a softmax before
+// categorical cross-entropy) would squash twice: refused, naming the network.
+TEST(Trainer, RefusesASquashBeforeALossThatTakesLogits) {
+  const auto error = [](const char* net, const std::string& loss) {
+    return testing::error_message_of(
+        [&] { check_final_activation(Json::parse(net), loss, "'net.json'"); });
+  };
+  const char* sigmoid_layer = R"({"input_shape": [4], "layers": [{"type": "dense", "units": 1}, {"type": "sigmoid"}]})";
+  const char* sigmoid_dense = R"({"input_shape": [4], "layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}]})";
+  const char* softmax = R"({"input_shape": [4], "layers": [{"type": "dense", "units": 3}, {"type": "softmax"}]})";
+  const char* logit = R"({"input_shape": [4], "layers": [{"type": "dense", "units": 1}]})";
+  EXPECT_NE(error(sigmoid_layer, "binary_crossentropy").find("'net.json' ends in a sigmoid"), std::string::npos);
+  EXPECT_NE(error(sigmoid_dense, "binary_crossentropy").find("remove the final sigmoid"), std::string::npos);
+  EXPECT_NE(error(softmax, "categorical_crossentropy").find("ends in a softmax"), std::string::npos);
+  EXPECT_EQ(error(logit, "binary_crossentropy"), "");
+  EXPECT_EQ(error(sigmoid_layer, "mse"), "");  // a regression may end where it likes
+  const char* graph = R"({"type": "graph", "inputs": {"x": [4]}, "nodes": [
+      {"name": "d", "inputs": ["x"], "layer": {"type": "dense", "units": 1, "activation": "sigmoid"}}],
+      "outputs": {"score": "d"}})";
+  EXPECT_NE(error(graph, "binary_crossentropy").find("ends in a sigmoid"), std::string::npos);
+}
+
+// A tagger with minibatch discrimination scores each image with the images
+// beside it: predict runs it on groups of the training batch size, so that
+// --batch 16 and --batch 1024 give the same scores.
+TEST(Predict, ModelsThatCoupleSamplesScoreTheSameForAnyBatchSize) {
+  const std::string dir = testing::scratch_dir("predict_mbd");
+  const std::string images = write_toy_images(dir, "mixed.h5", {70, -1});
+  Context ctx(Device::cpu(), 3);
+  Sequential net = sequential_from_json(ctx, Json::parse(R"({"input_shape": [5, 5], "layers": [
+      {"type": "flatten"}, {"type": "minibatch_discrimination", "features": 3, "dims": 2},
+      {"type": "dense", "units": 1}]})"), "mbd.json");
+  TrainState state;
+  state.settings = {{"batch_size", 32}};
+  save_checkpoint(dir + "/mbd.h5", "tagger", {{"model", &net, nullptr}}, state);
+  const Predictions small = predict(ctx, dir + "/mbd.h5", images, 16), large = predict(ctx, dir + "/mbd.h5", images, 1024);
+  ASSERT_EQ(small.images, 70);
+  EXPECT_EQ(small.scores, large.scores);
+  // The groups are of 32: the same as scoring with batches of 32 by hand.
+  PredictOptions by_hand;
+  by_hand.batch_size = 32;
+  const Predictions reference = predict(ctx, net, images, by_hand);
+  EXPECT_EQ(small.scores, reference.scores);
+  // And they do differ from other groupings (the layer does couple images).
+  PredictOptions other;
+  other.batch_size = 7;
+  EXPECT_NE(predict(ctx, net, images, other).scores, reference.scores);
+}
+
+}  // namespace
+}  // namespace jetimg
