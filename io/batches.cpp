@@ -48,21 +48,35 @@ BatchStream::BatchStream(const Dataset& data, StreamOptions options)
 }
 
 void BatchStream::fill() {
-  // Keep the chunks that rows still waiting refer to; drop the rest.
+  // The rows still waiting (fewer than a batch) are copied into one small
+  // chunk of their own, so that the chunks they came from can go: the pool
+  // never holds more than the buffer and one batch.
   std::vector<TensorMap> kept;
   std::vector<Row> pool;
-  std::vector<int32_t> remap(loaded_.size(), -1);
-  for (size_t i = delivered_; i < pool_.size(); ++i) {
-    Row r = pool_[i];
-    if (remap[static_cast<size_t>(r.chunk)] < 0) {
-      remap[static_cast<size_t>(r.chunk)] = static_cast<int32_t>(kept.size());
-      kept.push_back(loaded_[static_cast<size_t>(r.chunk)]);
+  const int64_t waiting = static_cast<int64_t>(pool_.size() - delivered_);
+  if (waiting > 0) {
+    TensorMap carry;
+    for (const Column& c : columns_) {
+      std::vector<int64_t> dims{waiting};
+      dims.insert(dims.end(), c.shape.begin(), c.shape.end());
+      Tensor t = Tensor::empty(Shape(dims));
+      const int64_t values = c.values();
+      for (int64_t i = 0; i < waiting; ++i) {
+        const Row& r = pool_[delivered_ + static_cast<size_t>(i)];
+        const Tensor& source = loaded_[static_cast<size_t>(r.chunk)].at(c.name);
+        std::memcpy(t.data() + i * values, source.data() + r.offset * values,
+                    static_cast<size_t>(values) * sizeof(float));
+      }
+      carry[c.name] = std::move(t);
     }
-    r.chunk = remap[static_cast<size_t>(r.chunk)];
-    pool.push_back(r);
+    for (int64_t i = 0; i < waiting; ++i)
+      pool.push_back({0, static_cast<int32_t>(i), pool_[delivered_ + static_cast<size_t>(i)].dataset_row});
+    kept.push_back(std::move(carry));
   }
+  loaded_.clear();  // the chunks read before go before the next ones are read
   const int64_t chunk_bytes = std::max<int64_t>(chunk_rows_ * data_.row_bytes(), 1);
-  const int64_t capacity = std::max<int64_t>(1, options_.buffer_bytes / chunk_bytes);
+  // Rows read in file order gain nothing from a buffer: one chunk at a time.
+  const int64_t capacity = options_.shuffle ? std::max<int64_t>(1, options_.buffer_bytes / chunk_bytes) : 1;
   for (int64_t k = 0; k < capacity && next_chunk_ < chunks_.size(); ++k) {
     const int64_t c = chunks_[next_chunk_++];
     const int64_t begin = c * chunk_rows_, count = std::min(data_.size(), begin + chunk_rows_) - begin;
@@ -84,10 +98,18 @@ void BatchStream::fill() {
   delivered_ = 0;
 }
 
+int64_t BatchStream::held_rows() const {
+  int64_t rows = 0;
+  for (const TensorMap& chunk : loaded_)
+    if (!chunk.empty()) rows += chunk.begin()->second.dim(0);
+  return rows;
+}
+
 bool BatchStream::next(TensorMap& batch, std::vector<int64_t>* rows) {
   const auto waiting = [&] { return static_cast<int64_t>(pool_.size() - delivered_); };
-  if (waiting() < options_.batch && next_chunk_ < chunks_.size()) fill();
-  while (waiting() == 0 && next_chunk_ < chunks_.size()) fill();  // chunks whose rows were all left out
+  // Fill until a whole batch waits (a buffer smaller than a batch, or chunks
+  // whose rows are mostly left out, take several fills) or the rows run out.
+  while (waiting() < options_.batch && next_chunk_ < chunks_.size()) fill();
   if (waiting() == 0) return false;
   const int64_t n = std::min(options_.batch, waiting());
   for (const Column& c : columns_) {

@@ -22,7 +22,7 @@ struct StreamOptions {
   int64_t batch = 100;
   bool shuffle = true;
   uint64_t seed = 1, stream = 0;
-  int64_t buffer_bytes = int64_t{256} << 20;  // the shuffle buffer (at least one chunk)
+  int64_t buffer_bytes = int64_t{256} << 20;  // the shuffle buffer (at least one chunk; unused without shuffle)
   int64_t chunk_bytes = int64_t{4} << 20;     // rows read at once
   int rank = 0, world = 1;                    // this process's share of the chunks
   std::function<bool(int64_t)> keep;          // the rows to use (all when empty)
@@ -39,6 +39,9 @@ class BatchStream {
   // batch size (less for the last), and the dataset rows they hold; false
   // when every row has been delivered. The tensors are reused by the next call.
   bool next(TensorMap& batch, std::vector<int64_t>* rows = nullptr);
+  // Rows held in memory now (the chunks read and the rows carried over):
+  // never more than the buffer's rows and one batch.
+  int64_t held_rows() const;
 
  private:
   void fill();
