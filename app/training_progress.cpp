@@ -3,7 +3,20 @@
 #include <cmath>
 #include <cstdio>
 
+#include <sys/resource.h>
+
 namespace jetimg::app {
+namespace {
+
+// The largest resident memory of this process so far, in MiB (the kernel's
+// count: every page touched, not what was asked for).
+double peak_resident_mib() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // kilobytes on Linux
+}
+
+}  // namespace
 
 std::string values_text(const EpochValues& values) {
   std::string text;
@@ -40,8 +53,9 @@ std::shared_ptr<void> print_training_progress(LoopOptions& options, int64_t epoc
     double seconds = 0;
     for (const auto& [name, v] : values)
       if (name == "seconds") seconds = v;
-    std::printf("epoch %lld/%lld: %s%s, %.1f s\n", static_cast<long long>(epoch), static_cast<long long>(epochs),
-                values_text(values).c_str(), improved ? " (best so far)" : "", seconds);
+    std::printf("epoch %lld/%lld: %s%s, %.1f s, peak memory %.0f MiB\n", static_cast<long long>(epoch),
+                static_cast<long long>(epochs), values_text(values).c_str(), improved ? " (best so far)" : "", seconds,
+                peak_resident_mib());
     std::fflush(stdout);
   };
   return state;

@@ -41,7 +41,7 @@ Json GanTrainConfig::to_json() const {
           {"fake_label", fake_label},   {"label_flip", label_flip},
           {"energy_min", energy_min},   {"energy_max", energy_max},
           {"seed", seed},               {"checkpoint_every", checkpoint_every},
-          {"steps_per_epoch", steps_per_epoch}};
+          {"steps_per_epoch", steps_per_epoch}, {"shuffle_buffer_mb", shuffle_buffer_mb}};
 }
 
 GanTrainConfig GanTrainConfig::from_json(const Json& json, const std::string& file) {
@@ -64,6 +64,7 @@ GanTrainConfig GanTrainConfig::from_json(const Json& json, const std::string& fi
   s.optional("seed", c.seed);
   s.optional("checkpoint_every", c.checkpoint_every);
   s.optional("steps_per_epoch", c.steps_per_epoch);
+  s.optional("shuffle_buffer_mb", c.shuffle_buffer_mb, int64_t{1}, int64_t{1} << 20);
   s.finish();
   const auto need = [&](bool ok, const char* key, const char* what, double value) {
     if (!ok) fail(file, ": 'training.", key, "' must be ", what, ", got ", value);
@@ -171,6 +172,7 @@ void CaloGanTask::next_real(Context& ctx, int64_t epoch) {
       o.batch = config_.batch_size;
       o.seed = config_.seed;
       o.stream = (static_cast<uint64_t>(epoch) << 16) + static_cast<uint64_t>(passes_++);
+      o.buffer_bytes = config_.shuffle_buffer_mb << 20;
       o.pinned = !ctx.device().is_cpu();
       stream_ = std::make_unique<BatchStream>(data_, o);
     }

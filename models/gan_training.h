@@ -49,6 +49,7 @@ struct GanTrainConfig {
   uint64_t seed = 1;
   int64_t checkpoint_every = 1;  // epochs between generator_epoch_NNN.h5 files (0: none)
   int64_t steps_per_epoch = 0;   // 0: one pass over the training showers
+  int64_t shuffle_buffer_mb = 256;  // showers held for shuffling (MB)
 
   Json to_json() const;
   static GanTrainConfig from_json(const Json& json, const std::string& file);

@@ -98,6 +98,7 @@ Json LaganConfig::to_json() const {
           {"batch_size", batch_size},
           {"generator_steps", generator_steps},
           {"steps_per_epoch", steps_per_epoch},
+          {"shuffle_buffer_mb", shuffle_buffer_mb},
           {"lr", lr},
           {"beta1", beta1},
           {"aux_weight", aux_weight},
@@ -107,8 +108,8 @@ Json LaganConfig::to_json() const {
 
 Json LaganConfig::model_json() const {
   Json all = to_json();
-  for (const char* key : {"epochs", "batch_size", "generator_steps", "steps_per_epoch", "lr", "beta1", "aux_weight",
-                          "real_label", "seed"})
+  for (const char* key : {"epochs", "batch_size", "generator_steps", "steps_per_epoch", "shuffle_buffer_mb", "lr",
+                          "beta1", "aux_weight", "real_label", "seed"})
     all.erase(key);
   return all;
 }
@@ -133,6 +134,7 @@ LaganConfig LaganConfig::from_json(const Json& json, const std::string& file) {
   s.optional("batch_size", c.batch_size);
   s.optional("generator_steps", c.generator_steps);
   s.optional("steps_per_epoch", c.steps_per_epoch);
+  s.optional("shuffle_buffer_mb", c.shuffle_buffer_mb, int64_t{1}, int64_t{1} << 20);
   s.optional("lr", c.lr);
   s.optional("beta1", c.beta1);
   s.optional("aux_weight", c.aux_weight);
@@ -362,6 +364,7 @@ void LaganTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& los
       o.batch = b;
       o.seed = config_.seed;
       o.stream = (static_cast<uint64_t>(epoch) << 16) + static_cast<uint64_t>(passes_++);
+      o.buffer_bytes = config_.shuffle_buffer_mb << 20;
       o.pinned = !ctx.device().is_cpu();
       stream_ = std::make_unique<BatchStream>(data_, o);
     }

@@ -45,6 +45,7 @@ struct LaganConfig {
   float leaky_slope = 0.3f, dropout = 0.2f, bn_momentum = 0.01f, bn_epsilon = 1e-3f;
   // training
   int64_t epochs = 30, batch_size = 100, generator_steps = 2, steps_per_epoch = 0;
+  int64_t shuffle_buffer_mb = 256;  // images held for shuffling (MB)
   double lr = 2e-4, beta1 = 0.5, aux_weight = 1.0, real_label = 1.0;
   uint64_t seed = 1;
 

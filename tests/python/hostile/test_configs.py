@@ -75,7 +75,8 @@ TRAIN = [
     ("epochs", "i", [("0", R), ("-1", R)]), ("batch_size", "i", [("0", R), ("-1", R), (str(10**12), E)]),
     ("lr", "f", [("0", R), ("-1", R)]), ("clip", "f", [("-1", R)]),
     ("validation_fraction", "f", [("0", R), ("1", R), ("1.5", R)]), ("patience", "i", [("-1", R)]),
-    ("seed", "i", [("-1", R)]), ("weights", "s", [('"x"', R)]), ("pt_bins", "i", [("0", R), ("1000000000", R)]),
+    ("seed", "i", [("-1", R)]), ("shuffle_buffer_mb", "i", [("0", R), (ABSURD_INT, R)]),
+    ("weights", "s", [('"x"', R)]), ("pt_bins", "i", [("0", R), ("1000000000", R)]),
     ("loss", "s", [('"x"', R), ('"categorical_crossentropy"', R)]),
     ("optimiser", "p", [('{"type": "x"}', R), ('{"type": "sgd", "momentum": -1}', R),
                         ('{"type": "adam", "beta1": 1.5}', R), ('{"type": "adam", "beta2": -1}', R),
@@ -100,6 +101,7 @@ CALOGAN = [(f"model.{k}", "i", [("0", R), (ABSURD_INT, R)]) for k in (
     ("training.label_flip", "f", [("1.5", R)]), ("training.energy_min", "f", [("-1", R), ("500", R)]),
     ("training.energy_max", "f", [("0", R)]), ("training.seed", "i", [("-1", R)]),
     ("training.checkpoint_every", "i", [("-1", R)]), ("training.steps_per_epoch", "i", [("-1", R)]),
+    ("training.shuffle_buffer_mb", "i", [("0", R), (ABSURD_INT, R)]),
 ]
 LAGAN = [(k, "i", [("0", R), (ABSURD_INT, R)]) for k in (
     "latent", "dense_channels", "conv_filters", "lc_filters", "disc_conv_filters", "disc_lc_filters", "mbd_features",
@@ -109,6 +111,7 @@ LAGAN = [(k, "i", [("0", R), (ABSURD_INT, R)]) for k in (
     ("epochs", "i", [("0", R)]), ("batch_size", "i", [("0", R)]), ("generator_steps", "i", [("0", R)]),
     ("steps_per_epoch", "i", [("-1", R)]), ("lr", "f", [("0", R), ("-1", R)]), ("beta1", "f", [("1.5", R)]),
     ("aux_weight", "f", [("-1", R)]), ("real_label", "f", [("2", R)]), ("seed", "i", [("-1", R)]),
+    ("shuffle_buffer_mb", "i", [("0", R), (ABSURD_INT, R)]),
 ]
 # Network layers: (layer config, input shape, the key the message must name)
 FLAT, IMAGE = [25, 25], [1, 25, 25]
