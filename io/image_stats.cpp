@@ -42,12 +42,7 @@ ImageStats image_statistics(Context& ctx, const std::string& images_path, int64_
   // the small pixels' contributions in float.
   std::vector<double> sum(static_cast<size_t>(floats)), sum2(sum.size()), sum_flat(sum.size());
   double total_flat_weight = 0;
-  std::vector<float> buffer;
-  for (int64_t first = 0; first < reader.size(); first += chunk) {
-    const int64_t count = std::min(chunk, reader.size() - first);
-    buffer.resize(static_cast<size_t>(count * floats));
-    reader.read_images(first, count, buffer.data());
-    const Tensor images = Tensor::from_vector(buffer, {count, floats}).to(device);
+  reader.each_chunk(chunk, device, [&](int64_t first, int64_t count, const Tensor& images) {
     Tensor ones = Tensor::empty({count}, device);
     fill(ctx, ones, 1.0f);
     const Tensor weights =
@@ -60,7 +55,7 @@ ImageStats image_statistics(Context& ctx, const std::string& images_path, int64_
     for (size_t i = 0; i < sum.size(); ++i) sum[i] += a[i], sum2[i] += b[i], sum_flat[i] += c[i];
     for (int64_t i = 0; i < count; ++i) total_flat_weight += flat[static_cast<size_t>(first + i)];
     if (on_chunk) on_chunk(count);
-  }
+  });
 
   ImageStats s;
   s.input = images_path;

@@ -1,5 +1,6 @@
 #include "io/images_file.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -136,6 +137,19 @@ ImageAux ImagesReader::read_aux(int64_t begin, int64_t count) const {
       refuse("weight", i, aux.weight[i], "a finite weight >= 0 (negative weights are not supported)");
   }
   return aux;
+}
+
+void ImagesReader::each_chunk(
+    int64_t chunk, Device device,
+    const std::function<void(int64_t first, int64_t count, const Tensor& images)>& fn) const {
+  if (chunk < 1) fail("'", path(), "': chunks of ", chunk, " images, expected at least 1");
+  std::vector<float> buffer;
+  for (int64_t first = 0; first < size_; first += chunk) {
+    const int64_t count = std::min(chunk, size_ - first);
+    buffer.resize(static_cast<size_t>(count * image_floats()));
+    read_images(first, count, buffer.data());
+    fn(first, count, Tensor::from_vector(buffer, {count, image_floats()}).to(device));
+  }
 }
 
 }  // namespace jetimg

@@ -15,11 +15,13 @@
 // in ranges so files larger than memory stream.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "io/atomic_output.h"
 #include "core/config.h"
+#include "core/tensor.h"
 #include "io/hdf5.h"
 
 namespace jetimg {
@@ -67,6 +69,10 @@ class ImagesReader {
   // infinite pixel is an Error naming the image and the pixel.
   void read_images(int64_t begin, int64_t count, float* out) const;
   ImageAux read_aux(int64_t begin, int64_t count) const;
+  // Reads the file in consecutive chunks of at most `chunk` images and calls
+  // fn(first, count, images) with each as a (count, C·H·W) tensor on `device`.
+  void each_chunk(int64_t chunk, Device device,
+                  const std::function<void(int64_t first, int64_t count, const Tensor& images)>& fn) const;
 
  private:
   h5::File file_;

@@ -59,17 +59,12 @@ std::vector<double> mean_image(const std::string& images_path, Device device, in
   const int64_t plane = int64_t(reader.height()) * reader.width(), floats = reader.image_floats();
   std::vector<double> total(static_cast<size_t>(plane), 0.0);
   Context ctx(device, 1);
-  std::vector<float> buffer;
-  for (int64_t first = 0; first < reader.size(); first += chunk) {
-    const int64_t count = std::min(chunk, reader.size() - first);
-    buffer.resize(static_cast<size_t>(count * floats));
-    reader.read_images(first, count, buffer.data());
-    const Tensor images = Tensor::from_vector(buffer, {count, floats}).to(device);
+  reader.each_chunk(chunk, device, [&](int64_t, int64_t, const Tensor& images) {
     Tensor sums = Tensor::empty({floats}, device);
     sum_rows(ctx, images, sums);
     const std::vector<float> host = sums.to_vector();
     for (int64_t i = 0; i < plane; ++i) total[static_cast<size_t>(i)] += host[static_cast<size_t>(i)];
-  }
+  });
   for (double& v : total) v /= std::max<int64_t>(reader.size(), 1);
   return total;
 }
