@@ -17,7 +17,7 @@ namespace jetimg::app {
 namespace {
 
 struct ClusterOptions {
-  std::string input, output, config, format = "auto";
+  std::string input, output, config, format = "auto", device = "auto";
   int label = -1;
   bool keep_neutrinos = false;
   int64_t batch = 10000;
@@ -26,6 +26,7 @@ struct ClusterOptions {
 
 void run_cluster(const ClusterOptions& o) {
   apply_threads(o.threads);
+  check_cpu_device(o.device);
   refuse_outputs_over_inputs({o.input, o.config}, {o.output});
   const RunConfig run = load_run_config(o.config);
   FinalStateSelection selection;
@@ -100,6 +101,7 @@ void add_cluster_command(CLI::App& app) {
       ->check(CLI::Range(0, 1));
   command->add_flag("--keep-neutrinos", o.keep_neutrinos, "HepMC: keep neutrinos in the final state");
   command->add_option("--batch", o.batch, "events per batch in memory")->check(kPositiveCount)->capture_default_str();
+  add_cpu_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
   command->callback([] { run_cluster(o); });
 }

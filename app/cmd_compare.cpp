@@ -15,18 +15,21 @@ namespace jetimg::app {
 namespace {
 
 struct CompareOptions {
-  std::string reference, generated, output_dir, labels;
+  std::string reference, generated, output_dir, labels, device = "auto";
   int64_t max_showers = 0;  // 0: all
-  int64_t chunk = 10000;
+  int64_t batch = 10000;
   int bins = 50;
   double threshold = 0;
   bool log_y = false;
+  int threads = 0;
 };
 
 void run_compare(const CompareOptions& o) {
+  apply_threads(o.threads);
+  check_cpu_device(o.device);
   CompareSettings settings;
   settings.reference = o.reference, settings.generated = o.generated;
-  settings.max_showers = o.max_showers, settings.chunk = o.chunk, settings.bins = o.bins;
+  settings.max_showers = o.max_showers, settings.chunk = o.batch, settings.bins = o.bins;
   settings.threshold = o.threshold, settings.log_y = o.log_y;
   if (!o.labels.empty()) {
     const size_t comma = o.labels.find(',');
@@ -75,8 +78,10 @@ void add_compare_command(CLI::App& app) {
       "compare", "Shower shapes of generated showers against reference ones: distances, histograms, mean showers");
   command->add_option("reference", o.reference, "showers file of the reference (e.g. Geant4) sample")->required();
   command->add_option("generated", o.generated, "showers file of the generated sample, same calorimeter")->required();
-  command->add_option("-o,--output-dir", o.output_dir, "report directory (made if missing; only its own files are replaced)")
-      ->required();
+  auto* output_dir = command->add_option("--output-dir", o.output_dir,
+                                         "report directory (made if missing; only its own files are replaced)")
+                         ->required();
+  add_old_spelling(*command, output_dir, "-o");
   command->add_option("--labels", o.labels, "names of the two samples for legends and titles, \"REFERENCE,GENERATED\"");
   command->add_option("--max-showers", o.max_showers, "use at most N showers of each file (default: all)")
       ->check(kPositiveCount);
@@ -87,7 +92,11 @@ void add_compare_command(CLI::App& app) {
       ->check(finite_range(0.0, 1e9))
       ->capture_default_str();
   command->add_flag("--log-y", o.log_y, "logarithmic y axes on the histograms");
-  command->add_option("--chunk", o.chunk, "showers read at a time")->check(kPositiveCount)->capture_default_str();
+  auto* batch =
+      command->add_option("--batch", o.batch, "showers read at a time")->check(kPositiveCount)->capture_default_str();
+  add_old_spelling(*command, batch, "--chunk");
+  add_cpu_device_option(*command, o.device);
+  add_threads_option(*command, o.threads);
   command->callback([] { run_compare(o); });
 }
 

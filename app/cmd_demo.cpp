@@ -253,7 +253,7 @@ void add_demo_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "demo", "Built-in W and QCD events -> jets -> images -> maxout tagger, evaluated beside the mass+tau21 baseline");
   command->add_option("--config", o.config, "run config (JSON; default: the shipped configs/demo.json)")->check(CLI::ExistingFile);
-  command->add_option("--events", o.events, "events per sample (default: the config's events_per_sample)")
+  command->add_option("-n,--events", o.events, "events per sample (default: the config's events_per_sample)")
       ->check(CLI::Range(int64_t{1}, kMaxDemoEvents));
   command->add_option("--output-dir", o.output_dir, "where the jets files go")->capture_default_str();
   command->add_option("--images", o.images,

@@ -52,14 +52,17 @@ void add_evaluate_command(CLI::App& app) {
   static EvaluateOptions o;
   auto* command = app.add_subcommand(
       "evaluate", "Score test images with a trained tagger; ROC, AUC and rejection beside the mass+tau21 baseline");
-  command->add_option("checkpoint", o.checkpoint, "checkpoint written by jetimg train (best.h5)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  auto* model = command->add_option("--model", o.checkpoint, "checkpoint written by jetimg train (best.h5)")
+                    ->required()
+                    ->check(CLI::ExistingFile);
+  add_old_spelling(*command, model, "checkpoint");
   command->add_option("--signal", o.signal, "test images file of signal jets")->required()->check(CLI::ExistingFile);
   command->add_option("--background", o.background, "test images file of background jets")
       ->required()
       ->check(CLI::ExistingFile);
-  command->add_option("-o,--output-dir", o.output_dir, "where evaluation.json and roc.png go")->capture_default_str();
+  auto* output_dir =
+      command->add_option("--output-dir", o.output_dir, "where evaluation.json and roc.png go")->capture_default_str();
+  add_old_spelling(*command, output_dir, "-o");
   command->add_option("--batch", o.batch, "images per inference batch")->check(kPositiveCount)->capture_default_str();
   command->add_option("--bootstrap", o.bootstrap, "resamplings for the uncertainties (0: none)")
       ->check(CLI::Range(0, 100000))

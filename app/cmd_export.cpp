@@ -59,18 +59,36 @@ void run_predict(const PredictCommandOptions& o) {
 void add_export_command(CLI::App& app) {
   static ExportOptions o;
   auto* command = app.add_subcommand("export", "Write a checkpoint's network as ONNX (for ONNX Runtime, CMSSW, Athena)");
-  command->add_option("checkpoint", o.checkpoint, "checkpoint written by jetimg train")->required()->check(
-      CLI::ExistingFile);
-  command->add_option("--onnx", o.onnx, "ONNX file to write")->required();
+  auto* model = command->add_option("--model", o.checkpoint, "checkpoint written by jetimg train")
+                    ->required()
+                    ->check(CLI::ExistingFile);
+  add_old_spelling(*command, model, "checkpoint");
+  auto* output = command->add_option("-o,--output", o.onnx, "ONNX file to write")->required();
+  add_old_spelling(*command, output, "--onnx");
   command->callback([] { run_export(o); });
 }
 
 void add_predict_command(CLI::App& app) {
   static PredictCommandOptions o;
   auto* command = app.add_subcommand("predict", "Score an images file with a checkpoint, into an HDF5 scores file");
-  command->add_option("checkpoint", o.checkpoint, "checkpoint written by jetimg train")->required()->check(
-      CLI::ExistingFile);
+  auto* model = command->add_option("--model", o.checkpoint, "checkpoint written by jetimg train")
+                    ->required()
+                    ->check(CLI::ExistingFile);
   command->add_option("images", o.images, "images file")->required()->check(CLI::ExistingFile);
+  // The old spelling `predict CHECKPOINT IMAGES`: the first argument went to
+  // `images` above, and the second comes here.
+  hide_as_old_spelling(command->add_option_function<std::string>(
+      "images-after-checkpoint",
+      [model](const std::string& images) {
+        if (model->count() > 0) throw CLI::ExtrasError({images});
+        model->add_result(o.images);
+        model->run_callback();
+        std::string path = images;
+        const std::string problem = CLI::ExistingFile(path);
+        if (!problem.empty()) throw CLI::ValidationError("images", problem);
+        o.images = images;
+      },
+      "images file, after the checkpoint"));
   command->add_option("-o,--output", o.output, "scores file to write (HDF5)")->required();
   command->add_option("--batch", o.batch, "images per batch")->check(kPositiveCount)->capture_default_str();
   add_device_option(*command, o.device);

@@ -18,7 +18,7 @@ namespace jetimg::app {
 namespace {
 
 struct GenerateOptions {
-  std::string generator = "builtin", process, output, config, format = "auto";
+  std::string generator = "builtin", process, output, config, format = "auto", device = "auto";
   std::vector<std::string> pythia_settings;
   int64_t pythia_block = 1000;
   int64_t events = 0;
@@ -94,6 +94,7 @@ void run_pythia(const GenerateOptions& o) {
 
 void run_generate(const GenerateOptions& o) {
   apply_threads(o.threads);
+  check_cpu_device(o.device);
   if (o.generator == "pythia") return run_pythia(o);
   refuse_outputs_over_inputs({o.config}, {o.output});
   const int hepmc_version = hepmc_output_version(o.output, o.format);
@@ -134,7 +135,7 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::IsMember({"builtin", "pythia"}))
       ->capture_default_str();
   command->add_option("--process", o.process, "w, top or qcd")->required();
-  command->add_option("--events", o.events, "number of events")->required()->check(kSampleCount);
+  command->add_option("-n,--events", o.events, "number of events")->required()->check(kSampleCount);
   command->add_option("--seed", o.seed, "random seed (default: the config's seed)");
   command->add_option("-o,--output", o.output,
                       "file to write: a jetimg events file (HDF5), or HepMC3 for .hepmc/.hepmc3, HepMC2 for .hepmc2")
@@ -156,6 +157,7 @@ void add_generate_command(CLI::App& app) {
       ->check(kPositiveCount)
       ->capture_default_str();
   command->add_option("--batch", o.batch, "events per batch in memory")->check(kPositiveCount)->capture_default_str();
+  add_cpu_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
   command->callback([command] {
     o.seed_given = command->count("--seed") > 0;

@@ -13,6 +13,15 @@ void add_device_option(CLI::App& command, std::string& device_spec) {
       ->capture_default_str();
 }
 
+void add_cpu_device_option(CLI::App& command, std::string& device_spec) {
+  command.add_option("--device", device_spec, "auto, cpu, cuda or cuda:N (this step runs on the CPU whichever is given)")
+      ->capture_default_str();
+}
+
+void check_cpu_device(const std::string& device_spec) {
+  if (device_spec != "auto") resolve_device(device_spec);
+}
+
 void add_threads_option(CLI::App& command, int& threads) {
   command.add_option("--threads", threads, "CPU threads (0: all cores)")->check(CLI::Range(0, 4096))
       ->capture_default_str();

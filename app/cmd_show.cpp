@@ -18,6 +18,7 @@ struct ShowOptions {
   std::string output, title, device = "auto";
   bool linear = false;
   int64_t chunk = 20000;
+  int threads = 0;
 };
 
 HeatmapSpec spec_for(const ImagesReader& reader) {
@@ -33,6 +34,7 @@ HeatmapSpec spec_for(const ImagesReader& reader) {
 }
 
 void run_show(const ShowOptions& o) {
+  apply_threads(o.threads);
   refuse_outputs_over_inputs(o.inputs, {o.output});
   const Device device = resolve_device(o.device);
   const ImagesReader first(o.inputs[0]);
@@ -69,6 +71,7 @@ void add_show_command(CLI::App& app) {
   command->add_option("--title", o.title, "title of the plot");
   command->add_flag("--linear", o.linear, "linear colour scale (default: logarithmic)");
   add_device_option(*command, o.device);
+  add_threads_option(*command, o.threads);
   command->callback([] { run_show(o); });
 }
 

@@ -169,7 +169,8 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--particle", o.particle, "e+, gamma or pi+")->required();
   command->add_option("--energy", o.energy, "incident energy in GeV: one value (50) or a uniform range (1-100)")
       ->capture_default_str();
-  command->add_option("-n,--n", o.showers, "number of showers")->required()->check(kSampleCount);
+  auto* showers = command->add_option("-n,--showers", o.showers, "number of showers")->required()->check(kSampleCount);
+  add_old_spelling(*command, showers, "--n");
   command->add_option("-o,--output", o.output, "showers file to write (HDF5)")->required();
   command->add_option("--layout", o.layout, "file layout: calogan (energy, layer_0..2, overflow) or calochallenge "
                                             "(incident_energies and showers in MeV, layers one after another)")
@@ -178,7 +179,7 @@ void add_simulate_command(CLI::App& app) {
   command->add_option("--seed", o.seed, "random seed")->capture_default_str();
   command->add_option("--chunk", o.chunk, "showers per chunk in memory")->check(kPositiveCount)->capture_default_str();
   command->add_option("--model", o.model,
-                      "a CaloGAN checkpoint (from 'jetimg train-gan') to generate with instead of the built-in "
+                      "a CaloGAN checkpoint (from 'jetimg train-calogan') to generate with instead of the built-in "
                       "simulator; --particle then only labels the file");
   command->add_option("--batch", o.batch, "showers per generator batch (--model)")
       ->check(kPositiveCount)

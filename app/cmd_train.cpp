@@ -104,7 +104,9 @@ void add_train_command(CLI::App& app) {
                       "configs/nets/w_maxout.json");
   command->add_option("--config", o.config, "training config (JSON), e.g. configs/train_w.json (default: built-in "
                                             "defaults, or the resumed run's config)");
-  command->add_option("--output-dir,-o", o.output_dir, "folder for best.h5, last.h5 and log.csv")->required();
+  auto* output_dir = command->add_option("--output-dir", o.output_dir, "folder for best.h5, last.h5 and log.csv")
+                         ->required();
+  add_old_spelling(*command, output_dir, "-o");
   command->add_option("--resume", o.resume, "checkpoint to continue from (e.g. DIR/last.h5)");
   command->add_flag("--overwrite", o.overwrite, "replace the run already in the output folder (its best.h5, "
                                                 "last.h5 and log.csv are removed first)")

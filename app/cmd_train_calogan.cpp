@@ -91,8 +91,10 @@ void add_train_calogan_command(CLI::App& app) {
   command->alias("train-gan");
   command->add_option("--data", o.data, "showers file (CaloGAN layout), e.g. from 'jetimg simulate'")->required();
   command->add_option("--config", o.config, "CaloGAN config (JSON; default: the shipped configs/calogan.json)");
-  command->add_option("--output-dir,-o", o.output_dir, "folder for last.h5, generator_epoch_NNN.h5 and log.csv")
-      ->required();
+  auto* output_dir =
+      command->add_option("--output-dir", o.output_dir, "folder for last.h5, generator_epoch_NNN.h5 and log.csv")
+          ->required();
+  add_old_spelling(*command, output_dir, "-o");
   command->add_option("--epochs", o.epochs, "epochs in all (overrides the config)")->check(kPositiveCount);
   command->add_option("--resume", o.resume,
                       "continue from a run's last.h5 (weights, optimiser state, epoch, history) up to --epochs "

@@ -89,7 +89,9 @@ void add_train_lagan_command(CLI::App& app) {
   command->add_option("--signal", o.signal, "images file of W jets (25x25)")->required();
   command->add_option("--background", o.background, "images file of QCD jets (25x25)")->required();
   command->add_option("--config", o.config, "LAGAN config (JSON), e.g. configs/lagan.json (default: built-in)");
-  command->add_option("--output-dir,-o", o.output_dir, "folder for last.h5, log.csv and average images")->required();
+  auto* output_dir =
+      command->add_option("--output-dir", o.output_dir, "folder for last.h5, log.csv and average images")->required();
+  add_old_spelling(*command, output_dir, "-o");
   command->add_option("--epochs", o.epochs, "epochs in all (overrides the config)")->check(kPositiveCount);
   command->add_option("--resume", o.resume,
                       "continue from a run's last.h5 (both networks, optimiser state, history) up to --epochs in all; "

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <string>
 
 namespace jetimg::app {
@@ -28,6 +29,11 @@ void add_init_command(CLI::App& app);
 
 // Adds --device (auto|cpu|cuda[:N]) to a subcommand.
 void add_device_option(CLI::App& command, std::string& device_spec);
+// Adds --device to a subcommand that computes on the CPU whatever the device,
+// so that every computing subcommand takes it; check_cpu_device refuses a
+// device that does not exist, as the others do.
+void add_cpu_device_option(CLI::App& command, std::string& device_spec);
+void check_cpu_device(const std::string& device_spec);
 // Adds --threads (0 = all cores) to a subcommand and applies it when parsed.
 void add_threads_option(CLI::App& command, int& threads);
 void apply_threads(int threads);
@@ -40,5 +46,17 @@ constexpr int64_t kMaxSampleCount = 10000000000;
 extern const CLI::Validator kSampleCount;
 // Accepts numbers in [lo, hi] (NaN is not one, unlike with CLI::Range).
 CLI::Validator finite_range(double lo, double hi);
+
+// The subcommands' vocabulary: -n (--events, --showers) for how many to make,
+// --batch, -o/--output for a file written, --output-dir for a folder, --model
+// for a checkpoint read, --device and --threads. A spelling used before it
+// stays as an old spelling: `old_name` (one name, "--n", "-o", or a
+// positional's) parses into `option` through the same checks, may not be given
+// beside it, and is not listed by --help.
+CLI::Option* add_old_spelling(CLI::App& command, CLI::Option* option, const std::string& old_name);
+// Leaves an option out of --help as an old spelling, for one handled by hand.
+CLI::Option* hide_as_old_spelling(CLI::Option* option);
+// The formatter of --help, which leaves the old spellings out.
+std::shared_ptr<CLI::FormatterBase> help_formatter();
 
 }  // namespace jetimg::app

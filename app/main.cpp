@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   CLI::App app{"jetimg: jet images and calorimeter showers on the GPU or the CPU"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "jetimg 0.1.0");
+  app.formatter(jetimg::app::help_formatter());  // before the subcommands, which take it from here
   jetimg::app::add_info_command(app);
   jetimg::app::add_generate_command(app);
   jetimg::app::add_cluster_command(app);

@@ -389,5 +389,108 @@ if "$source_dir/.venv/bin/python" -c 'import pythia8mc' >/dev/null 2>&1; then
   grep -q "input (hepmc2): read 3 events, skipped 0" "$work/out.txt" || { echo "FAIL: Pythia HepMC2 read back"; cat "$work/out.txt"; failures=$((failures + 1)); }
 fi
 
+# One vocabulary: -n for how many to make, --batch, -o/--output for a file,
+# --output-dir for a folder, --model for a checkpoint read, --device and
+# --threads wherever something is computed. The old spellings still work but
+# --help does not list them.
+# expect_help SUBCOMMAND "names listed" "names not listed" (whole words)
+expect_help() {
+  local sub="$1" listed="$2" hidden="$3" help name ok=1
+  help=$("$jetimg" $sub --help 2>&1)
+  for name in $listed; do
+    grep -qE -- "(^|[ ,\[])$name([ ,=]|$)" <<<"$help" || { echo "FAIL: '$sub --help' does not list $name"; ok=0; }
+  done
+  for name in $hidden; do
+    grep -qE -- "(^|[ ,\[])$name([ ,=]|$)" <<<"$help" && { echo "FAIL: '$sub --help' lists the old spelling $name"; ok=0; }
+  done
+  grep -q "Old spellings" <<<"$help" && { echo "FAIL: '$sub --help' shows the old spellings' group"; ok=0; }
+  if [ "$ok" -eq 1 ]; then passes=$((passes + 1)); else failures=$((failures + 1)); fi
+}
+for sub in generate cluster preprocess stats show predict evaluate train train-calogan train-lagan simulate bench-shower compare demo; do
+  expect_help "$sub" "--device --threads" ""
+done
+expect_help generate "-n --events --batch -o --output" ""
+expect_help demo "-n --events --output-dir" "-o"
+expect_help simulate "-n --showers -o --output --model --batch" "--n"
+expect_help stats "--batch -o --output" "--chunk"
+expect_help compare "--batch --output-dir" "--chunk -o --output"
+expect_help predict "--model --batch -o --output images" "images-after-checkpoint"
+expect_help evaluate "--model --batch --output-dir" "-o --output"
+expect_help export "--model -o --output" "--onnx"
+for sub in predict evaluate export; do
+  if "$jetimg" $sub --help | grep -qE "^Usage:.*checkpoint|^  checkpoint"; then
+    echo "FAIL: '$sub --help' lists the checkpoint as a positional argument"; failures=$((failures + 1))
+  else
+    passes=$((passes + 1))
+  fi
+done
+expect_help train "--output-dir --resume" "-o --output"
+expect_help train-calogan "--output-dir --resume" "-o --output"
+expect_help train-lagan "--output-dir --resume" "-o --output"
+expect_help bench-shower "--model" ""
+expect_help "" "train-calogan" "train-gan"
+# The current spellings.
+expect_ok "generate -n" "$jetimg" generate --process w -n 20 --seed 3 --device cpu -o "$work/v_w.h5"
+expect_ok "cluster --device" "$jetimg" cluster "$work/v_w.h5" --device cpu --threads 1 -o "$work/v_jets.h5"
+expect_fail "generate with an unknown device" "unknown device 'gpu'" "$jetimg" generate --process w -n 5 --device gpu -o "$work/v_x.h5"
+expect_ok "simulate --showers" "$jetimg" simulate --particle e+ --showers 30 --seed 2 -o "$work/v_showers.h5"
+grep -q "^simulated 30 e+ showers" "$work/out.txt" || { echo "FAIL: simulate --showers summary"; failures=$((failures + 1)); }
+expect_ok "stats --batch --threads" "$jetimg" stats "$work/w_images.h5" --batch 64 --threads 1 --device cpu -o "$work/v_stats.h5"
+expect_ok "show --threads" "$jetimg" show "$work/w_images.h5" --threads 1 --device cpu -o "$work/v.png"
+expect_ok "compare --output-dir --batch" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" --output-dir "$work/v_report" --batch 64 --threads 1 --device cpu
+[ -s "$work/v_report/report.json" ] || { echo "FAIL: compare --output-dir wrote no report"; failures=$((failures + 1)); }
+expect_ok "predict --model" "$jetimg" predict --model "$work/run1/best.h5" "$work/w_images.h5" -o "$work/v_scores.h5" --device cpu
+expect_ok "predict, images before --model" "$jetimg" predict "$work/w_images.h5" --model "$work/run1/best.h5" -o "$work/v_scores2.h5" --device cpu
+expect_ok "evaluate --model --output-dir" "$jetimg" evaluate --model "$work/run1/best.h5" --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --bootstrap 2 --output-dir "$work/v_eval" --device cpu
+[ -s "$work/v_eval/evaluation.json" ] || { echo "FAIL: evaluate --output-dir wrote no report"; failures=$((failures + 1)); }
+expect_ok "export --model -o" "$jetimg" export --model "$work/run1/best.h5" -o "$work/v.onnx"
+[ -s "$work/v.onnx" ] || { echo "FAIL: export -o wrote no file"; failures=$((failures + 1)); }
+expect_ok "train --output-dir" train --network "$net" --config "$work/train.json" --epochs 1 --output-dir "$work/v_run"
+[ -s "$work/v_run/best.h5" ] || { echo "FAIL: train --output-dir wrote no best.h5"; failures=$((failures + 1)); }
+expect_ok "train-calogan --output-dir" "$jetimg" train-calogan --config "$work/calogan_tiny.json" --data "$work/showers.h5" --epochs 1 --output-dir "$work/v_gan" --device cpu --threads 1
+[ -s "$work/v_gan/last.h5" ] || { echo "FAIL: train-calogan --output-dir wrote no last.h5"; failures=$((failures + 1)); }
+expect_ok "train-lagan --output-dir" "$jetimg" train-lagan --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --config "$work/lagan_tiny.json" --epochs 1 --output-dir "$work/v_lagan" --device cpu
+[ -s "$work/v_lagan/last.h5" ] || { echo "FAIL: train-lagan --output-dir wrote no last.h5"; failures=$((failures + 1)); }
+expect_fail "demo -n out of range" "--events" "$jetimg" demo -n 0 --output-dir "$work/v_demo"
+expect_fail "simulate --showers 0" "--showers" "$jetimg" simulate --particle e+ --showers 0 -o "$work/v_bad.h5"
+# The old spellings, with the same results.
+expect_ok "simulate --n" "$jetimg" simulate --particle e+ --n 30 --seed 2 -o "$work/v_showers_old.h5"
+expect_ok "predict CHECKPOINT IMAGES" "$jetimg" predict "$work/run1/best.h5" "$work/w_images.h5" -o "$work/v_scores_old.h5" --device cpu
+$python - "$work" <<'PY' >"$work/h5py.txt" 2>&1
+import sys
+try:
+    import h5py, numpy as np
+except ImportError:
+    sys.exit(77)
+w = sys.argv[1]
+scores = [h5py.File(f"{w}/{n}.h5", "r")["score"][:] for n in ("v_scores", "v_scores2", "v_scores_old")]
+assert all(np.array_equal(scores[0], s) for s in scores[1:]), "the spellings of predict give different scores"
+new, old = (h5py.File(f"{w}/{n}.h5", "r") for n in ("v_showers", "v_showers_old"))
+assert all(np.array_equal(new[k][:], old[k][:]) for k in new), "simulate --showers and --n give different showers"
+PY
+case $? in
+  0) passes=$((passes + 1)) ;;
+  77) echo "skip: h5py is not available for the predict and simulate spellings check" ;;
+  *) echo "FAIL: predict and simulate spellings"; cat "$work/h5py.txt"; failures=$((failures + 1)) ;;
+esac
+expect_ok "export CHECKPOINT --onnx" "$jetimg" export "$work/run1/best.h5" --onnx "$work/v_old.onnx"
+cmp -s "$work/v.onnx" "$work/v_old.onnx" || { echo "FAIL: export spellings wrote different files"; failures=$((failures + 1)); }
+expect_ok "stats --chunk" "$jetimg" stats "$work/w_images.h5" --chunk 64 --device cpu -o "$work/v_stats_old.h5"
+expect_ok "compare --chunk" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" -o "$work/v_report_old" --chunk 64
+cmp -s "$work/v_report/report.json" "$work/v_report_old/report.json" || { echo "FAIL: compare spellings wrote different reports"; failures=$((failures + 1)); }
+expect_ok "evaluate CHECKPOINT -o" "$jetimg" evaluate "$work/run1/best.h5" --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --bootstrap 2 -o "$work/v_eval_old" --device cpu
+expect_ok "train-gan -o" "$jetimg" train-gan --config "$work/calogan_tiny.json" --data "$work/showers.h5" --epochs 1 -o "$work/v_gan_old" --device cpu
+# Old and new spellings of one option together, and bad values under an old name.
+expect_fail "--n beside --showers" "--n excludes --showers" "$jetimg" simulate --particle e+ --showers 5 --n 6 -o "$work/v_bad.h5"
+expect_fail "-o beside --output-dir" "-o excludes --output-dir" "$jetimg" compare "$work/showers.h5" "$work/showers_b.h5" -o "$work/v_r1" --output-dir "$work/v_r2"
+expect_fail "checkpoint beside --model" "checkpoint excludes --model" "$jetimg" export "$work/run1/best.h5" --model "$work/run1/best.h5" -o "$work/v_bad.onnx"
+expect_fail "predict with two images files and --model" "not expected" "$jetimg" predict --model "$work/run1/best.h5" "$work/w_images.h5" "$work/w_images.h5" -o "$work/v_bad.h5"
+expect_fail "a bad value under an old name" "--chunk" "$jetimg" stats "$work/w_images.h5" --chunk 0 -o "$work/v_bad.h5"
+expect_fail "a missing checkpoint under the old name" "absent.h5" "$jetimg" export "$work/absent.h5" --onnx "$work/v_bad.onnx"
+expect_fail "predict without a checkpoint" "--model is required" "$jetimg" predict "$work/w_images.h5" -o "$work/v_bad.h5"
+for f in v_x.h5 v_bad.h5 v_bad.onnx v_r1 v_r2; do
+  [ -e "$work/$f" ] && { echo "FAIL: a refused command wrote $f"; failures=$((failures + 1)); }
+done
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -255,7 +255,7 @@ def main():
         (g + ["--events", str(10**15)], R, "--events"), (g + ["--events", str(2**64)], R, "--events"),
         (g + ["--events", "5", "--batch", "0"], R, "--batch"), (g + ["--events", "5", "--batch", str(10**12)], E, "--batch"),
         (g + ["--events", "5", "--threads", "100000"], R, "--threads"), (g + ["--events", "5", "--threads", "-1"], R, "--threads"),
-        (s + ["-n", str(10**15)], R, ("-n", "--n")), (s + ["-n", "5", "--chunk", "0"], R, "--chunk"),
+        (s + ["-n", str(10**15)], R, ("-n", "--n", "--showers")), (s + ["-n", "5", "--chunk", "0"], R, "--chunk"),
         (s + ["-n", "5", "--chunk", str(10**12)], E, "--chunk"), (s + ["-n", "5", "--energy", "1e300"], R, "--energy"),
         (s + ["-n", "5", "--energy", "nan"], R, "--energy"), (s + ["-n", "5", "--energy", "inf"], R, "--energy"),
         (s + ["-n", "5", "--energy", "1-1e300"], R, "--energy"),
