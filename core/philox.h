@@ -56,10 +56,27 @@ JI_HD double uniform_double_from_bits(uint32_t hi, uint32_t lo) {
   return (static_cast<double>(bits) + 0.5) * (1.0 / 4503599627370496.0);
 }
 
+// lo + (hi - lo) * u with the product rounded before the sum, on both sides.
+// Fused into one FMA (which nvcc does by default, and a host compiler may do
+// with FMA instructions and -ffp-contract=fast) the result differs in the last
+// bit for about half of all draws, and the CPU and GPU would initialise
+// different weights from the same seed. The device uses the explicitly
+// rounded intrinsics, which are never contracted; the host relies on
+// -ffp-contract=off (set in CMakeLists.txt) and on the separate statements.
+JI_HD float uniform_in(float u, float lo, float hi) {
+#ifdef __CUDA_ARCH__
+  return __fadd_rn(lo, __fmul_rn(__fsub_rn(hi, lo), u));
+#else
+  const float width = hi - lo;
+  const float offset = width * u;
+  return lo + offset;
+#endif
+}
+
 // Element `index` of a uniform stream on [lo, hi).
 JI_HD float philox_uniform(uint64_t seed, uint64_t stream, uint64_t index, float lo, float hi) {
   const Philox4 r = philox_block(seed, stream, index);
-  return lo + (hi - lo) * uniform_from_bits(r.v[0]);
+  return uniform_in(uniform_from_bits(r.v[0]), lo, hi);
 }
 
 // Element `index` of a normal stream (Box-Muller on two 52-bit uniforms, in
