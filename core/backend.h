@@ -1,6 +1,10 @@
 // What core/ needs from the CUDA runtime: memory, copies, streams and library
 // handles. Implemented in cuda/runtime.cu; only called when a CUDA device is in
 // use, so a CPU-only build never references these symbols.
+//
+// Every call that touches a device takes that device's index and runs with it
+// current (DeviceGuard), restoring the caller's current device afterwards, so
+// that with several GPUs nothing depends on which one happened to be current.
 #pragma once
 
 #include <cstddef>
@@ -10,21 +14,40 @@ namespace jetimg::cuda {
 
 int device_count(std::string* reason);
 void set_device(int index);
+// The CUDA runtime's current device.
+int current_device();
+
+// Makes `index` the current device for its lifetime and restores the one that
+// was current before. The dispatch (core/dispatch.h) holds one around every
+// CUDA op, so kernel launches, cuBLAS and cuDNN calls and the streams an op
+// creates all belong to the context's device.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int index);
+  ~DeviceGuard();
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int previous_;
+};
+
 void* allocate(size_t bytes, int device);
 void release(void* ptr, int device) noexcept;
 void* allocate_pinned(size_t bytes);
 void release_pinned(void* ptr) noexcept;
-// Copies between any two of host/device memory (cudaMemcpyDefault), synchronously.
-void copy(void* dst, const void* src, size_t bytes);
-void memset_zero(void* ptr, size_t bytes);
+// Copies between any two of host/device memory (cudaMemcpyDefault),
+// synchronously, with `device` (the CUDA side of the copy) current.
+void copy(void* dst, const void* src, size_t bytes, int device);
+void memset_zero(void* ptr, size_t bytes, int device);
 
 void* create_stream(int device);
-void destroy_stream(void* stream) noexcept;
-void synchronize(void* stream);
-void* create_cublas(void* stream);
-void destroy_cublas(void* handle) noexcept;
-void* create_cudnn(void* stream);
-void destroy_cudnn(void* handle) noexcept;
+void destroy_stream(void* stream, int device) noexcept;
+void synchronize(void* stream, int device);
+void* create_cublas(void* stream, int device);
+void destroy_cublas(void* handle, int device) noexcept;
+void* create_cudnn(void* stream, int device);
+void destroy_cudnn(void* handle, int device) noexcept;
 std::string device_name(int index);
 
 }  // namespace jetimg::cuda

@@ -18,9 +18,9 @@ Context::Context(Device device, uint64_t seed) : device_(device), seed_(seed) {
 Context::~Context() {
 #if JETIMG_WITH_CUDA
   if (workspace_) cuda::release(workspace_, device_.index);  // cudaFree waits for the device
-  if (cudnn_) cuda::destroy_cudnn(cudnn_);
-  if (cublas_) cuda::destroy_cublas(cublas_);
-  if (stream_) cuda::destroy_stream(stream_);
+  if (cudnn_) cuda::destroy_cudnn(cudnn_, device_.index);
+  if (cublas_) cuda::destroy_cublas(cublas_, device_.index);
+  if (stream_) cuda::destroy_stream(stream_, device_.index);
 #endif
 }
 
@@ -28,14 +28,14 @@ void* Context::stream() { return stream_; }
 
 void* Context::cublas() {
 #if JETIMG_WITH_CUDA
-  if (!cublas_ && device_.is_cuda()) cublas_ = cuda::create_cublas(stream_);
+  if (!cublas_ && device_.is_cuda()) cublas_ = cuda::create_cublas(stream_, device_.index);
 #endif
   return cublas_;
 }
 
 void* Context::cudnn() {
 #if JETIMG_WITH_CUDA
-  if (!cudnn_ && device_.is_cuda()) cudnn_ = cuda::create_cudnn(stream_);
+  if (!cudnn_ && device_.is_cuda()) cudnn_ = cuda::create_cudnn(stream_, device_.index);
 #endif
   return cudnn_;
 }
@@ -46,7 +46,7 @@ void* Context::workspace(size_t bytes) {
 #if JETIMG_WITH_CUDA
   if (bytes > workspace_bytes_) {
     if (workspace_) {
-      cuda::synchronize(stream_);  // queued work may still read the old buffer
+      cuda::synchronize(stream_, device_.index);  // queued work may still read the old buffer
       cuda::release(workspace_, device_.index);
       workspace_ = nullptr;
       workspace_bytes_ = 0;
@@ -60,7 +60,7 @@ void* Context::workspace(size_t bytes) {
 
 void Context::synchronize() {
 #if JETIMG_WITH_CUDA
-  if (stream_) cuda::synchronize(stream_);
+  if (stream_) cuda::synchronize(stream_, device_.index);
 #endif
 }
 

@@ -11,8 +11,14 @@
 #endif
 
 #if JETIMG_WITH_CUDA
-#define JI_DISPATCH(device, op, ...) \
-  ((device).is_cuda() ? ::jetimg::cuda::op(__VA_ARGS__) : ::jetimg::host::op(__VA_ARGS__))
+#include "core/backend.h"
+// The CUDA branch runs with the context's device current (the guard is a
+// temporary, alive until the end of the full expression, that is until the op
+// returns): its launches, library calls and streams go to that device whichever
+// device the caller had current, and the caller's current device is restored.
+#define JI_DISPATCH(device, op, ...)                                                              \
+  ((device).is_cuda() ? (::jetimg::cuda::DeviceGuard((device).index), ::jetimg::cuda::op(__VA_ARGS__)) \
+                      : ::jetimg::host::op(__VA_ARGS__))
 #else
 #define JI_DISPATCH(device, op, ...)                                                   \
   ((device).is_cuda() ? ::jetimg::detail::no_cuda<decltype(::jetimg::host::op(__VA_ARGS__))>(#op) \

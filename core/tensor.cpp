@@ -75,7 +75,8 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
     return;
   }
 #if JETIMG_WITH_CUDA
-  cuda::copy(dst, src, bytes);
+  // With the CUDA side's device current (the destination's when both are GPUs).
+  cuda::copy(dst, src, bytes, dst_device.is_cuda() ? dst_device.index : src_device.index);
 #else
   (void)dst, (void)src;
   fail("copy to or from a CUDA device, but jetimg was built without CUDA");
@@ -191,7 +192,7 @@ Tensor Tensor::zeros(const Shape& shape, Device device, DType dtype) {
     std::memset(t.raw_data(), 0, bytes);
   } else {
 #if JETIMG_WITH_CUDA
-    cuda::memset_zero(t.raw_data(), bytes);
+    cuda::memset_zero(t.raw_data(), bytes, device.index);
 #endif
   }
   return t;

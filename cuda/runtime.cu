@@ -22,22 +22,64 @@ int device_count(std::string* reason) {
 
 void set_device(int index) { JI_CUDA_CHECK(cudaSetDevice(index)); }
 
+int current_device() {
+  int index = 0;
+  JI_CUDA_CHECK(cudaGetDevice(&index));
+  return index;
+}
+
+DeviceGuard::DeviceGuard(int index) : previous_(current_device()) {
+  if (index != previous_) set_device(index);
+}
+
+DeviceGuard::~DeviceGuard() {
+  int now = previous_;
+  if (cudaGetDevice(&now) == cudaSuccess && now != previous_) cudaSetDevice(previous_);
+}
+
+namespace {
+
+// DeviceGuard for the noexcept release paths: a failure to switch is left for
+// the release call itself to report.
+class QuietDeviceGuard {
+ public:
+  explicit QuietDeviceGuard(int index) {
+    if (cudaGetDevice(&previous_) != cudaSuccess) {
+      cudaGetLastError();
+      previous_ = -1;
+      return;
+    }
+    if (index != previous_) cudaSetDevice(index);
+  }
+  ~QuietDeviceGuard() {
+    if (previous_ >= 0) cudaSetDevice(previous_);
+  }
+  QuietDeviceGuard(const QuietDeviceGuard&) = delete;
+  QuietDeviceGuard& operator=(const QuietDeviceGuard&) = delete;
+
+ private:
+  int previous_ = -1;
+};
+
+}  // namespace
+
 void* allocate(size_t bytes, int device) {
-  set_device(device);
+  const DeviceGuard guard(device);
   void* ptr = nullptr;
   JI_CUDA_CHECK(cudaMalloc(&ptr, bytes));
   return ptr;
 }
 
 void release(void* ptr, int device) noexcept {
-  cudaSetDevice(device);
+  const QuietDeviceGuard guard(device);
   const cudaError_t status = cudaFree(ptr);
   if (status != cudaSuccess) std::fprintf(stderr, "jetimg: warning: cudaFree failed: %s\n", cudaGetErrorString(status));
 }
 
 void* allocate_pinned(size_t bytes) {
   void* ptr = nullptr;
-  JI_CUDA_CHECK(cudaMallocHost(&ptr, bytes));
+  // Portable: pinned for every device's context, not only the current one.
+  JI_CUDA_CHECK(cudaHostAlloc(&ptr, bytes, cudaHostAllocPortable));
   return ptr;
 }
 
@@ -46,39 +88,59 @@ void release_pinned(void* ptr) noexcept {
   if (status != cudaSuccess) std::fprintf(stderr, "jetimg: warning: cudaFreeHost failed: %s\n", cudaGetErrorString(status));
 }
 
-void copy(void* dst, const void* src, size_t bytes) { JI_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault)); }
+void copy(void* dst, const void* src, size_t bytes, int device) {
+  const DeviceGuard guard(device);
+  JI_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));
+}
 
-void memset_zero(void* ptr, size_t bytes) { JI_CUDA_CHECK(cudaMemset(ptr, 0, bytes)); }
+void memset_zero(void* ptr, size_t bytes, int device) {
+  const DeviceGuard guard(device);
+  JI_CUDA_CHECK(cudaMemset(ptr, 0, bytes));
+}
 
 void* create_stream(int device) {
-  set_device(device);
+  const DeviceGuard guard(device);
   cudaStream_t stream = nullptr;
   // A blocking stream: synchronous cudaMemcpy on the legacy stream orders after its work.
   JI_CUDA_CHECK(cudaStreamCreate(&stream));
   return stream;
 }
 
-void destroy_stream(void* stream) noexcept { cudaStreamDestroy(static_cast<cudaStream_t>(stream)); }
+void destroy_stream(void* stream, int device) noexcept {
+  const QuietDeviceGuard guard(device);
+  cudaStreamDestroy(static_cast<cudaStream_t>(stream));
+}
 
-void synchronize(void* stream) { JI_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream))); }
+void synchronize(void* stream, int device) {
+  const DeviceGuard guard(device);
+  JI_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
+}
 
-void* create_cublas(void* stream) {
+void* create_cublas(void* stream, int device) {
+  const DeviceGuard guard(device);  // a handle belongs to the device current at creation
   cublasHandle_t handle = nullptr;
   JI_CUBLAS_CHECK(cublasCreate(&handle));
   JI_CUBLAS_CHECK(cublasSetStream(handle, static_cast<cudaStream_t>(stream)));
   return handle;
 }
 
-void destroy_cublas(void* handle) noexcept { cublasDestroy(static_cast<cublasHandle_t>(handle)); }
+void destroy_cublas(void* handle, int device) noexcept {
+  const QuietDeviceGuard guard(device);
+  cublasDestroy(static_cast<cublasHandle_t>(handle));
+}
 
-void* create_cudnn(void* stream) {
+void* create_cudnn(void* stream, int device) {
+  const DeviceGuard guard(device);
   cudnnHandle_t handle = nullptr;
   JI_CUDNN_CHECK(cudnnCreate(&handle));
   JI_CUDNN_CHECK(cudnnSetStream(handle, static_cast<cudaStream_t>(stream)));
   return handle;
 }
 
-void destroy_cudnn(void* handle) noexcept { cudnnDestroy(static_cast<cudnnHandle_t>(handle)); }
+void destroy_cudnn(void* handle, int device) noexcept {
+  const QuietDeviceGuard guard(device);
+  cudnnDestroy(static_cast<cudnnHandle_t>(handle));
+}
 
 std::string device_name(int index) {
   cudaDeviceProp prop{};
