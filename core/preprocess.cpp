@@ -4,6 +4,7 @@
 
 #include "core/dispatch.h"
 #include "core/error.h"
+#include "core/op_checks.h"
 
 namespace jetimg {
 namespace {
@@ -43,10 +44,20 @@ Tensor if_defined(const Tensor& t, Make make) {
   return t.defined() ? make(t) : Tensor();
 }
 
-void check_images(const Tensor& images, int64_t n, const PixelSettings& p, const char* what) {
+// Where the op's kernels write: on the context's device (a CUDA kernel given a
+// host pointer would write through it) and of the batch's image shape.
+void check_images(const Context& ctx, const Tensor& images, int64_t n, const PixelSettings& p, const char* what,
+                  const char* name = "images") {
+  check_device(ctx, images, what, name);
   if (images.shape() != (Shape{n, p.channels, p.height, p.width}))
-    fail(what, ": images must be (", n, ", ", p.channels, ", ", p.height, ", ", p.width, "), got ",
+    fail(what, ": ", name, " must be (", n, ", ", p.channels, ", ", p.height, ", ", p.width, "), got ",
          images.shape().str());
+}
+
+void check_frames(const Context& ctx, const Tensor& frames, int64_t n, const char* what) {
+  check_device(ctx, frames, what, "frames");
+  if (frames.shape() != (Shape{n, kFrameFloats}))
+    fail(what, ": frames must be (", n, ", ", kFrameFloats, "), got ", frames.shape().str());
 }
 
 }  // namespace
@@ -113,39 +124,39 @@ void PreprocessConfig::validate() const {
 void compute_frames(Context& ctx, const JetBatch& batch, const FrameSettings& settings, const PixelSettings& pixels,
                     Tensor& frames) {
   check_batch(ctx, batch);
-  if (frames.shape() != (Shape{batch.size(), kFrameFloats}) || frames.device() != ctx.device())
-    fail("compute_frames: frames must be (", batch.size(), ", ", kFrameFloats, ") on ", ctx.device().str());
+  check_frames(ctx, frames, batch.size(), "compute_frames");
   JI_DISPATCH(ctx.device(), compute_frames, ctx, batch, settings, pixels, frames);
 }
 
 void pixelate(Context& ctx, const JetBatch& batch, const Tensor& frames, const PixelSettings& pixels, Tensor& images,
               bool translation_only) {
   check_batch(ctx, batch);
-  check_images(images, batch.size(), pixels, "pixelate");
+  check_frames(ctx, frames, batch.size(), "pixelate");
+  check_images(ctx, images, batch.size(), pixels, "pixelate");
   check_charge(batch, pixels);
-  if (frames.shape() != (Shape{batch.size(), kFrameFloats})) fail("pixelate: frames must be (N, ", kFrameFloats, ")");
   JI_DISPATCH(ctx.device(), pixelate, ctx, batch, frames, pixels, images, translation_only);
 }
 
 void normalise_images(Context& ctx, Tensor& images, Normalisation normalisation) {
-  if (images.ndim() != 4 || images.device() != ctx.device())
-    fail("normalise_images: images must be (N, C, H, W) on ", ctx.device().str());
+  check_device(ctx, images, "normalise_images", "images");
+  if (images.ndim() != 4) fail("normalise_images: images must be (N, C, H, W), got ", images.shape().str());
   JI_DISPATCH(ctx.device(), normalise_images, ctx, images, normalisation);
 }
 
 void resample_images(Context& ctx, const Tensor& in, const Tensor& frames, const PixelSettings& out_pixels,
                      Tensor& out) {
-  if (in.ndim() != 4 || in.device() != ctx.device()) fail("resample_images: input must be (N, C, H, W)");
-  check_images(out, in.dim(0), out_pixels, "resample_images");
+  check_device(ctx, in, "resample_images", "in");
+  if (in.ndim() != 4) fail("resample_images: input must be (N, C, H, W), got ", in.shape().str());
+  check_frames(ctx, frames, in.dim(0), "resample_images");
+  check_images(ctx, out, in.dim(0), out_pixels, "resample_images", "out");
   if (in.dim(1) != out_pixels.channels) fail("resample_images: input and output channel counts differ");
-  if (frames.shape() != (Shape{in.dim(0), kFrameFloats})) fail("resample_images: frames must be (N, ", kFrameFloats, ")");
   JI_DISPATCH(ctx.device(), resample_images, ctx, in, frames, out_pixels, out);
 }
 
 void preprocess(Context& ctx, const JetBatch& batch, const PreprocessConfig& config, Tensor& images) {
   config.validate();
   check_batch(ctx, batch);
-  check_images(images, batch.size(), config.pixels, "preprocess");
+  check_images(ctx, images, batch.size(), config.pixels, "preprocess");
   check_charge(batch, config.pixels);
   if (batch.size() == 0) return;
   if (config.rotation_space == RotationSpace::Constituents) {
@@ -178,9 +189,10 @@ void preprocess_from_host(Context& ctx, const JetBatch& host_batch, const Prepro
   if (chunk < 1) fail("preprocess_from_host: chunk must be >= 1, got ", chunk);
   Context host_view(Device::cpu(), ctx.seed());
   check_batch(host_view, host_batch);
-  check_images(host_images, host_batch.size(), config.pixels, "preprocess_from_host");
+  if (host_images.defined() && host_images.device() != Device::cpu())
+    fail("preprocess_from_host: images must be in host memory");
+  check_images(host_view, host_images, host_batch.size(), config.pixels, "preprocess_from_host");
   check_charge(host_batch, config.pixels);
-  if (host_images.device() != Device::cpu()) fail("preprocess_from_host: images must be in host memory");
   if (host_batch.size() == 0) return;
   JI_DISPATCH(ctx.device(), preprocess_from_host, ctx, host_batch, config, host_images, chunk);
 }

@@ -2,8 +2,9 @@
 // computes the jet's frame with shuffle reductions, accumulates its
 // constituents into an image in shared memory, normalises it and writes it
 // out once, coalesced. The math is core/preprocess_math.h, shared with the
-// CPU; this file is compiled with --fmad=false so that products and sums
-// round exactly as on the CPU and every constituent lands in the same pixel.
+// CPU; like every .cu file it is compiled with --fmad=false (CMakeLists.txt),
+// so that products and sums round exactly as on the CPU and every constituent
+// lands in the same pixel.
 #include <algorithm>
 
 #include "core/cuda_check.h"
@@ -186,6 +187,7 @@ WarpLaunch warp_launch(int64_t jets, int image_floats) {
 cudaStream_t stream_of(Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
 
 void launch_fused(const JetBatch& batch, const PreprocessConfig& config, float* images, cudaStream_t stream) {
+  if (batch.size() == 0) return;  // no blocks to launch (a grid of 0 is an invalid configuration)
   const PixelSettings& p = config.pixels;
   const WarpLaunch l = warp_launch(batch.size(), p.channels * p.height * p.width);
   preprocess_fused_kernel<<<l.blocks, l.warps_per_block * kWarp, l.shared_bytes, stream>>>(
@@ -207,7 +209,8 @@ void preprocess_fused(Context& ctx, const JetBatch& batch, const PreprocessConfi
 
 void preprocess_from_host(Context& ctx, const JetBatch& host, const PreprocessConfig& config, Tensor& host_images,
                           int64_t chunk) {
-  const Device device = ctx.device();
+  if (host.size() == 0) return;
+  const Device device = ctx.device();  // current here: the dispatch holds its DeviceGuard
   chunk = std::min(chunk, host.size());
   const int64_t image_floats = host_images.numel() / host.size();
   // Two streams, each with its own device buffers: while one copies in, the
@@ -243,6 +246,7 @@ void preprocess_from_host(Context& ctx, const JetBatch& host, const PreprocessCo
 
 void compute_frames(Context& ctx, const JetBatch& batch, const FrameSettings& settings, const PixelSettings& pixels,
                     Tensor& frames) {
+  if (batch.size() == 0) return;
   const unsigned blocks = static_cast<unsigned>((batch.size() + kMaxWarpsPerBlock - 1) / kMaxWarpsPerBlock);
   frames_kernel<<<blocks, kMaxWarpsPerBlock * kWarp, 0, stream_of(ctx)>>>(pointers_of(batch), settings, pixels,
                                                                            frames.data());
@@ -251,6 +255,7 @@ void compute_frames(Context& ctx, const JetBatch& batch, const FrameSettings& se
 
 void pixelate(Context& ctx, const JetBatch& batch, const Tensor& frames, const PixelSettings& pixels, Tensor& images,
               bool translation_only) {
+  if (batch.size() == 0) return;
   const WarpLaunch l = warp_launch(batch.size(), pixels.channels * pixels.height * pixels.width);
   pixelate_kernel<<<l.blocks, l.warps_per_block * kWarp, l.shared_bytes, stream_of(ctx)>>>(
       pointers_of(batch), frames.data(), pixels, translation_only, images.data(), l.use_shared);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "core/error.h"
@@ -373,6 +374,89 @@ TEST(Preprocess, ImageSpaceAndConstituentSpaceDifferByInterpolationSmearing) {
   EXPECT_GT(zoom.mean_image_cosine, 0.7);
 }
 
+// A batch of no jets, and the tensors of a 25x25 image step for it.
+struct EmptyBatchStep {
+  JetBatch batch = make_batch({});
+  PreprocessConfig config = PreprocessConfig::w_tagging();
+  Tensor frames, images, small;
+  explicit EmptyBatchStep(Device device) {
+    batch = batch.to(device);
+    frames = Tensor::empty({0, kFrameFloats}, device);
+    images = Tensor::empty({0, 1, 25, 25}, device);
+    small = Tensor::empty({0, 1, 15, 15}, device);
+  }
+  // Every single step and both paths of preprocess on `ctx`.
+  void run_all(Context& ctx) {
+    compute_frames(ctx, batch, config.frame, config.pixels, frames);
+    pixelate(ctx, batch, frames, config.pixels, images);
+    PixelSettings out = config.pixels;
+    out.height = out.width = 15;
+    resample_images(ctx, images, frames, out, small);
+    normalise_images(ctx, small, Normalisation::L2);
+    for (RotationSpace space : {RotationSpace::Constituents, RotationSpace::Image}) {
+      config.rotation_space = space;
+      preprocess(ctx, batch, config, images);
+    }
+  }
+};
+
+TEST(Preprocess, EmptyBatchRunsEveryStep) {
+  Context ctx(Device::cpu(), 1);
+  EmptyBatchStep step(Device::cpu());
+  EXPECT_NO_THROW(step.run_all(ctx));
+}
+
+// Every tensor an op writes or reads must be on the context's device: a CUDA
+// kernel handed a host pointer (or the CPU loop a device one) would go through
+// it. Without a GPU the only CUDA tensors are empty ones (no memory to
+// allocate), so an empty batch carries the check here; the shape checks come
+// after it, so it is the device that is refused.
+TEST(Preprocess, TensorsOnAnotherDeviceAreRefusedByName) {
+  Context ctx(Device::cpu(), 1);
+  const Device other = Device::cuda(0);
+  const auto expect_refused = [](const std::function<void()>& op, const std::string& what) {
+    const std::string message = testing::error_message_of(op);
+    EXPECT_NE(message.find(what), std::string::npos) << "expected \"" << what << "\" in \"" << message << "\"";
+  };
+  {
+    EmptyBatchStep step(Device::cpu());
+    step.images = Tensor::empty({0, 1, 25, 25}, other);
+    expect_refused([&] { preprocess(ctx, step.batch, step.config, step.images); },
+                   "preprocess: tensor 'images' is on cuda:0 but the context runs on cpu");
+    expect_refused([&] { pixelate(ctx, step.batch, step.frames, step.config.pixels, step.images); },
+                   "pixelate: tensor 'images' is on cuda:0");
+  }
+  {
+    EmptyBatchStep step(Device::cpu());
+    step.frames = Tensor::empty({0, kFrameFloats}, other);
+    expect_refused([&] { pixelate(ctx, step.batch, step.frames, step.config.pixels, step.images); },
+                   "pixelate: tensor 'frames' is on cuda:0");
+    expect_refused([&] { compute_frames(ctx, step.batch, step.config.frame, step.config.pixels, step.frames); },
+                   "compute_frames: tensor 'frames' is on cuda:0");
+    PixelSettings out = step.config.pixels;
+    out.height = out.width = 15;
+    expect_refused([&] { resample_images(ctx, step.images, step.frames, out, step.small); },
+                   "resample_images: tensor 'frames' is on cuda:0");
+  }
+  {
+    EmptyBatchStep step(Device::cpu());
+    step.small = Tensor::empty({0, 1, 15, 15}, other);
+    PixelSettings out = step.config.pixels;
+    out.height = out.width = 15;
+    expect_refused([&] { resample_images(ctx, step.images, step.frames, out, step.small); },
+                   "resample_images: tensor 'out' is on cuda:0");
+    expect_refused([&] { resample_images(ctx, step.small, step.frames, out, step.images); },
+                   "resample_images: tensor 'in' is on cuda:0");
+    expect_refused([&] { normalise_images(ctx, step.small, Normalisation::L2); },
+                   "normalise_images: tensor 'images' is on cuda:0");
+  }
+  {
+    EmptyBatchStep step(Device::cpu());
+    Tensor missing;
+    expect_refused([&] { preprocess(ctx, step.batch, step.config, missing); }, "preprocess: tensor 'images' is empty");
+  }
+}
+
 // --- CUDA against the CPU -----------------------------------------------------
 template <typename D>
 class PreprocessDevice : public testing::DeviceTest<D> {};
@@ -480,6 +564,18 @@ TYPED_TEST(PreprocessDevice, SingleStepsMatchCpu) {
   normalise_images(cpu, small_cpu, Normalisation::L2);
   normalise_images(ctx, small, Normalisation::L2);
   EXPECT_TRUE(testing::all_close(small, small_cpu, 1e-6, 1e-5));
+}
+
+// An empty batch launches nothing on the GPU (a grid of 0 blocks is an invalid
+// configuration) and returns as the CPU does.
+TYPED_TEST(PreprocessDevice, EmptyBatchRunsEveryStep) {
+  Context ctx(this->device(), 1);
+  EmptyBatchStep step(this->device());
+  EXPECT_NO_THROW(step.run_all(ctx));
+  ctx.synchronize();
+  const JetBatch host = make_batch({}).to_pinned();
+  Tensor images = Tensor::empty_pinned({0, 1, 40, 40});
+  EXPECT_NO_THROW(preprocess_from_host(ctx, host, PreprocessConfig::top_tagging(), images, 16));
 }
 
 }  // namespace
