@@ -120,12 +120,14 @@ double sum(Context& ctx, const Tensor& x) {
 
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out) {
   const int64_t cols = out.numel();
+  if (cols == 0) return;  // (no rows but some columns still writes zeros)
   sum_rows_kernel<<<blocks_for(cols), kThreads, 0, stream_of(ctx)>>>(x.data(), x.dim(0), cols, out.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 
 void weighted_moments(Context& ctx, const Tensor& x, const Tensor& w, Tensor& sum_wx, Tensor& sum_wx2) {
   const int64_t cols = sum_wx.numel();
+  if (cols == 0) return;
   moments_kernel<<<blocks_for(cols), kThreads, 0, stream_of(ctx)>>>(x.data(), w.data(), x.dim(0), cols, sum_wx.data(),
                                                                     sum_wx2.data());
   JI_CUDA_CHECK_LAUNCH();

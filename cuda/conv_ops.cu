@@ -253,6 +253,7 @@ void conv2d_backward_weight(Context& ctx, const Window2d& g, const Tensor& x, co
 
 void conv2d_backward_bias(Context& ctx, const Tensor& dy, Tensor& dbias) {
   const int filters = static_cast<int>(dy.dim(1));
+  if (filters == 0) return;  // one block per filter: no grid for none
   bias_grad_kernel<<<filters, kBiasThreads, 0, static_cast<cudaStream_t>(ctx.stream())>>>(
       dy.data(), dy.dim(0), filters, dy.dim(2) * dy.dim(3), dbias.data());
   JI_CUDA_CHECK_LAUNCH();

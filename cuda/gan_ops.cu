@@ -192,6 +192,7 @@ dim3 minibatch_grid(int64_t batch, int64_t features) {
 
 void minibatch_discrimination_forward(Context& ctx, const Tensor& m, Tensor& out) {
   const int64_t batch = m.dim(0), features = m.dim(1), dims = m.dim(2);
+  if (batch == 0 || features == 0) return;  // a grid of 0 is an invalid configuration
   const auto [warps, bytes] = minibatch_block(dims, kTile, "minibatch_discrimination_forward");
   allow_shared(minibatch_forward_kernel, bytes);
   minibatch_forward_kernel<<<minibatch_grid(batch, features), dim3(kTile, warps), bytes, stream_of(ctx)>>>(
@@ -201,6 +202,7 @@ void minibatch_discrimination_forward(Context& ctx, const Tensor& m, Tensor& out
 
 void minibatch_discrimination_backward(Context& ctx, const Tensor& m, const Tensor& dout, Tensor& dm) {
   const int64_t batch = m.dim(0), features = m.dim(1), dims = m.dim(2);
+  if (batch == 0 || features == 0) return;
   const auto [warps, bytes] = minibatch_block(dims, kTile * dims, "minibatch_discrimination_backward");
   allow_shared(minibatch_backward_kernel, bytes);
   minibatch_backward_kernel<<<minibatch_grid(batch, features), dim3(kTile, warps), bytes, stream_of(ctx)>>>(
@@ -209,6 +211,7 @@ void minibatch_discrimination_backward(Context& ctx, const Tensor& m, const Tens
 }
 
 void attention_combine_forward(Context& ctx, const Tensor& x, const Tensor& logits, Tensor& y) {
+  if (x.numel() == 0) return;
   const int64_t batch = x.dim(0), channels = x.dim(1), plane = x.numel() / (batch * channels);
   attention_forward_kernel<<<blocks_for(batch * plane), kThreads, 0, stream_of(ctx)>>>(
       x.data(), logits.data(), batch, channels, plane, y.data());
@@ -217,6 +220,7 @@ void attention_combine_forward(Context& ctx, const Tensor& x, const Tensor& logi
 
 void attention_combine_backward(Context& ctx, const Tensor& x, const Tensor& logits, const Tensor& dy, Tensor& dx,
                                 Tensor& dlogits) {
+  if (x.numel() == 0) return;
   const int64_t batch = x.dim(0), channels = x.dim(1), plane = x.numel() / (batch * channels);
   attention_backward_kernel<<<blocks_for(batch * plane), kThreads, 0, stream_of(ctx)>>>(
       x.data(), logits.data(), dy.data(), batch, channels, plane, dx.data(), dlogits.data());
@@ -225,6 +229,7 @@ void attention_combine_backward(Context& ctx, const Tensor& x, const Tensor& log
 
 void sum_per_sample(Context& ctx, const Tensor& x, Tensor& out) {
   const int64_t batch = x.dim(0);
+  if (batch == 0) return;  // one block per sample: no grid for none
   if (batch > 0x7fffffff) fail("sum_per_sample on CUDA: too many samples (", batch, ")");
   sum_per_sample_kernel<<<static_cast<unsigned>(batch), kThreads, 0, stream_of(ctx)>>>(x.data(), x.numel() / batch,
                                                                                       out.data());
@@ -233,6 +238,7 @@ void sum_per_sample(Context& ctx, const Tensor& x, Tensor& out) {
 
 void sum_per_sample_backward(Context& ctx, const Tensor& dout, Tensor& dx) {
   const int64_t n = dx.numel();
+  if (n == 0) return;
   broadcast_per_sample_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(dout.data(), n, n / dx.dim(0),
                                                                               dx.data());
   JI_CUDA_CHECK_LAUNCH();
@@ -240,6 +246,7 @@ void sum_per_sample_backward(Context& ctx, const Tensor& dout, Tensor& dx) {
 
 void fraction_above(Context& ctx, const Tensor& x, float threshold, Tensor& out) {
   const int64_t batch = x.dim(0);
+  if (batch == 0) return;
   if (batch > 0x7fffffff) fail("fraction_above on CUDA: too many samples (", batch, ")");
   fraction_above_kernel<<<static_cast<unsigned>(batch), kThreads, 0, stream_of(ctx)>>>(
       x.data(), x.numel() / batch, threshold, out.data());

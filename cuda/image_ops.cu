@@ -103,6 +103,7 @@ int dim_of(const Tensor& t, int i) { return static_cast<int>(t.dim(i)); }
 
 void launch_zero_pad(const float* x, int64_t planes, int in_h, int in_w, int top, int left, int out_h, int out_w,
                      float* y, cudaStream_t stream) {
+  if (planes * out_h * out_w == 0) return;
   zero_pad_kernel<<<blocks_for(planes * out_h * out_w), kThreads, 0, stream>>>(x, planes, in_h, in_w, top, left,
                                                                                out_h, out_w, y);
   JI_CUDA_CHECK_LAUNCH();
@@ -110,40 +111,47 @@ void launch_zero_pad(const float* x, int64_t planes, int in_h, int in_w, int top
 
 void launch_crop(const float* dy, int64_t planes, int in_h, int in_w, int top, int left, int out_h, int out_w,
                  float* dx, cudaStream_t stream) {
+  if (planes * in_h * in_w == 0) return;
   crop_kernel<<<blocks_for(planes * in_h * in_w), kThreads, 0, stream>>>(dy, planes, in_h, in_w, top, left, out_h,
                                                                          out_w, dx);
   JI_CUDA_CHECK_LAUNCH();
 }
 
 void max_pool2d_forward(Context& ctx, const Window2d& g, const Tensor& x, Tensor& y) {
+  if (y.numel() == 0) return;
   max_pool_kernel<<<blocks_for(y.numel()), kThreads, 0, stream_of(ctx)>>>(x.data(), g, planes_of(x), y.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 
 void max_pool2d_backward(Context& ctx, const Window2d& g, const Tensor& x, const Tensor& dy, Tensor& dx) {
+  if (dx.numel() == 0) return;
   max_pool_backward_kernel<<<blocks_for(dx.numel()), kThreads, 0, stream_of(ctx)>>>(x.data(), dy.data(), g,
                                                                                       planes_of(x), dx.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 
 void avg_pool2d_forward(Context& ctx, const Window2d& g, const Tensor& x, Tensor& y) {
+  if (y.numel() == 0) return;
   avg_pool_kernel<<<blocks_for(y.numel()), kThreads, 0, stream_of(ctx)>>>(x.data(), g, planes_of(x), y.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 
 void avg_pool2d_backward(Context& ctx, const Window2d& g, const Tensor& dy, Tensor& dx) {
+  if (dx.numel() == 0) return;
   avg_pool_backward_kernel<<<blocks_for(dx.numel()), kThreads, 0, stream_of(ctx)>>>(dy.data(), g, planes_of(dx),
                                                                                       dx.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 
 void up_sampling2d_forward(Context& ctx, const UpSampling2dParams& p, const Tensor& x, Tensor& y) {
+  if (y.numel() == 0) return;
   up_sampling_kernel<<<blocks_for(y.numel()), kThreads, 0, stream_of(ctx)>>>(
       x.data(), planes_of(x), dim_of(x, 2), dim_of(x, 3), p.factor_h, p.factor_w, y.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 
 void up_sampling2d_backward(Context& ctx, const UpSampling2dParams& p, const Tensor& dy, Tensor& dx) {
+  if (dx.numel() == 0) return;
   up_sampling_backward_kernel<<<blocks_for(dx.numel()), kThreads, 0, stream_of(ctx)>>>(
       dy.data(), planes_of(dx), dim_of(dx, 2), dim_of(dx, 3), p.factor_h, p.factor_w, dx.data());
   JI_CUDA_CHECK_LAUNCH();
@@ -162,6 +170,7 @@ void zero_padding2d_backward(Context& ctx, const ZeroPadding2dParams& p, const T
 // Sample n of input i is a contiguous block of C_i·H·W floats at channel
 // offset Σ_{j<i} C_j of sample n of y: one strided 2-D copy per input.
 void concatenate_channels_forward(Context& ctx, const std::vector<Tensor>& inputs, Tensor& y) {
+  if (y.numel() == 0) return;
   const size_t plane = static_cast<size_t>(y.dim(2) * y.dim(3)) * sizeof(float);
   const size_t out_pitch = static_cast<size_t>(y.dim(1)) * plane;
   size_t offset = 0;
@@ -174,6 +183,7 @@ void concatenate_channels_forward(Context& ctx, const std::vector<Tensor>& input
 }
 
 void concatenate_channels_backward(Context& ctx, const Tensor& dy, std::vector<Tensor>& dxs) {
+  if (dy.numel() == 0) return;
   const size_t plane = static_cast<size_t>(dy.dim(2) * dy.dim(3)) * sizeof(float);
   const size_t in_pitch = static_cast<size_t>(dy.dim(1)) * plane;
   size_t offset = 0;

@@ -74,6 +74,7 @@ cudaStream_t stream_of(Context& ctx) { return static_cast<cudaStream_t>(ctx.stre
 
 void locally_connected2d_forward(Context& ctx, const Window2d& g, const Tensor& x, const Tensor& weight,
                                  const Tensor& bias, Tensor& y) {
+  if (y.numel() == 0) return;
   const int channels = static_cast<int>(x.dim(1)), filters = static_cast<int>(weight.dim(2));
   forward_kernel<<<blocks_for(y.numel()), kThreads, 0, stream_of(ctx)>>>(
       x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, g, x.dim(0), channels, filters, y.data());
@@ -82,6 +83,7 @@ void locally_connected2d_forward(Context& ctx, const Window2d& g, const Tensor& 
 
 void locally_connected2d_backward_input(Context& ctx, const Window2d& g, const Tensor& weight, const Tensor& dy,
                                         Tensor& dx) {
+  if (dx.numel() == 0) return;
   const int channels = static_cast<int>(dx.dim(1)), filters = static_cast<int>(weight.dim(2));
   backward_input_kernel<<<blocks_for(dx.numel()), kThreads, 0, stream_of(ctx)>>>(weight.data(), dy.data(), g,
                                                                                    dx.dim(0), channels, filters,
@@ -91,6 +93,7 @@ void locally_connected2d_backward_input(Context& ctx, const Window2d& g, const T
 
 void locally_connected2d_backward_weight(Context& ctx, const Window2d& g, const Tensor& x, const Tensor& dy,
                                          Tensor& dweight) {
+  if (dweight.numel() == 0) return;  // (an empty batch still writes zeros)
   const int channels = static_cast<int>(x.dim(1)), filters = static_cast<int>(dweight.dim(2));
   backward_weight_kernel<<<blocks_for(dweight.numel()), kThreads, 0, stream_of(ctx)>>>(
       x.data(), dy.data(), g, x.dim(0), channels, filters, dweight.dim(1), dweight.data());
@@ -98,6 +101,7 @@ void locally_connected2d_backward_weight(Context& ctx, const Window2d& g, const 
 }
 
 void locally_connected2d_backward_bias(Context& ctx, const Tensor& dy, Tensor& dbias) {
+  if (dbias.numel() == 0) return;
   Window2d g;
   g.out_h = static_cast<int>(dy.dim(2)), g.out_w = static_cast<int>(dy.dim(3));
   const int filters = static_cast<int>(dy.dim(1));

@@ -79,6 +79,7 @@ cudaStream_t stream_of(Context& ctx) { return static_cast<cudaStream_t>(ctx.stre
 void bce_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels, const float* weights, float scale,
                      Tensor& loss_terms, float* dlogits) {
   const int64_t n = loss_terms.numel();
+  if (n == 0) return;
   bce_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(logits.data(), labels.data(), weights, scale,
                                                              loss_terms.data(), dlogits, n);
   JI_CUDA_CHECK_LAUNCH();
@@ -87,6 +88,7 @@ void bce_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels, c
 void softmax_cross_entropy(Context& ctx, const Tensor& logits, const Tensor& labels, bool class_indices,
                            const float* weights, float scale, Tensor& loss_terms, float* dlogits) {
   const int64_t n = logits.dim(0);
+  if (n == 0) return;
   softmax_cross_entropy_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(
       logits.data(), labels.data(), class_indices, weights, scale, loss_terms.data(), dlogits, n, logits.dim(1));
   JI_CUDA_CHECK_LAUNCH();
@@ -95,6 +97,7 @@ void softmax_cross_entropy(Context& ctx, const Tensor& logits, const Tensor& lab
 void regression_loss(Context& ctx, int kind, const Tensor& pred, const Tensor& target, const float* weights,
                      float scale, Tensor& loss_terms, float* dpred) {
   const int64_t n = pred.numel();
+  if (n == 0) return;  // and n / pred.dim(0) below needs a sample
   regression_kernel<<<blocks_for(n), kThreads, 0, stream_of(ctx)>>>(static_cast<RegressionLoss>(kind), pred.data(),
                                                                     target.data(), weights, scale, loss_terms.data(),
                                                                     dpred, n, n / pred.dim(0));
@@ -103,6 +106,7 @@ void regression_loss(Context& ctx, int kind, const Tensor& pred, const Tensor& t
 
 double squared_norm(Context& ctx, const Tensor& x) {
   const int64_t n = x.numel();
+  if (n == 0) return 0.0;
   const int blocks = blocks_for(n);
   double* partial = nullptr;
   JI_CUDA_CHECK(cudaMallocAsync(&partial, blocks * sizeof(double), stream_of(ctx)));
