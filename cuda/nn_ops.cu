@@ -235,8 +235,9 @@ void bias_activation_forward(Context& ctx, ActivationParams p, Tensor& z, const 
 void batchnorm_forward_train(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float momentum,
                              float eps, Tensor& running_mean, Tensor& running_var, Tensor& y, Tensor& save_mean,
                              Tensor& save_invstd) {
+  // Guard before dividing by n·channels: no channels (or no samples) is no work.
+  if (x.dim(0) == 0 || x.dim(1) == 0) return;
   const int64_t n = x.dim(0), channels = x.dim(1), l = x.numel() / (n * channels);
-  if (channels == 0) return;
   batchnorm_stats_kernel<<<static_cast<unsigned>(channels), kThreads, 0, stream_of(ctx)>>>(
       x.data(), n, channels, l, eps, momentum, running_mean.data(), running_var.data(), save_mean.data(),
       save_invstd.data());
@@ -248,8 +249,8 @@ void batchnorm_forward_train(Context& ctx, const Tensor& x, const Tensor& gamma,
 
 void batchnorm_forward_inference(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
                                  const Tensor& running_mean, const Tensor& running_var, Tensor& y) {
+  if (x.numel() == 0) return;  // before dividing by n·channels, which may be 0
   const int64_t n = x.dim(0), channels = x.dim(1), l = x.numel() / (n * channels);
-  if (x.numel() == 0) return;
   batchnorm_inference_kernel<<<blocks_for(x.numel()), kThreads, 0, stream_of(ctx)>>>(
       x.data(), gamma.data(), beta.data(), running_mean.data(), running_var.data(), eps, y.data(), x.numel(),
       channels, l);
@@ -258,8 +259,10 @@ void batchnorm_forward_inference(Context& ctx, const Tensor& x, const Tensor& ga
 
 void batchnorm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
                         const Tensor& save_invstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+  // Before dividing by n·channels. (Samples with no positions still write
+  // zero dgamma and dbeta, as the CPU does.)
+  if (x.dim(0) == 0 || x.dim(1) == 0) return;
   const int64_t n = x.dim(0), channels = x.dim(1), l = x.numel() / (n * channels);
-  if (x.numel() == 0) return;
   batchnorm_grad_sums_kernel<<<static_cast<unsigned>(channels), kThreads, 0, stream_of(ctx)>>>(
       x.data(), dy.data(), save_mean.data(), save_invstd.data(), n, channels, l, dgamma.data(), dbeta.data());
   JI_CUDA_CHECK_LAUNCH();

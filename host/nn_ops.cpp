@@ -146,7 +146,8 @@ struct ChannelLayout {
 };
 ChannelLayout layout_of(const Tensor& x) {
   const int64_t n = x.dim(0), c = x.dim(1);
-  return {n, c, x.numel() / (n * c)};
+  // No channels or no samples: nothing to loop over, and no n·c to divide by.
+  return {n, c, n * c == 0 ? 0 : x.numel() / (n * c)};
 }
 }  // namespace
 

@@ -117,6 +117,51 @@ TEST(BiasActivation, FusedEqualsBiasThenActivation) {
   EXPECT_THROW(bias_activation_forward(ctx, {ActivationKind::ReLU, 0}, z, Tensor::zeros({3}), y), Error);
 }
 
+// Runs the three batch-norm ops on x of `shape` (all ones, dy all ones) on
+// `device`; returns dgamma then dbeta, on the host.
+std::vector<float> run_batchnorm(Device device, const Shape& shape) {
+  Context ctx(device, 3);
+  const int64_t c = shape[1];
+  const Tensor x = Tensor::from_vector(std::vector<float>(static_cast<size_t>(shape.numel()), 1.0f), shape).to(device);
+  const Tensor dy = x.clone();
+  BatchNormState s(std::vector<float>(static_cast<size_t>(c), 1.0f), std::vector<float>(static_cast<size_t>(c), 0.0f),
+                   device);
+  Tensor y = Tensor::empty(shape, device), dx = Tensor::empty(shape, device);
+  Tensor dgamma = Tensor::from_vector(std::vector<float>(static_cast<size_t>(c), 7.0f), {c}).to(device);
+  Tensor dbeta = dgamma.clone();
+  if (shape.numel() > 0 || c == 0) {
+    batchnorm_forward_train(ctx, x, s.gamma, s.beta, 0.1f, 1e-5f, s.running_mean, s.running_var, y, s.save_mean,
+                            s.save_invstd);
+  } else {  // samples with no positions: a mean of nothing; set the saved statistics by hand
+    s.save_mean = Tensor::zeros({c}, device);
+    s.save_invstd = Tensor::zeros({c}, device);
+  }
+  batchnorm_forward_inference(ctx, x, s.gamma, s.beta, 1e-5f, s.running_mean, s.running_var, y);
+  batchnorm_backward(ctx, x, dy, s.gamma, s.save_mean, s.save_invstd, dx, dgamma, dbeta);
+  std::vector<float> out = dgamma.to_vector();
+  const std::vector<float> db = dbeta.to_vector();
+  out.insert(out.end(), db.begin(), db.end());
+  return out;
+}
+
+// No channels is no work (the layout's n·c was divided by before any guard);
+// no samples is refused by name.
+TEST(BatchNorm, NoChannelsIsNoWorkAndNoSamplesIsRefused) {
+  EXPECT_TRUE(run_batchnorm(Device::cpu(), Shape{4, 0}).empty());
+  EXPECT_TRUE(run_batchnorm(Device::cpu(), Shape{4, 0, 3, 3}).empty());
+  // Samples without positions: the gradient sums over nothing are zero.
+  EXPECT_EQ(run_batchnorm(Device::cpu(), Shape{2, 3, 0}), std::vector<float>(6, 0.0f));
+  Context ctx(Device::cpu(), 0);
+  BatchNormState s({1, 1}, {0, 0});
+  const Tensor x = Tensor::empty({0, 2});
+  Tensor y = Tensor::empty({0, 2});
+  const std::string message = testing::error_message_of([&] {
+    batchnorm_forward_train(ctx, x, s.gamma, s.beta, 0.1f, 1e-5f, s.running_mean, s.running_var, y, s.save_mean,
+                            s.save_invstd);
+  });
+  EXPECT_NE(message.find("N > 0"), std::string::npos) << message;
+}
+
 template <typename D>
 class BatchNormDevice : public testing::DeviceTest<D> {};
 TYPED_TEST_SUITE(BatchNormDevice, testing::Devices, testing::DeviceNames);
@@ -164,6 +209,11 @@ TYPED_TEST(BatchNormDevice, MatchesCpu) {
     EXPECT_TRUE(testing::all_close(y.to(Device::cpu()), y_cpu, 1e-6, 1e-5));
     EXPECT_TRUE(testing::all_close(zd.to(Device::cpu()), zc, 0, 0));
   }
+}
+
+TYPED_TEST(BatchNormDevice, NoChannelsAndNoPositionsMatchCpu) {
+  for (const Shape shape : {Shape{4, 0}, Shape{4, 0, 3, 3}, Shape{2, 3, 0}})
+    EXPECT_EQ(run_batchnorm(this->device(), shape), run_batchnorm(Device::cpu(), shape)) << shape.str();
 }
 
 }  // namespace
