@@ -75,11 +75,20 @@ CudnnShape cudnn_shape(const Window2d& g, int64_t n, int64_t c, int64_t f) {
   return s;
 }
 
+// The math every convolution descriptor is set to: float32 FMA kernels only.
+constexpr cudnnMathType_t kConvMath = CUDNN_FMA_MATH;
+
+// The heuristics list each algorithm once per math type it has (tensor-op and
+// TF32 variants included), with timings and workspace for that math. Only an
+// entry for the descriptor's own math describes what will run: a tensor-op
+// entry would leave float32 if the descriptor followed it, and its figures
+// mean nothing under FMA math. With none usable the plan keeps its defaults,
+// which every FMA descriptor runs.
 template <typename Perf>
 const Perf* first_usable(const std::vector<Perf>& perf, int count) {
   for (int i = 0; i < count; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC &&
-        perf[i].memory <= kMaxWorkspace)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].mathType == kConvMath &&
+        perf[i].determinism == CUDNN_DETERMINISTIC && perf[i].memory <= kMaxWorkspace)
       return &perf[i];
   return nullptr;
 }
@@ -117,7 +126,7 @@ struct Plan {
     JI_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.f, s.c, s.kh, s.kw));
     JI_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, s.pad_h, s.pad_w, s.stride_h, s.stride_w, 1, 1,
                                                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-    JI_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH));
+    JI_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, kConvMath));
     int n_out, c_out, h_out, w_out;
     JI_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(conv, x, w, &n_out, &c_out, &h_out, &w_out));
     if (h_out != out_h || w_out != out_w)
