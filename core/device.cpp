@@ -1,9 +1,11 @@
 #include "core/device.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <mutex>
 
 #include "core/backend.h"
+#include "core/cuda_sync.h"
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -15,6 +17,23 @@ std::string Device::str() const {
 }
 
 bool built_with_cuda() { return JETIMG_WITH_CUDA != 0; }
+
+bool cuda_sync_requested() {
+  const char* value = std::getenv("JETIMG_CUDA_SYNC");
+  if (!value) return false;
+  std::string word(value);
+  for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return word == "1" || word == "true" || word == "yes" || word == "on";
+}
+
+bool cuda_sync_launches() {
+  static const bool sync = [] {
+    const bool on = cuda_sync_requested();
+    if (on) log_info("JETIMG_CUDA_SYNC is set: every CUDA kernel launch waits for the device (debugging; slow)");
+    return on;
+  }();
+  return sync;
+}
 
 int cuda_device_count(std::string* reason) {
 #if JETIMG_WITH_CUDA
