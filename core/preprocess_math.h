@@ -123,11 +123,12 @@ JI_HD void to_plane(const JetFrame& f, float eta, float phi, double* x, double* 
   *y = ry * f.flip_y * f.zoom;
 }
 
-// Pixel index row * width + col of plane point (x, y); -1 outside the image.
+// Pixel index row * width + col of plane point (x, y); -1 outside the image
+// (and for a NaN coordinate, which no comparison admits).
 JI_HD int pixel_of(const PixelSettings& p, double x, double y) {
   const double col = floor(x / p.pixel_eta + 0.5 * p.width);
   const double row = floor(0.5 * p.height - y / p.pixel_phi);
-  if (col < 0 || col >= p.width || row < 0 || row >= p.height) return -1;
+  if (!(col >= 0 && col < p.width && row >= 0 && row < p.height)) return -1;
   return static_cast<int>(row) * p.width + static_cast<int>(col);
 }
 

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "core/error.h"
 #include "core/preprocess.h"
+#include "core/preprocess_math.h"
 #include "io/jet_batch.h"
 #include "physics/generator.h"
 #include "tests/testing.h"
@@ -576,6 +578,19 @@ TYPED_TEST(PreprocessDevice, EmptyBatchRunsEveryStep) {
   const JetBatch host = make_batch({}).to_pinned();
   Tensor images = Tensor::empty_pinned({0, 1, 40, 40});
   EXPECT_NO_THROW(preprocess_from_host(ctx, host, PreprocessConfig::top_tagging(), images, 16));
+}
+
+TEST(PreprocessMath, APointWithANaNCoordinateFallsInNoPixel) {
+  // A NaN passes no comparison, so a bounds test written as "outside if x < 0
+  // || ..." let it through to an int conversion (undefined; INT_MIN in practice).
+  const PixelSettings p;  // 25 x 25, 0.1 x 0.1
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(pixel_of(p, nan, 0.0), -1);
+  EXPECT_EQ(pixel_of(p, 0.0, nan), -1);
+  EXPECT_EQ(pixel_of(p, inf, 0.0), -1);
+  EXPECT_EQ(pixel_of(p, 0.0, -inf), -1);
+  EXPECT_EQ(pixel_of(p, 0.0, 0.0), 12 * 25 + 12);  // the centre pixel
+  EXPECT_EQ(pixel_of(p, -1.25, 1.24), 0);          // the top-left corner pixel
 }
 
 }  // namespace

@@ -77,6 +77,8 @@ def quick():
 class Result:
     def __init__(self, cmd, cwd, rc, stdout, stderr, peak_rss, timed_out, seconds):
         self.cmd, self.cwd, self.rc = cmd, cwd, rc
+        if sanitized():  # ASan's note that a malloc too large to serve returned NULL (as glibc's does)
+            stderr = re.sub(r"(?m)^==\d+==WARNING: AddressSanitizer failed to allocate 0x[0-9a-f]+ bytes\n", "", stderr)
         self.stdout, self.stderr = stdout, stderr
         self.peak_rss, self.timed_out, self.seconds = peak_rss, timed_out, seconds
 
