@@ -33,13 +33,28 @@ class DeviceGuard {
 };
 
 void* allocate(size_t bytes, int device);
+// cudaMalloc that returns nullptr when the device is out of memory (other
+// errors still throw).
+void* try_allocate(size_t bytes, int device);
+// Waits for all work on `device` (the pool before it frees its cache).
+void device_synchronize(int device);
 void release(void* ptr, int device) noexcept;
 void* allocate_pinned(size_t bytes);
 void release_pinned(void* ptr) noexcept;
 // Copies between any two of host/device memory (cudaMemcpyDefault),
 // synchronously, with `device` (the CUDA side of the copy) current.
 void copy(void* dst, const void* src, size_t bytes, int device);
+// The same, queued on `stream` (asynchronous for device and pinned memory).
+void copy_async(void* dst, const void* src, size_t bytes, void* stream, int device);
 void memset_zero(void* ptr, size_t bytes, int device);
+
+// Events: one per pinned block that an asynchronous copy used, recorded on
+// the copy's stream when the block is freed; the pool reuses the block once
+// the event is done.
+void* create_event(int device);
+void destroy_event(void* event) noexcept;
+void record_event(void* event, void* stream, int device);
+bool event_done(void* event);
 
 void* create_stream(int device);
 void destroy_stream(void* stream, int device) noexcept;

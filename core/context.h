@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/device.h"
+#include "core/memory.h"
 
 namespace jetimg {
 
@@ -32,7 +33,10 @@ class Context {
   // workspaces), grown on demand and kept; what an op writes there is dead
   // once the op's work on the stream is done. CUDA contexts only.
   void* workspace(size_t bytes);
+  // Waits for the context's work (a synchronisation, counted).
   void synchronize();
+  // The counters of the context's device (core/memory.h).
+  MemoryStats memory_stats() const { return jetimg::memory_stats(device_); }
 
  private:
   Device device_;
@@ -42,7 +46,7 @@ class Context {
   void* cublas_ = nullptr;
   void* cudnn_ = nullptr;
   void* workspace_ = nullptr;
-  size_t workspace_bytes_ = 0;
+  size_t workspace_bytes_ = 0;  // the pool block's size
 };
 
 }  // namespace jetimg

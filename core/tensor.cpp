@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "core/backend.h"
+#include "core/context.h"
+#include "core/memory.h"
 #include "core/dispatch.h"
 #include "core/error.h"
 
@@ -125,7 +127,7 @@ Storage::Storage(int64_t n_bytes, Device dev, bool pin) : bytes(n_bytes), device
   if (dev.is_cpu()) {
 #if JETIMG_WITH_CUDA
     if (pin && cuda_device_count() > 0) {
-      data = cuda::allocate_pinned(size);
+      data = pool::allocate(size, dev, true, nullptr, &granted);
       pinned = true;
       return;
     }
@@ -136,36 +138,20 @@ Storage::Storage(int64_t n_bytes, Device dev, bool pin) : bytes(n_bytes), device
     if (memory > 0 && static_cast<uint64_t>(n_bytes) > memory)
       fail("a tensor needs ", gigabytes(static_cast<uint64_t>(n_bytes)), ", more than this machine's ",
            gigabytes(memory), " of memory");
-    try {
-      // operator new: malloc's blocks (see keep_host_blocks), aligned for any element type.
-      data = ::operator new(size);
-    } catch (const std::bad_alloc&) {
-      fail("out of memory: a tensor of ", gigabytes(static_cast<uint64_t>(n_bytes)), " cannot be allocated");
-    }
+    // operator new underneath: malloc's blocks (see keep_host_blocks), aligned for any element type.
+    data = pool::allocate(size, dev, false, nullptr, &granted);
     return;
   }
 #if JETIMG_WITH_CUDA
-  data = cuda::allocate(size, dev.index);
+  stream = pool::current_stream(dev.index);
+  data = pool::allocate(size, dev, false, stream, &granted);
 #else
   fail("cannot allocate on ", dev.str(), ": jetimg was built without CUDA");
 #endif
 }
 
 Storage::~Storage() {
-  if (!data) return;
-#if JETIMG_WITH_CUDA
-  if (pinned) {
-    cuda::release_pinned(data);
-    return;
-  }
-#endif
-  if (device.is_cpu()) {
-    ::operator delete(data);
-    return;
-  }
-#if JETIMG_WITH_CUDA
-  cuda::release(data, device.index);
-#endif
+  if (data) pool::release(data, granted, device, pinned, stream, last_stream, last_device);
 }
 
 Tensor Tensor::empty(const Shape& shape, Device device, DType dtype) {
@@ -247,14 +233,41 @@ Tensor Tensor::to_pinned() const {
 }
 
 void Tensor::copy_from(const Tensor& src) {
-  if (src.dtype() != dtype_ || src.shape() != shape_)
-    fail("copy_from: ", dtype_name(src.dtype()), " ", src.shape().str(), " into ", dtype_name(dtype_), " ",
-         shape_.str(), " (the dtype and the shape must match)");
+  check_copy(src, "copy_from");
+  if (device().is_cuda() || src.device().is_cuda()) count_synchronization(device().is_cuda() ? device() : src.device());
   copy_bytes(raw_data(), device(), src.raw_data(), src.device(), bytes());
+}
+
+void Tensor::copy_from_async(Context& ctx, const Tensor& src) {
+  check_copy(src, "copy_from_async");
+  const Device dst_device = device(), src_device = src.device();
+  if (dst_device.is_cpu() && src_device.is_cpu()) {
+    if (bytes() > 0) std::memcpy(raw_data(), src.raw_data(), bytes());
+    return;
+  }
+  const Device gpu = dst_device.is_cuda() ? dst_device : src_device;
+  if (gpu != ctx.device())
+    fail("copy_from_async: a copy to or from ", gpu.str(), " queued on a context on ", ctx.device().str());
+  if (dst_device.is_cuda() && src_device.is_cuda() && dst_device != src_device)
+    fail("copy_from_async: from ", src_device.str(), " to ", dst_device.str(), " (copies between GPUs are not supported)");
+  if (bytes() == 0) return;
+#if JETIMG_WITH_CUDA
+  cuda::copy_async(raw_data(), src.raw_data(), bytes(), ctx.stream(), gpu.index);
+  // A pinned host side must not be reused before the copy is done (core/memory.h).
+  for (Storage* host : {storage_.get(), src.storage_.get()})
+    if (host && host->pinned) host->last_stream = ctx.stream(), host->last_device = gpu.index;
+#endif
+}
+
+void Tensor::check_copy(const Tensor& src, const char* op) const {
+  if (src.dtype() != dtype_ || src.shape() != shape_)
+    fail(op, ": ", dtype_name(src.dtype()), " ", src.shape().str(), " into ", dtype_name(dtype_), " ",
+         shape_.str(), " (the dtype and the shape must match)");
 }
 
 void Tensor::copy_to_host(void* dst, DType expected) const {
   if (dtype_ != expected) wrong_dtype(expected);
+  count_synchronization(device());
   copy_bytes(dst, Device::cpu(), raw_data(), device(), bytes());
 }
 

@@ -62,14 +62,21 @@ class Shape {
   int ndim_ = 0;
 };
 
-// Owns one allocation of `bytes` bytes on one device; frees it on the device
-// it came from. `pinned` host memory (page-locked, from the CUDA runtime) lets
-// copies to and from a GPU run asynchronously at full bus speed.
+class Context;
+
+// Owns one block of at least `bytes` bytes on one device, from the device's
+// pool (core/memory.h), and gives it back there. `pinned` host memory
+// (page-locked, from the CUDA runtime) lets copies to and from a GPU run
+// asynchronously at full bus speed.
 struct Storage {
   void* data = nullptr;
   int64_t bytes = 0;
   Device device;
   bool pinned = false;
+  size_t granted = 0;           // the block's size in the pool
+  void* stream = nullptr;       // device blocks: the stream they belong to
+  void* last_stream = nullptr;  // pinned blocks: the stream of the last asynchronous copy
+  int last_device = 0;          //   and its device
   Storage(int64_t bytes, Device device, bool pinned = false);
   ~Storage();
   Storage(const Storage&) = delete;
@@ -134,8 +141,15 @@ class Tensor {
   Tensor clone() const { return to(device()); }
   // A copy in page-locked host memory (see empty_pinned).
   Tensor to_pinned() const;
-  // Copies `src` (same dtype and shape, any device) into this tensor.
+  // Copies `src` (same dtype and shape, any device) into this tensor. With a
+  // CUDA device on either side the host waits for the copy (a
+  // synchronisation, counted: core/memory.h).
   void copy_from(const Tensor& src);
+  // The same, queued on the context's stream: the host goes on at once, and
+  // the context's later ops see the copied values. From or to pinned host
+  // memory the copy overlaps with the host's work; the pool keeps a pinned
+  // buffer from being reused until its copy is done. On the CPU, a memcpy.
+  void copy_from_async(Context& ctx, const Tensor& src);
   // The elements on the host: to_vector() for float32 tensors, to_vector_as<T>
   // for any dtype T is (an Error otherwise).
   std::vector<float> to_vector() const { return to_vector_as<float>(); }
@@ -149,6 +163,7 @@ class Tensor {
  private:
   static Tensor from_host(const void* values, int64_t count, DType dtype, const Shape& shape);
   void copy_to_host(void* dst, DType expected) const;
+  void check_copy(const Tensor& src, const char* op) const;
   [[noreturn]] void wrong_dtype(DType expected) const;
 
   std::shared_ptr<Storage> storage_;
