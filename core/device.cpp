@@ -35,6 +35,23 @@ bool cuda_sync_launches() {
   return sync;
 }
 
+namespace {
+std::string cuda_version(int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); }
+}  // namespace
+
+std::string explain_cuda_failure(const std::string& error, const std::string& message, int driver, int runtime) {
+  if (error == "cudaErrorNoDevice") return "no CUDA device found (the NVIDIA driver sees no GPU)";
+  if (driver == 0 && (error == "cudaErrorInsufficientDriver" || error == "cudaErrorNoDevice" || error.empty()))
+    return "no NVIDIA driver is installed (libcuda.so.1 not found); on a machine with a GPU, install the NVIDIA "
+           "driver";
+  if (error == "cudaErrorInsufficientDriver" || (driver > 0 && driver < runtime))
+    return "the NVIDIA driver supports CUDA up to " + cuda_version(driver) + ", older than the CUDA " +
+           cuda_version(runtime) + " runtime jetimg was built with: install a newer NVIDIA driver, or build jetimg "
+           "with a CUDA toolkit no newer than " + cuda_version(driver) + " ('nvidia-smi' shows the driver's CUDA "
+           "version)";
+  return "no usable CUDA device: " + message + (error.empty() ? "" : " (" + error + ")");
+}
+
 int cuda_device_count(std::string* reason) {
 #if JETIMG_WITH_CUDA
   return cuda::device_count(reason);

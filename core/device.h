@@ -29,6 +29,14 @@ bool built_with_cuda();
 // none (built without CUDA, no driver, no device, ...).
 int cuda_device_count(std::string* reason = nullptr);
 
+// Why no CUDA device can be used, in words a user can act on, from what the
+// runtime said: `error` the name of cudaGetDeviceCount's error code
+// ("cudaErrorInsufficientDriver", ...), `message` its text, `driver` the CUDA
+// version the installed driver supports (cudaDriverGetVersion: 12040 is
+// 12.4, 0 when there is no driver) and `runtime` the version jetimg was built
+// with (CUDART_VERSION).
+std::string explain_cuda_failure(const std::string& error, const std::string& message, int driver, int runtime);
+
 // Parses "auto", "cpu", "cuda" or "cuda:N" and checks that the device can be
 // used. "auto" picks cuda:0 when usable, else the CPU and logs once why.
 // Throws Error naming the spec when it is malformed or the GPU is unusable.

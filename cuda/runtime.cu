@@ -5,6 +5,7 @@
 
 #include "core/backend.h"
 #include "core/cuda_check.h"
+#include "core/device.h"
 
 namespace jetimg::cuda {
 
@@ -13,7 +14,10 @@ int device_count(std::string* reason) {
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
     cudaGetLastError();  // clear the sticky error so later queries start clean
-    if (reason) *reason = std::string("no usable CUDA device: ") + cudaGetErrorString(status);
+    int driver = 0;
+    if (cudaDriverGetVersion(&driver) != cudaSuccess) driver = 0;
+    cudaGetLastError();
+    if (reason) *reason = explain_cuda_failure(cudaGetErrorName(status), cudaGetErrorString(status), driver, CUDART_VERSION);
     return 0;
   }
   if (count == 0 && reason) *reason = "no CUDA device found";
@@ -70,6 +74,23 @@ void* allocate(size_t bytes, int device) {
   return ptr;
 }
 
+void* try_allocate(size_t bytes, int device) {
+  const DeviceGuard guard(device);
+  void* ptr = nullptr;
+  const cudaError_t status = cudaMalloc(&ptr, bytes);
+  if (status == cudaErrorMemoryAllocation) {
+    cudaGetLastError();  // not sticky, but clear it so the next check starts clean
+    return nullptr;
+  }
+  JI_CUDA_CHECK(status);
+  return ptr;
+}
+
+void device_synchronize(int device) {
+  const DeviceGuard guard(device);
+  JI_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
 void release(void* ptr, int device) noexcept {
   const QuietDeviceGuard guard(device);
   const cudaError_t status = cudaFree(ptr);
@@ -91,6 +112,36 @@ void release_pinned(void* ptr) noexcept {
 void copy(void* dst, const void* src, size_t bytes, int device) {
   const DeviceGuard guard(device);
   JI_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault));
+}
+
+void copy_async(void* dst, const void* src, size_t bytes, void* stream, int device) {
+  const DeviceGuard guard(device);
+  JI_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, static_cast<cudaStream_t>(stream)));
+}
+
+void* create_event(int device) {
+  const DeviceGuard guard(device);  // an event belongs to the device current at creation
+  cudaEvent_t event = nullptr;
+  // Timing off: the cheapest event, only for "is this copy done".
+  JI_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+  return event;
+}
+
+void destroy_event(void* event) noexcept { cudaEventDestroy(static_cast<cudaEvent_t>(event)); }
+
+void record_event(void* event, void* stream, int device) {
+  const DeviceGuard guard(device);
+  JI_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), static_cast<cudaStream_t>(stream)));
+}
+
+bool event_done(void* event) {
+  const cudaError_t status = cudaEventQuery(static_cast<cudaEvent_t>(event));
+  if (status == cudaErrorNotReady) {
+    cudaGetLastError();
+    return false;
+  }
+  JI_CUDA_CHECK(status);
+  return true;
 }
 
 void memset_zero(void* ptr, size_t bytes, int device) {
