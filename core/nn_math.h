@@ -181,4 +181,12 @@ JI_HD void adam_update(float* p, float g, float* m, float* v, float lr, float be
   *p -= lr * m_hat / (sqrtf(v_hat) + eps);
 }
 
+// Clipping by global norm (PyTorch's clip_grad_norm_): the factor every
+// gradient is scaled by, 1 when the norm is within max_norm, not finite, or
+// clipping is off (max_norm <= 0).
+JI_HD float clip_factor(double norm, double max_norm) {
+  const bool finite = norm <= 1.7976931348623157e308;  // false for NaN and infinity
+  return finite && max_norm > 0 && norm > max_norm ? static_cast<float>(max_norm / (norm + 1e-6)) : 1.0f;
+}
+
 }  // namespace jetimg

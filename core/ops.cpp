@@ -33,7 +33,24 @@ void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y) {
 
 double sum(Context& ctx, const Tensor& x) {
   check_on_context_device(ctx, x, "sum", "x");
+  count_synchronization(ctx.device());  // the host reads the result
   return JI_DISPATCH(ctx.device(), sum, ctx, x);
+}
+
+void accumulate_sum(Context& ctx, const Tensor& x, float alpha, Tensor& out, int64_t index) {
+  check_on_context_device(ctx, x, "accumulate_sum", "x");
+  check_on_context_device(ctx, out, "accumulate_sum", "out");
+  if (index < 0 || index >= out.numel())
+    fail("accumulate_sum: index ", index, " is outside out ", out.shape().str());
+  (void)x.data(), (void)out.data();  // float32 only
+  JI_DISPATCH(ctx.device(), accumulate_sum, ctx, x, alpha, out, index);
+}
+
+void fill_flipped_labels(Context& ctx, Tensor& out, float value, float other, double probability, uint64_t seed,
+                         uint64_t stream) {
+  check_on_context_device(ctx, out, "fill_flipped_labels", "out");
+  (void)out.data();
+  JI_DISPATCH(ctx.device(), fill_flipped_labels, ctx, out, value, other, probability, seed, stream);
 }
 
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out) {

@@ -16,6 +16,13 @@ void scale(Context& ctx, Tensor& x, float alpha);
 void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
 // The sum of all elements, accumulated in double.
 double sum(Context& ctx, const Tensor& x);
+// out[index] += alpha · Σ x, accumulated in double, on the context's device
+// and without reading anything back: how a step keeps its losses until the
+// training loop reads them (models/train_loop.h). out: float32, index in range.
+void accumulate_sum(Context& ctx, const Tensor& x, float alpha, Tensor& out, int64_t index);
+// out[i] = flipped_label(seed, stream, i, value, other, probability) (core/philox.h).
+void fill_flipped_labels(Context& ctx, Tensor& out, float value, float other, double probability, uint64_t seed,
+                         uint64_t stream);
 // x: (N, ...) -> out: (...), the sum over the first dimension (e.g. a bias gradient).
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out);
 // x: (N, ...), w: (N) -> per element of a row, sum_wx = Σ_n w[n]·x[n, ...] and
@@ -29,6 +36,9 @@ void random_normal(Context& ctx, Tensor& x, float mean, float stddev);
 // The implementations behind the dispatch (inputs already checked).
 namespace host {
 void fill(Context& ctx, Tensor& x, float value);
+void accumulate_sum(Context& ctx, const Tensor& x, float alpha, Tensor& out, int64_t index);
+void fill_flipped_labels(Context& ctx, Tensor& out, float value, float other, double probability, uint64_t seed,
+                         uint64_t stream);
 void scale(Context& ctx, Tensor& x, float alpha);
 void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
 double sum(Context& ctx, const Tensor& x);
@@ -40,6 +50,9 @@ void random_normal(Context& ctx, Tensor& x, uint64_t stream, float mean, float s
 
 namespace cuda {
 void fill(Context& ctx, Tensor& x, float value);
+void accumulate_sum(Context& ctx, const Tensor& x, float alpha, Tensor& out, int64_t index);
+void fill_flipped_labels(Context& ctx, Tensor& out, float value, float other, double probability, uint64_t seed,
+                         uint64_t stream);
 void scale(Context& ctx, Tensor& x, float alpha);
 void axpy(Context& ctx, float alpha, const Tensor& x, Tensor& y);
 double sum(Context& ctx, const Tensor& x);

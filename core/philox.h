@@ -90,4 +90,13 @@ JI_HD float philox_normal(uint64_t seed, uint64_t stream, uint64_t index, float 
   return static_cast<float>(mean + stddev * z);
 }
 
+// A label of a GAN step: `other` where the uniform of (seed, stream, index)
+// (seeded_uniform's draw, core/sampling.h) falls below `probability`, else
+// `value`. The flipped labels of a step, the same on the CPU and on CUDA.
+JI_HD float flipped_label(uint64_t seed, uint64_t stream, uint64_t index, float value, float other,
+                          double probability) {
+  const Philox4 r = philox_block(seed, stream, index);
+  return uniform_double_from_bits(r.v[0], r.v[1]) < probability ? other : value;
+}
+
 }  // namespace jetimg

@@ -26,7 +26,7 @@ float* gradient_of(const Context& ctx, const Tensor& input, Tensor* grad, const 
   return grad->data();
 }
 
-double regression(Context& ctx, RegressionLoss kind, const Tensor& pred, const Tensor& target, const Tensor& weights,
+Tensor regression(Context& ctx, RegressionLoss kind, const Tensor& pred, const Tensor& target, const Tensor& weights,
                   Tensor* dpred, const char* op) {
   check_device(ctx, pred, op, "pred");
   check_device(ctx, target, op, "target");
@@ -38,13 +38,21 @@ double regression(Context& ctx, RegressionLoss kind, const Tensor& pred, const T
   Tensor terms = Tensor::empty(pred.shape(), ctx.device());
   JI_DISPATCH(ctx.device(), regression_loss, ctx, static_cast<int>(kind), pred, target, w,
               1.0f / static_cast<float>(pred.numel()), terms, grad);
-  return sum(ctx, terms);
+  return terms;
+}
+
+// The loss from its terms: read back, or added to a slot on the device.
+double total(Context& ctx, const Tensor& terms) { return sum(ctx, terms); }
+void total(Context& ctx, const Tensor& terms, const LossSlot& slot) {
+  if (!slot.out) fail("a loss slot without a tensor");
+  accumulate_sum(ctx, terms, slot.alpha, *slot.out, slot.index);
 }
 
 }  // namespace
 
-double bce_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels, const Tensor& weights,
-                       Tensor* dlogits) {
+namespace {
+
+Tensor bce_terms(Context& ctx, const Tensor& logits, const Tensor& labels, const Tensor& weights, Tensor* dlogits) {
   const char* op = "bce_with_logits";
   check_device(ctx, logits, op, "logits");
   check_device(ctx, labels, op, "labels");
@@ -56,11 +64,10 @@ double bce_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels,
   float* grad = gradient_of(ctx, logits, dlogits, op, "dlogits");
   Tensor terms = Tensor::empty({n}, ctx.device());
   JI_DISPATCH(ctx.device(), bce_with_logits, ctx, logits, labels, w, 1.0f / static_cast<float>(n), terms, grad);
-  return sum(ctx, terms);
+  return terms;
 }
 
-double categorical_crossentropy_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels,
-                                            const Tensor& weights, Tensor* dlogits) {
+Tensor cce_terms(Context& ctx, const Tensor& logits, const Tensor& labels, const Tensor& weights, Tensor* dlogits) {
   const char* op = "categorical_crossentropy_with_logits";
   check_device(ctx, logits, op, "logits");
   check_device(ctx, labels, op, "labels");
@@ -76,22 +83,65 @@ double categorical_crossentropy_with_logits(Context& ctx, const Tensor& logits, 
   Tensor terms = Tensor::empty({n}, ctx.device());
   JI_DISPATCH(ctx.device(), softmax_cross_entropy, ctx, logits, labels, class_indices, w,
               1.0f / static_cast<float>(n), terms, grad);
-  return sum(ctx, terms);
+  return terms;
+}
+
+}  // namespace
+
+double bce_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels, const Tensor& weights,
+                       Tensor* dlogits) {
+  return total(ctx, bce_terms(ctx, logits, labels, weights, dlogits));
+}
+void bce_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels, const Tensor& weights,
+                     Tensor* dlogits, const LossSlot& slot) {
+  total(ctx, bce_terms(ctx, logits, labels, weights, dlogits), slot);
+}
+
+double categorical_crossentropy_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels,
+                                            const Tensor& weights, Tensor* dlogits) {
+  return total(ctx, cce_terms(ctx, logits, labels, weights, dlogits));
+}
+void categorical_crossentropy_with_logits(Context& ctx, const Tensor& logits, const Tensor& labels,
+                                          const Tensor& weights, Tensor* dlogits, const LossSlot& slot) {
+  total(ctx, cce_terms(ctx, logits, labels, weights, dlogits), slot);
 }
 
 double mean_squared_error(Context& ctx, const Tensor& pred, const Tensor& target, const Tensor& weights,
                           Tensor* dpred) {
-  return regression(ctx, RegressionLoss::Squared, pred, target, weights, dpred, "mean_squared_error");
+  return total(ctx, regression(ctx, RegressionLoss::Squared, pred, target, weights, dpred, "mean_squared_error"));
+}
+void mean_squared_error(Context& ctx, const Tensor& pred, const Tensor& target, const Tensor& weights, Tensor* dpred,
+                        const LossSlot& slot) {
+  total(ctx, regression(ctx, RegressionLoss::Squared, pred, target, weights, dpred, "mean_squared_error"), slot);
 }
 
 double mean_absolute_error(Context& ctx, const Tensor& pred, const Tensor& target, const Tensor& weights,
                            Tensor* dpred) {
-  return regression(ctx, RegressionLoss::Absolute, pred, target, weights, dpred, "mean_absolute_error");
+  return total(ctx, regression(ctx, RegressionLoss::Absolute, pred, target, weights, dpred, "mean_absolute_error"));
+}
+void mean_absolute_error(Context& ctx, const Tensor& pred, const Tensor& target, const Tensor& weights, Tensor* dpred,
+                         const LossSlot& slot) {
+  total(ctx, regression(ctx, RegressionLoss::Absolute, pred, target, weights, dpred, "mean_absolute_error"), slot);
+}
+
+void clip_by_global_norm(Context& ctx, const std::vector<Tensor*>& tensors, double max_norm, const LossSlot& norm) {
+  const char* op = "clip_by_global_norm";
+  if (!norm.out) fail(op, ": no tensor for the norm");
+  check_device(ctx, *norm.out, op, "norm");
+  if (norm.index < 0 || norm.index >= norm.out->numel())
+    fail(op, ": index ", norm.index, " is outside the norm's tensor ", norm.out->shape().str());
+  for (Tensor* t : tensors) {
+    if (!t) fail(op, ": a null tensor");
+    check_device(ctx, *t, op, "tensor");
+    (void)t->data();
+  }
+  JI_DISPATCH(ctx.device(), clip_by_global_norm, ctx, tensors, max_norm, *norm.out, norm.index, norm.alpha);
 }
 
 double squared_norm(Context& ctx, const Tensor& x) {
   check_device(ctx, x, "squared_norm", "x");
   if (x.numel() == 0) return 0.0;
+  count_synchronization(ctx.device());  // the host reads the result
   return JI_DISPATCH(ctx.device(), squared_norm, ctx, x);
 }
 

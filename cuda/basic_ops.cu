@@ -44,6 +44,20 @@ __global__ void sum_partial_kernel(const float* x, int64_t n, double* partial) {
   if (threadIdx.x == 0) partial[blockIdx.x] = shared[0];
 }
 
+// out[index] += alpha · (the block partials summed in order): the second
+// pass of accumulate_sum, on one thread so the order is fixed.
+__global__ void accumulate_partials_kernel(const double* partial, int blocks, float alpha, float* out) {
+  double total = 0.0;
+  for (int b = 0; b < blocks; ++b) total += partial[b];
+  *out += static_cast<float>(alpha * total);
+}
+
+__global__ void flipped_labels_kernel(float* out, int64_t n, float value, float other, double probability,
+                                      uint64_t seed, uint64_t stream) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    out[i] = flipped_label(seed, stream, static_cast<uint64_t>(i), value, other, probability);
+}
+
 __global__ void sum_rows_kernel(const float* x, int64_t rows, int64_t cols, float* out) {
   for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < cols; c += int64_t(gridDim.x) * blockDim.x) {
     double acc = 0.0;
@@ -103,8 +117,9 @@ double sum(Context& ctx, const Tensor& x) {
   const int64_t n = x.numel();
   if (n == 0) return 0.0;
   const int blocks = blocks_for(n);
-  double* partial = nullptr;
-  JI_CUDA_CHECK(cudaMallocAsync(&partial, (blocks + 1) * sizeof(double), stream_of(ctx)));
+  // Scratch for the block partials, from the pool (doubles in a float tensor's bytes).
+  Tensor scratch = Tensor::empty({2 * static_cast<int64_t>(blocks)}, ctx.device());
+  double* partial = static_cast<double*>(scratch.raw_data());
   sum_partial_kernel<<<blocks, kThreads, 0, stream_of(ctx)>>>(x.data(), n, partial);
   JI_CUDA_CHECK_LAUNCH();
   // Second pass: the (at most 4096) block partials are added on the host in a fixed order.
@@ -112,10 +127,32 @@ double sum(Context& ctx, const Tensor& x) {
   std::vector<double> host_partial(static_cast<size_t>(blocks));
   JI_CUDA_CHECK(cudaMemcpyAsync(host_partial.data(), partial, blocks * sizeof(double), cudaMemcpyDeviceToHost,
                                 stream_of(ctx)));
-  JI_CUDA_CHECK(cudaFreeAsync(partial, stream_of(ctx)));
   JI_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
   for (double p : host_partial) result += p;
   return result;
+}
+
+void accumulate_sum(Context& ctx, const Tensor& x, float alpha, Tensor& out, int64_t index) {
+  const int64_t n = x.numel();
+  const int blocks = n == 0 ? 0 : blocks_for(n);
+  // Scratch from the pool (doubles in a float tensor's bytes); freed at once,
+  // it is reused only by later work on this stream.
+  Tensor scratch = Tensor::empty({2 * static_cast<int64_t>(blocks > 0 ? blocks : 1)}, ctx.device());
+  double* partial = static_cast<double*>(scratch.raw_data());
+  if (blocks > 0) {
+    sum_partial_kernel<<<blocks, kThreads, 0, stream_of(ctx)>>>(x.data(), n, partial);
+    JI_CUDA_CHECK_LAUNCH();
+  }
+  accumulate_partials_kernel<<<1, 1, 0, stream_of(ctx)>>>(partial, blocks, alpha, out.data() + index);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void fill_flipped_labels(Context& ctx, Tensor& out, float value, float other, double probability, uint64_t seed,
+                         uint64_t stream) {
+  if (out.numel() == 0) return;
+  flipped_labels_kernel<<<blocks_for(out.numel()), kThreads, 0, stream_of(ctx)>>>(out.data(), out.numel(), value,
+                                                                                  other, probability, seed, stream);
+  JI_CUDA_CHECK_LAUNCH();
 }
 
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out) {

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/cuda_check.h"
+#include "core/elementwise.h"
 #include "core/nn_math.h"
 #include "core/train_ops.h"
 
@@ -58,6 +59,23 @@ __global__ void squared_norm_partial_kernel(const float* x, int64_t n, double* p
   if (threadIdx.x == 0) partial[blockIdx.x] = shared[0];
 }
 
+// The second pass of clip_by_global_norm, on one thread so the order is fixed:
+// the partials of all tensors in order, the norm into *out, the factor into *factor.
+__global__ void clip_finish_kernel(const double* partial, int64_t count, double max_norm, float alpha, float* out,
+                                   float* factor) {
+  double total = 0.0;
+  for (int64_t b = 0; b < count; ++b) total += partial[b];
+  const double norm = sqrt(total);
+  *out += static_cast<float>(alpha * norm);
+  *factor = clip_factor(norm, max_norm);
+}
+
+__global__ void scale_by_kernel(float* x, int64_t n, const float* factor) {
+  const float f = *factor;
+  if (f == 1.0f) return;
+  JI_GRID_LOOP(i, n) x[i] = scale_element(x[i], f);
+}
+
 __global__ void sgd_kernel(float* p, const float* g, float* v, float lr, float momentum, int64_t n) {
   JI_GRID_LOOP(i, n) sgd_momentum_update(&p[i], g[i], &v[i], lr, momentum);
 }
@@ -108,18 +126,45 @@ double squared_norm(Context& ctx, const Tensor& x) {
   const int64_t n = x.numel();
   if (n == 0) return 0.0;
   const int blocks = blocks_for(n);
-  double* partial = nullptr;
-  JI_CUDA_CHECK(cudaMallocAsync(&partial, blocks * sizeof(double), stream_of(ctx)));
+  // Scratch for the block partials, from the pool (doubles in a float tensor's bytes).
+  Tensor scratch = Tensor::empty({2 * static_cast<int64_t>(blocks)}, ctx.device());
+  double* partial = static_cast<double*>(scratch.raw_data());
   squared_norm_partial_kernel<<<blocks, kThreads, 0, stream_of(ctx)>>>(x.data(), n, partial);
   JI_CUDA_CHECK_LAUNCH();
   std::vector<double> host_partial(static_cast<size_t>(blocks));
   JI_CUDA_CHECK(cudaMemcpyAsync(host_partial.data(), partial, blocks * sizeof(double), cudaMemcpyDeviceToHost,
                                 stream_of(ctx)));
-  JI_CUDA_CHECK(cudaFreeAsync(partial, stream_of(ctx)));
   JI_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
   double total = 0.0;  // the block partials in a fixed order
   for (double p : host_partial) total += p;
   return total;
+}
+
+void clip_by_global_norm(Context& ctx, const std::vector<Tensor*>& tensors, double max_norm, Tensor& out,
+                         int64_t index, float alpha) {
+  int64_t partials = 0;
+  for (const Tensor* t : tensors)
+    if (t->numel() > 0) partials += blocks_for(t->numel());
+  // Scratch from the pool: the partials (doubles), then the factor.
+  Tensor scratch = Tensor::empty({2 * partials + 1}, ctx.device());
+  double* partial = static_cast<double*>(scratch.raw_data());
+  float* factor = scratch.data() + 2 * partials;
+  int64_t at = 0;
+  for (const Tensor* t : tensors) {
+    if (t->numel() == 0) continue;
+    const int blocks = blocks_for(t->numel());
+    squared_norm_partial_kernel<<<blocks, kThreads, 0, stream_of(ctx)>>>(t->data(), t->numel(), partial + at);
+    JI_CUDA_CHECK_LAUNCH();
+    at += blocks;
+  }
+  clip_finish_kernel<<<1, 1, 0, stream_of(ctx)>>>(partial, partials, max_norm, alpha, out.data() + index, factor);
+  JI_CUDA_CHECK_LAUNCH();
+  if (!(max_norm > 0)) return;
+  for (Tensor* t : tensors) {
+    if (t->numel() == 0) continue;
+    scale_by_kernel<<<blocks_for(t->numel()), kThreads, 0, stream_of(ctx)>>>(t->data(), t->numel(), factor);
+    JI_CUDA_CHECK_LAUNCH();
+  }
 }
 
 void sgd_momentum_step(Context& ctx, Tensor& param, const Tensor& grad, Tensor& velocity, float lr, float momentum) {

@@ -15,6 +15,20 @@ void fill(Context&, Tensor& x, float value) {
   for (int64_t i = 0; i < n; ++i) data[i] = value;
 }
 
+void accumulate_sum(Context& ctx, const Tensor& x, float alpha, Tensor& out, int64_t index) {
+  const double total = x.numel() == 0 ? 0.0 : host::sum(ctx, x);
+  out.data()[index] += static_cast<float>(alpha * total);
+}
+
+void fill_flipped_labels(Context&, Tensor& out, float value, float other, double probability, uint64_t seed,
+                         uint64_t stream) {
+  float* data = out.data();
+  const int64_t n = out.numel();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    data[i] = flipped_label(seed, stream, static_cast<uint64_t>(i), value, other, probability);
+}
+
 void scale(Context&, Tensor& x, float alpha) {
   float* data = x.data();
   const int64_t n = x.numel();

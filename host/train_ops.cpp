@@ -1,8 +1,10 @@
 // CPU reference implementation of the losses and optimiser steps
 // (core/train_ops.h) over the element math of core/nn_math.h.
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
+#include "core/elementwise.h"
 #include "core/nn_math.h"
 #include "core/train_ops.h"
 
@@ -47,6 +49,23 @@ void regression_loss(Context&, int kind, const Tensor& pred, const Tensor& targe
     const float w = scale * (weights ? weights[i / per_sample] : 1.0f);
     terms[i] = w * regression_loss(k, p[i], t[i]);
     if (dpred) dpred[i] = w * regression_grad(k, p[i], t[i]);
+  }
+}
+
+void clip_by_global_norm(Context& ctx, const std::vector<Tensor*>& tensors, double max_norm, Tensor& out,
+                         int64_t index, float alpha) {
+  double total = 0.0;
+  for (const Tensor* t : tensors)
+    if (t->numel() > 0) total += host::squared_norm(ctx, *t);
+  const double norm = std::sqrt(total);
+  out.data()[index] += static_cast<float>(alpha * norm);
+  const float factor = clip_factor(norm, max_norm);
+  if (factor == 1.0f) return;
+  for (Tensor* t : tensors) {
+    float* data = t->data();
+    const int64_t n = t->numel();
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) data[i] = scale_element(data[i], factor);
   }
 }
 

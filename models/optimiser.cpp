@@ -148,14 +148,11 @@ LrSchedule LrSchedule::from_json(const Json& config, const std::string& file, co
 }
 
 double clip_grad_norm(Context& ctx, const std::vector<NamedTensor>& gradients, double max_norm) {
-  double total = 0.0;
-  for (const NamedTensor& g : gradients) total += squared_norm(ctx, *g.tensor);
-  const double norm = std::sqrt(total);
-  if (std::isfinite(norm) && max_norm > 0 && norm > max_norm) {
-    const float factor = static_cast<float>(max_norm / (norm + 1e-6));
-    for (const NamedTensor& g : gradients) scale(ctx, *g.tensor, factor);
-  }
-  return norm;
+  std::vector<Tensor*> tensors;
+  for (const NamedTensor& g : gradients) tensors.push_back(g.tensor);
+  Tensor norm = Tensor::zeros({1}, ctx.device());
+  clip_by_global_norm(ctx, tensors, max_norm, LossSlot{&norm, 0, 1.0f});
+  return norm.to_vector()[0];
 }
 
 }  // namespace jetimg
