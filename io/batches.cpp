@@ -116,7 +116,10 @@ bool BatchStream::next(TensorMap& batch, std::vector<int64_t>* rows) {
     std::vector<int64_t> dims{n};
     dims.insert(dims.end(), c.shape.begin(), c.shape.end());
     Tensor& t = batch_[c.name];
-    if (!t.defined() || t.shape() != Shape(dims))
+    // A pinned batch may still be read by an asynchronous copy to the device:
+    // each batch gets a buffer of its own, which the pool hands out again
+    // once that copy is done (core/memory.h).
+    if (options_.pinned || !t.defined() || t.shape() != Shape(dims))
       t = options_.pinned ? Tensor::empty_pinned(Shape(dims)) : Tensor::empty(Shape(dims));
     const int64_t values = c.values();
     for (int64_t i = 0; i < n; ++i) {

@@ -126,31 +126,34 @@ CaloGanTask::CaloGanTask(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminat
   const int64_t b = config.batch_size;
   z_ = Tensor::empty({b, gen.settings().latent}, ctx.device());
   fake_energy_ = Tensor::empty({b, 1}, ctx.device());
+  real_labels_ = Tensor::empty({b, 1}, ctx.device());
+  fake_labels_ = Tensor::empty({b, 1}, ctx.device());
+  trick_ = Tensor::empty({b, 1}, ctx.device());
+  fill(ctx, trick_, 1.0f);
 }
 
-Tensor CaloGanTask::labels(Context& ctx, double value, double other, uint64_t stream) {
-  std::vector<float> l(static_cast<size_t>(config_.batch_size), static_cast<float>(value));
-  if (config_.label_flip > 0)
-    for (size_t i = 0; i < l.size(); ++i)
-      if (seeded_uniform(config_.seed, stream, i) < config_.label_flip) l[i] = static_cast<float>(other);
-  return Tensor::from_vector(l, {config_.batch_size, 1}).to(ctx.device());
+void CaloGanTask::labels(Context& ctx, Tensor& out, double value, double other, uint64_t stream) {
+  fill_flipped_labels(ctx, out, static_cast<float>(value), static_cast<float>(other), config_.label_flip, config_.seed,
+                      stream);
 }
 
-std::pair<double, double> CaloGanTask::verdict(Context& ctx, const TensorMap& showers, const Tensor& labels) {
+void CaloGanTask::verdict(Context& ctx, const TensorMap& showers, const Tensor& labels, const LossSlot& bce,
+                          const std::vector<LossSlot>& mae) {
   const TensorMap& out = disc_.forward(ctx, showers);
   ensure_tensor(dlogit_, out.at("logit").shape(), ctx.device());
   ensure_tensor(dtotal_, out.at("total_energy").shape(), ctx.device());
-  const double bce = bce_with_logits(ctx, out.at("logit"), labels, Tensor(), &dlogit_);
-  const double mae = mean_absolute_error(ctx, out.at("total_energy"), showers.at("energy"), Tensor(), &dtotal_);
+  bce_with_logits(ctx, out.at("logit"), labels, Tensor(), &dlogit_, bce);
+  for (size_t i = 0; i < mae.size(); ++i)
+    mean_absolute_error(ctx, out.at("total_energy"), showers.at("energy"), Tensor(), i == 0 ? &dtotal_ : nullptr,
+                        mae[i]);
   scale(ctx, dtotal_, float(config_.energy_weight));
-  return {bce, mae};
 }
 
-double CaloGanTask::disc_step(Context& ctx, const TensorMap& showers, const Tensor& labels) {
-  const auto [bce, mae] = verdict(ctx, showers, labels);
+void CaloGanTask::disc_step(Context& ctx, const TensorMap& showers, const Tensor& labels, const StepValues& values,
+                            const std::string& name) {
+  verdict(ctx, showers, labels, values.slot(name), {values.slot(name, float(config_.energy_weight))});
   disc_.backward(ctx, {{"logit", dlogit_}, {"total_energy", dtotal_}});
   adam_d_.step(ctx, disc_.parameters(), disc_.gradients());
-  return bce + config_.energy_weight * mae;
 }
 
 int64_t CaloGanTask::begin_epoch(Context&, int64_t epoch) {
@@ -179,43 +182,38 @@ void CaloGanTask::next_real(Context& ctx, int64_t epoch) {
     if (stream_->next(batch_) && batch_.at("energy").dim(0) == config_.batch_size) break;
     stream_.reset();  // a partial last batch is left out: minibatch discrimination compares full batches
   }
-  for (const auto& [name, t] : batch_) ensure_tensor(real_[name], t.shape(), ctx.device()).copy_from(t);
+  for (const auto& [name, t] : batch_) ensure_tensor(real_[name], t.shape(), ctx.device()).copy_from_async(ctx, t);
 }
 
-void CaloGanTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) {
+void CaloGanTask::step(Context& ctx, int64_t epoch, int64_t step, StepValues& values) {
   next_real(ctx, epoch);
   ++steps_;
   // Label flips of this step: streams far from the context's, one per use.
   const uint64_t flips = (uint64_t{3} << 60) + (static_cast<uint64_t>(epoch) << 32) + static_cast<uint64_t>(step) * 4;
   // Discriminator: a real batch, then a generated one.
-  const double real_loss = disc_step(ctx, real_, labels(ctx, config_.real_label, config_.fake_label, flips));
+  labels(ctx, real_labels_, config_.real_label, config_.fake_label, flips);
+  disc_step(ctx, real_, real_labels_, values, "d_real");
   random_normal(ctx, z_, 0.0f, 1.0f);
   random_uniform(ctx, fake_energy_, float(config_.energy_min), float(config_.energy_max));
   const TensorMap& generated = gen_.forward(ctx, {{"z", z_}, {"energy", fake_energy_}});
-  for (const auto& [name, t] : generated) ensure_tensor(fake_[name], t.shape(), ctx.device()).copy_from(t);
+  for (const auto& [name, t] : generated) ensure_tensor(fake_[name], t.shape(), ctx.device()).copy_from_async(ctx, t);
   fake_["energy"] = fake_energy_;
-  const double fake_loss = disc_step(ctx, fake_, labels(ctx, config_.fake_label, config_.real_label, flips + 1));
-  losses.emplace_back("d_real", real_loss);
-  losses.emplace_back("d_fake", fake_loss);
+  labels(ctx, fake_labels_, config_.fake_label, config_.real_label, flips + 1);
+  disc_step(ctx, fake_, fake_labels_, values, "d_fake");
   // Generator: make the discriminator call its showers real, with their
   // summed energy near the requested one.
-  const Tensor trick = Tensor::from_vector(std::vector<float>(size_t(config_.batch_size), 1.0f),
-                                           {config_.batch_size, 1}).to(ctx.device());
-  double g_loss = 0, energy_mae = 0;
+  const float per_step = 1.0f / float(config_.generator_steps);
   for (int64_t k = 0; k < config_.generator_steps; ++k) {
     random_normal(ctx, z_, 0.0f, 1.0f);
     random_uniform(ctx, fake_energy_, float(config_.energy_min), float(config_.energy_max));
     TensorMap showers = gen_.forward(ctx, {{"z", z_}, {"energy", fake_energy_}});
     showers["energy"] = fake_energy_;
-    const auto [bce, mae] = verdict(ctx, showers, trick);
+    verdict(ctx, showers, trick_, values.slot("g_loss", per_step),
+            {values.slot("g_loss", float(config_.energy_weight) * per_step), values.slot("energy_mae", per_step)});
     const TensorMap& dimages = disc_.backward(ctx, {{"logit", dlogit_}, {"total_energy", dtotal_}});
     gen_.backward(ctx, dimages);
     adam_g_.step(ctx, gen_.parameters(), gen_.gradients());
-    g_loss += (bce + config_.energy_weight * mae) / double(config_.generator_steps);
-    energy_mae += mae / double(config_.generator_steps);
   }
-  losses.emplace_back("g_loss", g_loss);
-  losses.emplace_back("energy_mae", energy_mae);
 }
 
 void CaloGanTask::end_epoch(Context& ctx, int64_t epoch, EpochValues& values) {
@@ -260,24 +258,42 @@ std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std
 
 // --- generation -------------------------------------------------------------------------
 
-ShowerBatch generate_showers(Context& ctx, CaloGanGenerator& gen, const Tensor& energy, int64_t batch) {
-  const int64_t n = energy.dim(0);
-  ShowerBatch out;
-  out.energy = energy.to(Device::cpu()).view({n, 1});
-  for (const LayerGeometry& g : gen.settings().geometry) out.layers.push_back(Tensor::empty({n, g.rows, g.cols}));
-  out.overflow = Tensor::zeros({n, int64_t(gen.settings().geometry.size())});
-  Tensor z;
-  for (int64_t begin = 0; begin < n; begin += batch) {
-    const int64_t count = std::min(batch, n - begin);
-    ensure_tensor(z, {count, gen.settings().latent}, ctx.device());
-    random_normal(ctx, z, 0.0f, 1.0f);
-    const Tensor e = out.energy.slice(begin, begin + count).to(ctx.device());
-    const std::vector<Tensor>& images = gen.forward(ctx, z, e);
-    const ShowerBatch part = network_to_showers(images, e);
-    for (size_t l = 0; l < images.size(); ++l) out.layers[l].slice(begin, begin + count).copy_from(part.layers[l]);
+void ShowerSampler::generate(Context& ctx, const Tensor& energy, const std::vector<Tensor>& layers) {
+  const int64_t count = energy.dim(0);
+  const std::vector<LayerGeometry>& geometry = gen_.settings().geometry;
+  if (layers.size() != geometry.size())
+    fail("ShowerSampler: ", layers.size(), " output layers for a generator of ", geometry.size());
+  ensure_tensor(z_, {count, gen_.settings().latent}, ctx.device());
+  ensure_tensor(e_, {count, 1}, ctx.device());
+  random_normal(ctx, z_, 0.0f, 1.0f);
+  e_.copy_from_async(ctx, energy.view({count, 1}));
+  const std::vector<Tensor>& images = gen_.forward(ctx, z_, e_);
+  for (size_t l = 0; l < images.size(); ++l) {
+    Tensor image = images[l];  // the generator's output buffer, rewritten by its next forward pass
+    scale(ctx, image, 1e3f);    // GeV -> MeV
+    Tensor out = layers[l];
+    out.copy_from_async(ctx, image.view({count, geometry[l].rows, geometry[l].cols}));
   }
-  return out;
 }
 
+ShowerBatch generate_showers(Context& ctx, CaloGanGenerator& gen, const Tensor& energy, int64_t batch) {
+  const int64_t n = energy.dim(0);
+  const bool gpu = ctx.device().is_cuda();
+  const auto host = [gpu](const Shape& shape) { return gpu ? Tensor::empty_pinned(shape) : Tensor::empty(shape); };
+  ShowerBatch out;
+  out.energy = host({n, 1});
+  out.energy.copy_from(energy.view({n, 1}));
+  for (const LayerGeometry& g : gen.settings().geometry) out.layers.push_back(host({n, g.rows, g.cols}));
+  out.overflow = Tensor::zeros({n, int64_t(gen.settings().geometry.size())});
+  ShowerSampler sampler(gen);
+  std::vector<Tensor> parts(out.layers.size());
+  for (int64_t begin = 0; begin < n; begin += batch) {
+    const int64_t count = std::min(batch, n - begin);
+    for (size_t l = 0; l < parts.size(); ++l) parts[l] = out.layers[l].slice(begin, begin + count);
+    sampler.generate(ctx, out.energy.slice(begin, begin + count), parts);
+  }
+  ctx.synchronize();
+  return out;
+}
 
 }  // namespace jetimg

@@ -87,18 +87,22 @@ class CaloGanTask : public TrainTask {
     return {"d_loss", "d_real", "d_fake", "g_loss", "energy_mae", "seconds", "showers_per_s", "shape_distance"};
   }
   int64_t begin_epoch(Context& ctx, int64_t epoch) override;
-  void step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) override;
+  std::vector<std::string> device_values() const override { return {"d_real", "d_fake", "g_loss", "energy_mae"}; }
+  void step(Context& ctx, int64_t epoch, int64_t step, StepValues& values) override;
   void end_epoch(Context& ctx, int64_t epoch, EpochValues& values) override;
   void after_checkpoints(int64_t epoch, const std::string& dir, const TrainState& state) override;
 
  private:
-  // The discriminator's verdict on `imgs` against `labels`: the binary
-  // cross-entropy and the energy term's mean absolute error, with their
-  // gradients (the energy term's weighted) in dlogit_ and dtotal_.
-  std::pair<double, double> verdict(Context& ctx, const TensorMap& showers, const Tensor& labels);
-  double disc_step(Context& ctx, const TensorMap& showers, const Tensor& labels);
-  // Labels for a batch: `value`, each flipped to `other` with probability label_flip.
-  Tensor labels(Context& ctx, double value, double other, uint64_t stream);
+  // The discriminator's verdict on `showers` against `labels`: the binary
+  // cross-entropy (added to `bce`) and the energy term's mean absolute error
+  // (added to each of `mae`), with their gradients (the energy term's
+  // weighted) in dlogit_ and dtotal_; all on the device.
+  void verdict(Context& ctx, const TensorMap& showers, const Tensor& labels, const LossSlot& bce,
+               const std::vector<LossSlot>& mae);
+  void disc_step(Context& ctx, const TensorMap& showers, const Tensor& labels, const StepValues& values,
+                 const std::string& name);
+  // Labels for a batch into `out`: `value`, each flipped to `other` with probability label_flip.
+  void labels(Context& ctx, Tensor& out, double value, double other, uint64_t stream);
   void next_real(Context& ctx, int64_t epoch);
   CaloGanGenerator& gen_;
   CaloGanDiscriminator& disc_;
@@ -109,7 +113,7 @@ class CaloGanTask : public TrainTask {
   std::unique_ptr<BatchStream> stream_;
   int64_t passes_ = 0, steps_ = 0;
   TensorMap batch_, real_, fake_;
-  Tensor z_, fake_energy_, dlogit_, dtotal_;
+  Tensor z_, fake_energy_, dlogit_, dtotal_, real_labels_, fake_labels_, trick_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -122,8 +126,26 @@ LoopResult train_calogan(Context& ctx, CaloGanGenerator& gen, CaloGanDiscriminat
 // version 1) on ctx's device, in inference mode.
 std::unique_ptr<CaloGanGenerator> load_calogan_generator(Context& ctx, const std::string& path);
 
+// Generation batch by batch into host memory: after the first batch of a
+// size, a batch allocates nothing and does not wait for the device (its
+// copies to the host are queued on the context's stream: the showers are
+// there after ctx.synchronize()).
+class ShowerSampler {
+ public:
+  explicit ShowerSampler(CaloGanGenerator& gen) : gen_(gen) {}
+  // Showers for `energy` (count, 1) GeV on the host (pinned, for the copy
+  // to overlap) into `layers`: one (count, rows, cols) host tensor per
+  // calorimeter layer, in MeV. Noise from the context's random streams.
+  void generate(Context& ctx, const Tensor& energy, const std::vector<Tensor>& layers);
+
+ private:
+  CaloGanGenerator& gen_;
+  Tensor z_, e_;
+};
+
 // Generates showers for the incident energies (N, 1) GeV (on the CPU) with
-// the generator in inference mode, in batches of `batch`; MeV out.
+// the generator in inference mode, in batches of `batch`; MeV out. One
+// synchronisation, at the end.
 ShowerBatch generate_showers(Context& ctx, CaloGanGenerator& gen, const Tensor& energy, int64_t batch);
 
 }  // namespace jetimg

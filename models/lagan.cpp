@@ -355,7 +355,7 @@ int64_t LaganTask::begin_epoch(Context&, int64_t) {
   return config_.steps_per_epoch > 0 ? config_.steps_per_epoch : data_.size() / config_.batch_size;
 }
 
-void LaganTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) {
+void LaganTask::step(Context& ctx, int64_t epoch, int64_t step, StepValues& values) {
   const int64_t b = config_.batch_size;
   // The next full batch of real images (a new shuffled pass when one runs out).
   while (true) {
@@ -409,8 +409,8 @@ void LaganTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& los
     adam_g_.step(ctx, gen_.parameters(), gen_.gradients());
     g_loss += (l1 + config_.aux_weight * l2) / double(config_.generator_steps);
   }
-  losses.emplace_back("d_loss", (lr + lf) / 2);
-  losses.emplace_back("g_loss", g_loss);
+  values.add("d_loss", (lr + lf) / 2);
+  values.add("g_loss", g_loss);
 }
 
 void LaganTask::end_epoch(Context& ctx, int64_t, EpochValues& values) {

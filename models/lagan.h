@@ -143,7 +143,7 @@ class LaganTask : public TrainTask {
     return {"d_loss", "g_loss", "aux_accuracy", "seconds", "intensity_w1"};
   }
   int64_t begin_epoch(Context& ctx, int64_t epoch) override;
-  void step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) override;
+  void step(Context& ctx, int64_t epoch, int64_t step, StepValues& values) override;
   void end_epoch(Context& ctx, int64_t epoch, EpochValues& values) override;
 
  private:

@@ -1,11 +1,13 @@
 #include "models/train_loop.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 
 #include "core/error.h"
+#include "core/ops.h"
 #include "io/atomic_output.h"
 #include "io/outputs.h"
 
@@ -63,6 +65,13 @@ void write_log(const std::string& path, const std::vector<std::string>& columns,
 }
 
 }  // namespace
+
+LossSlot StepValues::slot(const std::string& name, float alpha) const {
+  if (names_)
+    for (size_t k = 0; k < names_->size(); ++k)
+      if ((*names_)[k] == name) return LossSlot{buffer_, row_ * static_cast<int64_t>(names_->size()) + static_cast<int64_t>(k), alpha};
+  fail("a training step asked for the device value '", name, "', which its task does not declare");
+}
 
 double value_of(const EpochValues& values, const std::string& name) {
   for (const auto& [n, v] : values)
@@ -125,21 +134,49 @@ LoopResult run_training(Context& ctx, TrainTask& task, const LoopConfig& config,
     ctx.set_next_random_stream(epoch_streams(epoch));
     for (const CheckpointEntry& e : entries) e.model->set_training(true);
     const int64_t steps = task.begin_epoch(ctx, epoch);
-    EpochValues sums, means;
-    for (int64_t s = 0; s < steps; ++s) {
-      EpochValues losses;
-      task.step(ctx, epoch, s, losses);
-      for (const auto& [name, v] : losses) {
-        if (!std::isfinite(v))
-          fail("epoch ", shown, ", step ", s + 1, ": the ", spaced(name), " is not finite (", v,
-               "): the run diverged (try a smaller learning rate, or clip); ", keeps());
-        double total = v;
-        for (const auto& [n, t] : sums)
-          if (n == name) total += t;
-        add(sums, name, total);
-        add(means, name, total / static_cast<double>(s + 1));
+    // Step values: the host's kept per step, the device's in `slots` (one
+    // row per step), all read and checked every read_every steps.
+    const std::vector<std::string> device_names = task.device_values();
+    const int64_t width = static_cast<int64_t>(device_names.size());
+    const int64_t interval = std::max<int64_t>(1, options.read_every);
+    Tensor slots;
+    if (width > 0) slots = Tensor::empty({interval, width}, ctx.device());
+    std::vector<std::pair<EpochValues, double>> pending;  // host values and weight of each unread step
+    EpochValues sums, weights, means;
+    const auto read = [&](int64_t last) {
+      const std::vector<float> device = width > 0 ? slots.to_vector() : std::vector<float>();
+      const int64_t first = last - static_cast<int64_t>(pending.size()) + 1;
+      for (size_t i = 0; i < pending.size(); ++i) {
+        EpochValues step_values = pending[i].first;
+        for (int64_t k = 0; k < width; ++k)
+          step_values.emplace_back(device_names[static_cast<size_t>(k)],
+                                   device[i * static_cast<size_t>(width) + static_cast<size_t>(k)]);
+        const double w = pending[i].second;
+        const int64_t step_no = first + static_cast<int64_t>(i) + 1;
+        for (const auto& [name, v] : step_values) {
+          if (!std::isfinite(v))
+            fail("epoch ", shown, ", step ", step_no, ": the ", spaced(name), " is not finite (", v,
+                 "): the run diverged (try a smaller learning rate, or clip); ", keeps());
+          double total = w * v, weight = w;
+          for (const auto& [n, t] : sums)
+            if (n == name) total += t;
+          for (const auto& [n, t] : weights)
+            if (n == name) weight += t;
+          add(sums, name, total);
+          add(weights, name, weight);
+          add(means, name, weight > 0 ? total / weight : 0.0);
+        }
+        if (options.on_step) options.on_step(shown, step_no, steps, means);
       }
-      if (options.on_step) options.on_step(shown, s + 1, steps, means);
+      pending.clear();
+    };
+    for (int64_t s = 0; s < steps; ++s) {
+      const int64_t row = static_cast<int64_t>(pending.size());
+      if (row == 0 && width > 0) fill(ctx, slots, 0.0f);
+      StepValues values(&slots, row, &device_names);
+      task.step(ctx, epoch, s, values);
+      pending.emplace_back(values.host_values(), values.weight());
+      if (static_cast<int64_t>(pending.size()) == interval || s + 1 == steps) read(s);
     }
     for (const CheckpointEntry& e : entries) e.model->set_training(false);
     EpochValues values = means;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/train_ops.h"
 #include "models/checkpoint.h"
 #include "models/model.h"
 #include "models/optimiser.h"
@@ -28,6 +29,31 @@ namespace jetimg {
 
 // What one epoch measured, in the order of the task's columns.
 using EpochValues = std::vector<std::pair<std::string, double>>;
+
+// What one step measures. A value the host already knows is add()ed; a
+// value computed on the device stays there: an op adds it into slot(name)
+// (a LossSlot, core/train_ops.h; the names are the task's device_values()),
+// and the loop reads the slots of all steps at once every
+// LoopOptions::read_every steps, so that a step need not wait for the device.
+class StepValues {
+ public:
+  StepValues(Tensor* buffer, int64_t row, const std::vector<std::string>* names)
+      : buffer_(buffer), row_(row), names_(names) {}
+  void add(const std::string& name, double value) { host_.emplace_back(name, value); }
+  // Where this step's `name` goes on the device: alpha · value is added there.
+  LossSlot slot(const std::string& name, float alpha = 1.0f) const;
+  // The step's weight in the epoch's means (1 unless set; a tagger weighs its steps by their rows).
+  void set_weight(double weight) { weight_ = weight; }
+  const EpochValues& host_values() const { return host_; }
+  double weight() const { return weight_; }
+
+ private:
+  Tensor* buffer_;
+  int64_t row_;
+  const std::vector<std::string>* names_;
+  EpochValues host_;
+  double weight_ = 1.0;
+};
 
 // A model family's part of training.
 class TrainTask {
@@ -44,9 +70,13 @@ class TrainTask {
   // Prepares an epoch (shuffles from the seed and the epoch, learning rate)
   // and says how many steps it has.
   virtual int64_t begin_epoch(Context& ctx, int64_t epoch) = 0;
+  // The names of the values its steps leave on the device (StepValues::slot).
+  virtual std::vector<std::string> device_values() const { return {}; }
   // One step: forward, backward, optimiser updates. Adds this step's losses
-  // to `losses` (name -> value), which the loop averages over the epoch.
-  virtual void step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) = 0;
+  // to `values`, which the loop averages over the epoch (weighted by the
+  // steps' weights) and checks: a value that is not finite stops the run,
+  // naming the step.
+  virtual void step(Context& ctx, int64_t epoch, int64_t step, StepValues& values) = 0;
   // After the epoch's steps (validation, measures), with the models in
   // inference mode; `values` holds the epoch's mean losses and gets the rest.
   virtual void end_epoch(Context& ctx, int64_t epoch, EpochValues& values) { (void)ctx, (void)epoch, (void)values; }
@@ -73,7 +103,11 @@ struct LoopOptions {
   bool overwrite = false;  // a fresh run into a non-empty folder (io/outputs.h)
   std::vector<std::string> run_files = {"best.h5", "last.h5", "log.csv"};  // what --overwrite removes
   Json provenance = Json::object();
-  // After every step: epoch, step (1..steps), steps, the epoch's mean losses so far.
+  // Steps between two reads of the values steps leave on the device (each
+  // read is one synchronisation; the last step of an epoch is always read).
+  int64_t read_every = 16;
+  // After every step (called when its values are read): epoch, step
+  // (1..steps), steps, the epoch's mean losses so far.
   std::function<void(int64_t, int64_t, int64_t, const EpochValues&)> on_step;
   // After every epoch: the epoch, its values (with "seconds"), whether it was the best so far.
   std::function<void(int64_t, const EpochValues&, bool)> on_epoch;

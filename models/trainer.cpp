@@ -25,13 +25,15 @@ constexpr uint64_t kShuffleStream = uint64_t{1} << 48;
 const char* kLosses = "binary_crossentropy, categorical_crossentropy, mse, mae";
 
 
-double loss_of(Context& ctx, const std::string& loss, const Tensor& out, const Tensor& labels, const Tensor& weights,
-               Tensor* grad) {
-  if (loss == "binary_crossentropy") return bce_with_logits(ctx, out, labels, weights, grad);
-  if (loss == "categorical_crossentropy") return categorical_crossentropy_with_logits(ctx, out, labels, weights, grad);
+// The batch's loss added to `slot` on the device (nothing is read back).
+void loss_into(Context& ctx, const std::string& loss, const Tensor& out, const Tensor& labels, const Tensor& weights,
+               Tensor* grad, const LossSlot& slot) {
+  if (loss == "binary_crossentropy") return bce_with_logits(ctx, out, labels, weights, grad, slot);
+  if (loss == "categorical_crossentropy")
+    return categorical_crossentropy_with_logits(ctx, out, labels, weights, grad, slot);
   const Tensor target = labels.view(out.shape());
-  if (loss == "mse") return mean_squared_error(ctx, out, target, weights, grad);
-  return mean_absolute_error(ctx, out, target, weights, grad);
+  if (loss == "mse") return mean_squared_error(ctx, out, target, weights, grad, slot);
+  mean_absolute_error(ctx, out, target, weights, grad, slot);
 }
 
 }  // namespace
@@ -162,14 +164,20 @@ void TaggerTask::stage(Context& ctx, const TensorMap& batch, const std::vector<i
   if (ctx.device().is_cpu()) {
     x_ = images, labels_ = labels;
   } else {
-    ensure_tensor(x_, images.shape(), ctx.device()).copy_from(images);
-    ensure_tensor(labels_, labels.shape(), ctx.device()).copy_from(labels);
+    // Queued on the context's stream from the stream's pinned buffers: the host goes on to the next batch.
+    ensure_tensor(x_, images.shape(), ctx.device()).copy_from_async(ctx, images);
+    ensure_tensor(labels_, labels.shape(), ctx.device()).copy_from_async(ctx, labels);
   }
   batch_weights_ = Tensor();
   if (!weights_.empty()) {
-    Tensor w = Tensor::empty({n});
+    Tensor w = Tensor::empty_pinned({n});
     for (int64_t i = 0; i < n; ++i) w.data()[i] = weights_[static_cast<size_t>(rows[static_cast<size_t>(i)])];
-    batch_weights_ = ctx.device().is_cpu() ? w : w.to(ctx.device());
+    if (ctx.device().is_cpu()) {
+      batch_weights_ = w;
+    } else {
+      ensure_tensor(weights_on_device_, w.shape(), ctx.device()).copy_from_async(ctx, w);
+      batch_weights_ = weights_on_device_;
+    }
   }
 }
 
@@ -184,32 +192,32 @@ int64_t TaggerTask::begin_epoch(Context& ctx, int64_t epoch) {
   o.keep = [this](int64_t r) { return !is_validation_row(config_.seed, config_.validation_fraction, r); };
   o.pinned = !ctx.device().is_cpu();
   stream_ = std::make_unique<BatchStream>(data_, o);
-  train_total_ = 0, train_seen_ = 0;
+  train_seen_ = 0;
   start_ = std::chrono::steady_clock::now();
   return stream_->batches();
 }
 
-void TaggerTask::step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) {
+std::vector<std::string> TaggerTask::device_values() const {
+  if (config_.clip > 0) return {"train_loss", "grad_norm"};
+  return {"train_loss"};
+}
+
+void TaggerTask::step(Context& ctx, int64_t epoch, int64_t step, StepValues& values) {
   if (!stream_->next(batch_, &rows_)) fail("epoch ", epoch + 1, ", step ", step + 1, ": the training images ran out");
   stage(ctx, batch_, rows_);
   const Tensor out = model_.forward(ctx, {{input_, x_}}).at(output_);
   ensure_tensor(grad_, out.shape(), ctx.device());
-  const double loss = loss_of(ctx, config_.loss, out, labels_, batch_weights_, &grad_);
-  losses.emplace_back("train_loss", loss);
-  if (!std::isfinite(loss)) return;  // the loop stops the run, naming the step
+  loss_into(ctx, config_.loss, out, labels_, batch_weights_, &grad_, values.slot("train_loss"));
+  values.set_weight(static_cast<double>(rows_.size()));
   model_.backward(ctx, {{output_, grad_}});
   const std::vector<NamedTensor> grads = model_.gradients();
   if (config_.clip > 0) {
-    const double norm = clip_grad_norm(ctx, grads, config_.clip);
-    if (!std::isfinite(norm)) {
-      losses.emplace_back("gradient norm", norm);
-      return;
-    }
+    grad_list_.clear();
+    for (const NamedTensor& g : grads) grad_list_.push_back(g.tensor);
+    clip_by_global_norm(ctx, grad_list_, config_.clip, values.slot("grad_norm"));
   }
   optimiser_->step(ctx, model_.parameters(), grads);
-  const int64_t n = static_cast<int64_t>(rows_.size());
-  train_total_ += loss * static_cast<double>(n);
-  train_seen_ += n;
+  train_seen_ += static_cast<int64_t>(rows_.size());
 }
 
 void TaggerTask::end_epoch(Context& ctx, int64_t epoch, EpochValues& values) {
@@ -222,19 +230,20 @@ void TaggerTask::end_epoch(Context& ctx, int64_t epoch, EpochValues& values) {
   o.keep = [this](int64_t r) { return is_validation_row(config_.seed, config_.validation_fraction, r); };
   o.pinned = !ctx.device().is_cpu();
   BatchStream validation(data_, o);
-  double val_total = 0;
+  // Σ rows · loss over the batches, on the device; read once.
+  Tensor val_total = Tensor::zeros({1}, ctx.device());
   int64_t seen = 0;
   while (validation.next(batch_, &rows_)) {
     stage(ctx, batch_, rows_);
-    const double loss = loss_of(ctx, config_.loss, model_.forward(ctx, {{input_, x_}}).at(output_), labels_,
-                                batch_weights_, nullptr);
-    if (!std::isfinite(loss))
-      fail("epoch ", epoch + 1, ", validation: the loss is not finite (", loss, "): the run diverged");
-    val_total += loss * static_cast<double>(rows_.size());
+    loss_into(ctx, config_.loss, model_.forward(ctx, {{input_, x_}}).at(output_), labels_, batch_weights_, nullptr,
+              LossSlot{&val_total, 0, static_cast<float>(rows_.size())});
     seen += static_cast<int64_t>(rows_.size());
   }
-  values = {{"train_loss", train_total_ / static_cast<double>(std::max<int64_t>(train_seen_, 1))},
-            {"val_loss", val_total / static_cast<double>(std::max<int64_t>(seen, 1))},
+  const double val_loss = val_total.to_vector()[0] / static_cast<double>(std::max<int64_t>(seen, 1));
+  if (!std::isfinite(val_loss))
+    fail("epoch ", epoch + 1, ", validation: the loss is not finite (", val_loss, "): the run diverged");
+  values = {{"train_loss", value_of(values, "train_loss")},
+            {"val_loss", val_loss},
             {"lr", lr_},
             {"images_per_s", static_cast<double>(train_seen_) / std::max(train_seconds, 1e-9)}};
 }

@@ -92,7 +92,8 @@ class TaggerTask : public TrainTask {
     return {"train_loss", "val_loss", "lr", "seconds", "images_per_s"};
   }
   int64_t begin_epoch(Context& ctx, int64_t epoch) override;
-  void step(Context& ctx, int64_t epoch, int64_t step, EpochValues& losses) override;
+  std::vector<std::string> device_values() const override;
+  void step(Context& ctx, int64_t epoch, int64_t step, StepValues& values) override;
   void end_epoch(Context& ctx, int64_t epoch, EpochValues& values) override;
   int64_t training_rows() const { return n_train_; }
   int64_t validation_rows() const { return n_val_; }
@@ -111,8 +112,9 @@ class TaggerTask : public TrainTask {
   std::unique_ptr<BatchStream> stream_;
   TensorMap batch_;
   std::vector<int64_t> rows_;
-  Tensor x_, labels_, batch_weights_, grad_;
-  double train_total_ = 0, lr_ = 0;
+  Tensor x_, labels_, batch_weights_, weights_on_device_, grad_;
+  std::vector<Tensor*> grad_list_;
+  double lr_ = 0;
   int64_t train_seen_ = 0;
   std::chrono::steady_clock::time_point start_;
 };

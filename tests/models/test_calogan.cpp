@@ -442,5 +442,76 @@ TEST(CaloGan, NanWeightsStopTrainingAndKeepTheLastGoodCheckpoint) {
   for (float v : good->parameters()[0].tensor->to_vector()) ASSERT_TRUE(std::isfinite(v));
 }
 
+// After a warm-up, a CaloGAN training step (real batch staged, flipped labels
+// drawn, discriminator and generator steps) and a generation batch ask the
+// system for no memory and wait for the device nowhere (core/memory.h).
+template <typename T>
+class CaloGanStepDevice : public testing::DeviceTest<T> {};
+TYPED_TEST_SUITE(CaloGanStepDevice, testing::Devices, testing::DeviceNames);
+
+TYPED_TEST(CaloGanStepDevice, MakesNoAllocationAndNoSynchronisationAfterWarmUp) {
+  CaloSimSettings settings;
+  const ShowersDataset data(showers_file(
+      simulate_showers(settings, CaloParticle::Positron, uniform_energies(1, 100, 256, 21, 0), 21, 0), "quiet.h5"));
+  Context ctx(this->device(), 5);
+  CaloGanGenerator gen(ctx, tiny());
+  CaloGanDiscriminator disc(ctx, tiny());
+  GanTrainConfig config;
+  config.batch_size = 16;
+  config.label_flip = 0.1;
+  CaloGanTask task(ctx, gen, disc, data, config, nullptr);
+  gen.set_training(true), disc.set_training(true);
+  const int64_t steps = task.begin_epoch(ctx, 0);
+  ASSERT_GE(steps, 10);
+  const std::vector<std::string> names = task.device_values();
+  Tensor slots = Tensor::zeros({steps, int64_t(names.size())}, ctx.device());
+  const auto run = [&](int64_t s) {
+    StepValues values(&slots, s, &names);
+    task.step(ctx, 0, s, values);
+  };
+  for (int64_t s = 0; s < 3; ++s) run(s);
+  const MemoryStats before = ctx.memory_stats();
+  for (int64_t s = 3; s < 9; ++s) run(s);
+  const MemoryStats after = ctx.memory_stats();
+  EXPECT_EQ(after.allocations, before.allocations);
+  EXPECT_EQ(after.synchronizations, before.synchronizations);
+  EXPECT_GT(after.reuses, before.reuses);
+  const std::vector<float> values = slots.to_vector();
+  for (int64_t s = 0; s < 9; ++s)
+    for (size_t k = 0; k < names.size(); ++k)
+      EXPECT_GT(values[size_t(s) * names.size() + k], 0.0f) << names[k] << " of step " << s;
+}
+
+TYPED_TEST(CaloGanStepDevice, AGenerationBatchMakesNoAllocationAndNoSynchronisation) {
+  Context ctx(this->device(), 6);
+  CaloGanGenerator gen(ctx, tiny());
+  gen.set_training(false);
+  const int64_t b = 32;
+  Tensor energy = Tensor::empty_pinned({b, 1});
+  for (int64_t i = 0; i < b; ++i) energy.data()[i] = 10.0f + float(i);
+  std::vector<Tensor> layers;
+  for (const LayerGeometry& g : gen.settings().geometry) layers.push_back(Tensor::empty_pinned({b, g.rows, g.cols}));
+  ShowerSampler sampler(gen);
+  for (int i = 0; i < 2; ++i) sampler.generate(ctx, energy, layers);
+  const MemoryStats before = ctx.memory_stats();
+  for (int i = 0; i < 5; ++i) sampler.generate(ctx, energy, layers);
+  const MemoryStats after = ctx.memory_stats();
+  EXPECT_EQ(after.allocations, before.allocations);
+  EXPECT_EQ(after.synchronizations, before.synchronizations);
+  ctx.synchronize();
+  // The showers are the generator's for the same noise (a context of the same seed), in MeV.
+  Context sampling(this->device(), 77), by_hand(this->device(), 77);
+  ShowerSampler(gen).generate(sampling, energy, layers);
+  sampling.synchronize();
+  Tensor z = Tensor::empty({b, gen.settings().latent}, by_hand.device());
+  random_normal(by_hand, z, 0.0f, 1.0f);
+  const std::vector<Tensor>& images = gen.forward(by_hand, z, energy.to(by_hand.device()));
+  for (size_t l = 0; l < layers.size(); ++l) {
+    std::vector<float> mev = images[l].to_vector();
+    for (float& v : mev) v *= 1e3f;
+    EXPECT_TRUE(testing::all_close(layers[l].to_vector(), mev, 0, 0)) << "layer " << l;
+  }
+}
+
 }  // namespace
 }  // namespace jetimg

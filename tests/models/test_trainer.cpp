@@ -344,5 +344,79 @@ TEST(Predict, ModelsThatCoupleSamplesScoreTheSameForAnyBatchSize) {
   EXPECT_NE(predict(ctx, net, images, other).scores, reference.scores);
 }
 
+// After a warm-up, a training step (forward, loss, backward, clipping, Adam,
+// the next batch staged) asks the system for no memory and waits for the
+// device nowhere: the pool serves every tensor, and the loss and gradient
+// norm stay on the device until the loop reads them. Counted on the CPU,
+// where the same code paths run, and on a GPU where there is one.
+template <typename T>
+class TaggerStepDevice : public testing::DeviceTest<T> {};
+TYPED_TEST_SUITE(TaggerStepDevice, testing::Devices, testing::DeviceNames);
+
+TYPED_TEST(TaggerStepDevice, MakesNoAllocationAndNoSynchronisationAfterWarmUp) {
+  const std::string dir = testing::scratch_dir("quiet_steps");
+  const ImagesDataset data = signal_background(write_toy_images(dir, "sig.h5", {400, 1}),
+                                               write_toy_images(dir, "bkg.h5", {400, 0, -1, 5, -1, 2}));
+  Context ctx(this->device(), 1);
+  Sequential net = sequential_from_json(ctx, Json::parse(kToyNetwork), "toy_net.json");
+  TrainConfig config = toy_config(1);
+  config.clip = 0.5;
+  config.weights = "flat_pt";
+  TaggerTask task(ctx, net, data, config);
+  net.set_training(true);
+  const int64_t steps = task.begin_epoch(ctx, 0);
+  ASSERT_GE(steps, 12);
+  const std::vector<std::string> names = task.device_values();
+  ASSERT_EQ(names, (std::vector<std::string>{"train_loss", "grad_norm"}));
+  Tensor slots = Tensor::zeros({steps, 2}, ctx.device());
+  const auto run = [&](int64_t s) {
+    StepValues values(&slots, s, &names);
+    task.step(ctx, 0, s, values);
+  };
+  for (int64_t s = 0; s < 3; ++s) run(s);
+  const MemoryStats before = ctx.memory_stats();
+  for (int64_t s = 3; s < 10; ++s) run(s);
+  const MemoryStats after = ctx.memory_stats();
+  EXPECT_EQ(after.allocations, before.allocations);
+  EXPECT_EQ(after.synchronizations, before.synchronizations);
+  EXPECT_GT(after.reuses, before.reuses + 7);  // the steps did ask for memory
+  // The values were kept: a positive loss and gradient norm for every step run.
+  const std::vector<float> values = slots.to_vector();
+  for (int64_t s = 0; s < 10; ++s) {
+    EXPECT_GT(values[size_t(2 * s)], 0.0f) << "step " << s;
+    EXPECT_GT(values[size_t(2 * s + 1)], 0.0f) << "step " << s;
+  }
+}
+
+// The loop reads the device values every read_every steps: the run and its
+// loss curve do not depend on how often.
+TEST(Trainer, TheLossCurveDoesNotDependOnHowOftenValuesAreRead) {
+  const std::string dir = testing::scratch_dir("read_every");
+  const ImagesDataset data = signal_background(write_toy_images(dir, "sig.h5", {200, 1}),
+                                               write_toy_images(dir, "bkg.h5", {200, 0, -1, 5, -1, 2}));
+  std::vector<std::vector<double>> curves;
+  std::vector<int64_t> reported;
+  for (int64_t every : {1, 4, 100}) {
+    Context ctx(Device::cpu(), 1);
+    Sequential net = sequential_from_json(ctx, Json::parse(kToyNetwork), "toy_net.json");
+    LoopOptions options;
+    options.read_every = every;
+    int64_t calls = 0, last = 0;
+    options.on_step = [&](int64_t, int64_t step, int64_t steps, const EpochValues&) {
+      // Steps 1, 2, ..., steps in order in each epoch.
+      EXPECT_EQ(step, last % steps + 1);
+      last = step;
+      ++calls;
+    };
+    curves.push_back(losses(train_tagger(ctx, net, data, toy_config(2), options)));
+    reported.push_back(calls);
+  }
+  EXPECT_EQ(curves[0], curves[1]);
+  EXPECT_EQ(curves[0], curves[2]);
+  // Every step is reported once, whenever it is read.
+  EXPECT_EQ(reported[0], reported[1]);
+  EXPECT_EQ(reported[0], reported[2]);
+}
+
 }  // namespace
 }  // namespace jetimg
