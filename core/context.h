@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/device.h"
+#include "core/math_mode.h"
 
 namespace jetimg {
 
@@ -33,6 +34,9 @@ class Context {
   // once the op's work on the stream is done. CUDA contexts only.
   void* workspace(size_t bytes);
   void synchronize();
+  // How dense and convolution GEMMs compute on CUDA (core/math_mode.h); fp32 by default.
+  MathMode math_mode() const { return math_mode_; }
+  void set_math_mode(MathMode mode) { math_mode_ = mode; }
 
  private:
   Device device_;
@@ -43,6 +47,7 @@ class Context {
   void* cudnn_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
+  MathMode math_mode_ = MathMode::fp32;
 };
 
 }  // namespace jetimg
