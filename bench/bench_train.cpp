@@ -124,10 +124,10 @@ int main(int argc, char** argv) {
     else if (a == "--network" && i + 1 < argc) networks = {{argv[i + 1], argv[i + 1]}}, ++i;
     else if (a == "--math" && i + 1 < argc) {
       try {
-        math = parse_math_mode(argv[++i], "--math");
+        math = parse_math_mode(argv[++i], "bench_train: --math");
         check_training_math_mode(math, "bench_train");
       } catch (const Error& e) {
-        std::fprintf(stderr, "bench_train: %s\n", e.what());
+        std::fprintf(stderr, "%s\n", e.what());
         return 2;
       }
     } else {
