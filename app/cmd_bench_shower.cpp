@@ -16,7 +16,7 @@ namespace jetimg::app {
 namespace {
 
 struct BenchShowerOptions {
-  std::string model, config = "configs/calogan.json", device = "all", particle = "e+", python, batches;
+  std::string model, config = "configs/calogan.json", device = "all", particle = "e+", python, batches, math = "fp32";
   double seconds = 1.0;
   int threads = 0;
 };
@@ -57,8 +57,9 @@ void run_bench_shower(const BenchShowerOptions& o) {
   t.python = o.python;
   if (!o.python.empty()) t.torch_script = data_file("bench/reference/torch_calogan.py");
   t.threads = omp_get_max_threads();
-  std::printf("fast calorimeter simulation: ms per shower (%s generator, incident energies 1-100 GeV)\n",
-              o.model.empty() ? "untrained" : o.model.c_str());
+  t.math = parse_math_mode(o.math, "--math");
+  std::printf("fast calorimeter simulation: ms per shower (%s generator, incident energies 1-100 GeV; math %s)\n",
+              o.model.empty() ? "untrained" : o.model.c_str(), math_mode_name(t.math));
   run_shower_timing(t);
   std::string why;
   if (o.device == "all" && cuda_device_count(&why) == 0) std::printf("GPU: not measured (%s)\n", why.c_str());
@@ -81,6 +82,7 @@ void add_bench_shower_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--python", o.python, "a Python with torch: adds the same generator in PyTorch");
   add_threads_option(*command, o.threads);
+  add_math_option(*command, o.math, false);
   command->callback([] { run_bench_shower(o); });
 }
 

@@ -31,6 +31,7 @@ struct DemoOptions {
   std::string config;  // default: the shipped configs/demo.json
   std::string output_dir = "out/demo";
   std::string device = "auto";
+  std::string math = "fp32";  // --math for the training and scoring
   // The W convention with the zoom scaled to the top of the pT window
   // (factor pT/300 GeV, at most 1) and rotations on the constituents: the
   // study's zoom (x1.6-1.9 at these pT) pushes the soft prong of asymmetric
@@ -138,6 +139,7 @@ void train_and_evaluate(const DemoOptions& o, const RunConfig& run, int64_t even
 
   const TrainConfig config = load_train_config(o.training);
   Context ctx(device, config.seed);
+  apply_math(ctx, o.math);
   std::unique_ptr<Model> net = load_model_config(ctx, o.network);
   const ImagesDataset data({dir + "w_images.h5", dir + "qcd_images.h5"}, {1, 0});
   std::printf("\ntraining %s (%lld parameters) on %lld images with %s, at most %lld epochs, patience %lld, on %s\n",
@@ -266,6 +268,7 @@ void add_demo_command(CLI::App& app) {
   command->add_flag("!--no-train", o.train, "stop after the images (no training or evaluation)");
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
+  add_math_option(*command, o.math, true);
   command->callback([] { run_demo(o); });
 }
 

@@ -17,7 +17,7 @@ namespace jetimg::app {
 namespace {
 
 struct EvaluateOptions {
-  std::string checkpoint, signal, background, output_dir = "out/evaluate", device = "auto";
+  std::string checkpoint, signal, background, output_dir = "out/evaluate", device = "auto", math = "fp32";
   int64_t batch = 1024;
   int bootstrap = 100;
   uint64_t seed = 1;
@@ -29,6 +29,7 @@ void run_evaluate(const EvaluateOptions& o) {
   refuse_folder_over_inputs({o.checkpoint, o.signal, o.background}, o.output_dir, {"evaluation.json", "roc.png"});
   make_output_folder(o.output_dir);
   Context ctx(resolve_device(o.device), o.seed);
+  apply_math(ctx, o.math);
   const int64_t total = ImagesReader(o.signal).size() + ImagesReader(o.background).size();
   Progress progress("score", total, "images");
   const ScoredJets jets =
@@ -71,6 +72,7 @@ void add_evaluate_command(CLI::App& app) {
       ->capture_default_str();
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
+  add_math_option(*command, o.math, false);
   command->callback([] { run_evaluate(o); });
 }
 

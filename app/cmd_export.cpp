@@ -36,7 +36,7 @@ void run_export(const ExportOptions& o) {
 }
 
 struct PredictCommandOptions {
-  std::string checkpoint, images, output, device = "auto";
+  std::string checkpoint, images, output, device = "auto", math = "fp32";
   int64_t batch = 1024;
   int threads = 0;
 };
@@ -45,6 +45,7 @@ void run_predict(const PredictCommandOptions& o) {
   apply_threads(o.threads);
   refuse_outputs_over_inputs({o.checkpoint, o.images}, {o.output});
   Context ctx(resolve_device(o.device), 0);
+  apply_math(ctx, o.math);
   const ImagesReader reader(o.images);
   Progress progress("predict", reader.size(), "images");
   const Predictions p = predict(ctx, o.checkpoint, o.images, o.batch, [&](int64_t n) { progress.advance(n); });
@@ -93,6 +94,7 @@ void add_predict_command(CLI::App& app) {
   command->add_option("--batch", o.batch, "images per batch")->check(kPositiveCount)->capture_default_str();
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
+  add_math_option(*command, o.math, false);
   command->callback([] { run_predict(o); });
 }
 

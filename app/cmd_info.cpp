@@ -5,6 +5,8 @@
 
 #include "app/commands.h"
 #include "core/device.h"
+#include "core/error.h"
+#include "core/math_mode.h"
 
 namespace jetimg::app {
 
@@ -30,6 +32,33 @@ void add_threads_option(CLI::App& command, int& threads) {
 void apply_threads(int threads) {
   if (threads > 0) omp_set_num_threads(threads);
 }
+
+void add_math_option(CLI::App& command, std::string& math, bool trains) {
+  const std::string help =
+      trains ? "math of dense and convolution layers on a GPU: fp32 (float32, as the CPU) or tf32 (TF32 tensor "
+               "cores); bf16 is for inference only. The CPU computes fp32 whichever is given"
+             : "math of dense and convolution layers on a GPU: fp32 (float32, as the CPU), tf32 (TF32 tensor cores) "
+               "or bf16 (bfloat16 operands, float32 sums). The CPU computes fp32 whichever is given";
+  command
+      .add_option("--math", math, help)
+      ->check(CLI::Validator(
+          [trains](std::string& text) -> std::string {
+            MathMode mode = MathMode::fp32;
+            try {
+              mode = parse_math_mode(text);
+            } catch (const Error&) {
+              return "unknown math mode '" + text + "' (choose " + math_mode_choices() + ")";
+            }
+            if (trains && mode == MathMode::bf16)
+              return "bf16 is for inference and generation only (predict, evaluate, simulate); train with --math "
+                     "fp32 (the default) or --math tf32";
+            return "";
+          },
+          trains ? "fp32|tf32" : "fp32|tf32|bf16"))
+      ->capture_default_str();
+}
+
+void apply_math(Context& ctx, const std::string& math) { use_math_mode(ctx, parse_math_mode(math, "--math")); }
 
 const CLI::Validator kPositiveCount(
     [](std::string& text) -> std::string {

@@ -24,7 +24,7 @@ namespace jetimg::app {
 namespace {
 
 struct SimulateOptions {
-  std::string particle, energy = "1-100", output, model, device = "auto", layout = "calogan";
+  std::string particle, energy = "1-100", output, model, device = "auto", layout = "calogan", math = "fp32";
   int64_t showers = 0;
   uint64_t seed = 1;
   int64_t chunk = 10000, batch = 1024;
@@ -121,6 +121,10 @@ void run_simulate(const SimulateOptions& o) {
   std::vector<LayerGeometry> geometry = calogan_geometry();
   const Device device = o.model.empty() ? Device::cpu() : resolve_device(o.device);
   Context ctx(device, o.seed);
+  if (!o.model.empty()) {  // the built-in simulator has no network
+    apply_math(ctx, o.math);
+    provenance["math"] = math_mode_name(ctx.math_mode());
+  }
   const ShowerSource source =
       o.model.empty() ? builtin_source(o, particle, range, provenance) : model_source(o, ctx, range, provenance, geometry);
 
@@ -186,6 +190,7 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str();
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
+  add_math_option(*command, o.math, false);
   command->callback([] { run_simulate(o); });
 }
 

@@ -18,7 +18,7 @@ namespace jetimg::app {
 namespace {
 
 struct TrainCommandOptions {
-  std::string signal, background, input, network, config, output_dir, resume, device = "auto";
+  std::string signal, background, input, network, config, output_dir, resume, device = "auto", math = "fp32";
   int64_t epochs = 0;  // 0: the config's
   int threads = 0;
   bool overwrite = false;
@@ -44,6 +44,7 @@ void run_train(const TrainCommandOptions& o) {
 
   const Device device = resolve_device(o.device);
   Context ctx(device, config.seed);
+  apply_math(ctx, o.math);
   const Json model_config = o.network.empty() ? resumed->model_config("model") : load_json_file(o.network);
   const std::string model_file = o.network.empty() ? o.resume : o.network;
   std::unique_ptr<Model> model = make_model(ctx, model_config, model_file);
@@ -115,6 +116,7 @@ void add_train_command(CLI::App& app) {
       ->check(kPositiveCount);
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
+  add_math_option(*command, o.math, true);
   command->callback([] { run_train(o); });
 }
 

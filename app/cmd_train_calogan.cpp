@@ -19,7 +19,7 @@ namespace jetimg::app {
 namespace {
 
 struct TrainCaloGanOptions {
-  std::string config, data, reference, output_dir, device = "auto", resume;
+  std::string config, data, reference, output_dir, device = "auto", resume, math = "fp32";
   int64_t epochs = 0, max_showers = 0, reference_showers = 2000;
   int threads = 0;
   bool overwrite = false;
@@ -55,6 +55,7 @@ void run_train_calogan(const TrainCaloGanOptions& o) {
 
   const Device device = resolve_device(o.device);
   Context ctx(device, file.training.seed);
+  apply_math(ctx, o.math);
   CaloGanGenerator gen(ctx, file.model);
   CaloGanDiscriminator disc(ctx, file.model);
   std::printf("training CaloGAN (generator %lld parameters, discriminator %lld) on %lld showers of '%s' on %s, %lld "
@@ -110,6 +111,7 @@ void add_train_calogan_command(CLI::App& app) {
       ->capture_default_str();
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
+  add_math_option(*command, o.math, true);
   command->callback([] { run_train_calogan(o); });
 }
 

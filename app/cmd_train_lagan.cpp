@@ -20,7 +20,7 @@ namespace jetimg::app {
 namespace {
 
 struct TrainLaganOptions {
-  std::string signal, background, config, output_dir, device = "auto", resume;
+  std::string signal, background, config, output_dir, device = "auto", resume, math = "fp32";
   int64_t epochs = 0;
   int threads = 0;
   bool overwrite = false;
@@ -34,6 +34,7 @@ void run_train_lagan(const TrainLaganOptions& o) {
   const ImagesDataset data({o.signal, o.background}, {1, 0});
   const Device device = resolve_device(o.device);
   Context ctx(device, config.seed);
+  apply_math(ctx, o.math);
   LaganGenerator gen(ctx, config);
   LaganDiscriminator disc(ctx, config);
   std::printf("training LAGAN on %lld jet images (W and QCD) on %s, %lld epochs -> %s\n",
@@ -101,6 +102,7 @@ void add_train_lagan_command(CLI::App& app) {
       ->excludes("--resume");
   add_device_option(*command, o.device);
   add_threads_option(*command, o.threads);
+  add_math_option(*command, o.math, true);
   command->callback([] { run_train_lagan(o); });
 }
 

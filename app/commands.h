@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "core/context.h"
+
 namespace jetimg::app {
 
 void add_info_command(CLI::App& app);
@@ -37,6 +39,13 @@ void check_cpu_device(const std::string& device_spec);
 // Adds --threads (0 = all cores) to a subcommand and applies it when parsed.
 void add_threads_option(CLI::App& command, int& threads);
 void apply_threads(int threads);
+// Adds --math fp32|tf32|bf16 (core/math_mode.h: how dense and convolution
+// layers compute on a GPU; fp32 by default) to a subcommand that runs
+// networks. A subcommand that trains refuses bf16, which is for inference.
+void add_math_option(CLI::App& command, std::string& math, bool trains);
+// The context's math mode from --math (on a CPU a mode other than fp32 logs
+// once that the CPU computes float32).
+void apply_math(Context& ctx, const std::string& math);
 // Accepts whole numbers >= 1, with a plain message otherwise.
 extern const CLI::Validator kPositiveCount;
 // Accepts counts of events or showers from 1 to kMaxSampleCount: more than a

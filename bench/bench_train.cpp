@@ -10,9 +10,11 @@
 // same network from the same JSON and runs the same step with the same
 // number of CPU threads.
 //
-//   bench_train [--python PATH] [--quick] [--network FILE]
+//   bench_train [--python PATH] [--quick] [--network FILE] [--math fp32|tf32]
 //     --quick: batch 100 and 1024 only; --network: that network (any network
-//     JSON) instead of the two shipped ones
+//     JSON) instead of the two shipped ones; --math: jetimg's math on the GPU
+//     (core/math_mode.h; default fp32; the CPU computes fp32 in every mode,
+//     and bf16 is refused: this trains)
 #include <omp.h>
 
 #include <chrono>
@@ -24,6 +26,8 @@
 
 #include "core/context.h"
 #include "core/device.h"
+#include "core/error.h"
+#include "core/math_mode.h"
 #include "core/ops.h"
 #include "core/train_ops.h"
 #include "models/optimiser.h"
@@ -55,8 +59,9 @@ struct Figures {
   double train = 0, infer = 0;
 };
 
-Figures measure_jetimg(Device device, const std::string& network, int64_t batch) {
+Figures measure_jetimg(Device device, const std::string& network, int64_t batch, MathMode math) {
   Context ctx(device, 1);
+  use_math_mode(ctx, math);
   Sequential net = load_sequential(ctx, network);
   std::vector<int64_t> dims = {batch};
   for (int64_t d : net.input_shape()) dims.push_back(d);
@@ -108,6 +113,7 @@ std::map<int64_t, Figures> measure_torch(const std::string& python, const std::s
 int main(int argc, char** argv) {
   std::string python = std::string(JETIMG_SOURCE_DIR) + "/.venv/bin/python";
   bool quick = false;
+  MathMode math = MathMode::fp32;
   std::vector<std::pair<std::string, std::string>> networks = {
       {"W maxout (25x25)", std::string(JETIMG_SOURCE_DIR) + "/configs/nets/w_maxout.json"},
       {"top CNN (40x40)", std::string(JETIMG_SOURCE_DIR) + "/configs/nets/top_cnn.json"}};
@@ -116,8 +122,16 @@ int main(int argc, char** argv) {
     if (a == "--python" && i + 1 < argc) python = argv[++i];
     else if (a == "--quick") quick = true;
     else if (a == "--network" && i + 1 < argc) networks = {{argv[i + 1], argv[i + 1]}}, ++i;
-    else {
-      std::fprintf(stderr, "usage: bench_train [--python PATH] [--quick] [--network FILE]\n");
+    else if (a == "--math" && i + 1 < argc) {
+      try {
+        math = parse_math_mode(argv[++i], "bench_train: --math");
+        check_training_math_mode(math, "bench_train");
+      } catch (const Error& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+      }
+    } else {
+      std::fprintf(stderr, "usage: bench_train [--python PATH] [--quick] [--network FILE] [--math fp32|tf32]\n");
       return 2;
     }
   }
@@ -127,8 +141,9 @@ int main(int argc, char** argv) {
   std::vector<std::pair<Device, std::string>> devices = {{Device::cpu(), "cpu"}};
   std::string why;
   if (cuda_device_count(&why) > 0) devices.push_back({Device::cuda(0), "cuda"});
-  std::printf("training and inference benchmark: random images, Adam, binary cross-entropy; %d CPU threads\n",
-              threads);
+  std::printf("training and inference benchmark: random images, Adam, binary cross-entropy; %d CPU threads; "
+              "math %s (GPU; the CPU computes fp32)\n",
+              threads, math_mode_name(math));
   for (const auto& [net_name, network] : networks) {
     for (const auto& [device, device_name] : devices) {
       const std::map<int64_t, Figures> torch = measure_torch(python, network, threads, device_name, batches);
@@ -137,7 +152,7 @@ int main(int argc, char** argv) {
       std::printf("%8s %14s %12s %8s %14s %12s %8s\n", "batch", "jetimg", "PyTorch", "ratio", "jetimg", "PyTorch",
                   "ratio");
       for (int64_t b : batches) {
-        const Figures mine = measure_jetimg(device, network, b);
+        const Figures mine = measure_jetimg(device, network, b, math);
         const auto it = torch.find(b);
         const Figures theirs = it == torch.end() ? Figures{} : it->second;
         const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };

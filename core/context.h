@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/device.h"
+#include "core/math_mode.h"
 #include "core/memory.h"
 
 namespace jetimg {
@@ -37,6 +38,9 @@ class Context {
   void synchronize();
   // The counters of the context's device (core/memory.h).
   MemoryStats memory_stats() const { return jetimg::memory_stats(device_); }
+  // How dense and convolution GEMMs compute on CUDA (core/math_mode.h); fp32 by default.
+  MathMode math_mode() const { return math_mode_; }
+  void set_math_mode(MathMode mode) { math_mode_ = mode; }
 
  private:
   Device device_;
@@ -47,6 +51,7 @@ class Context {
   void* cudnn_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;  // the pool block's size
+  MathMode math_mode_ = MathMode::fp32;
 };
 
 }  // namespace jetimg

@@ -25,4 +25,19 @@ void gemm(Context& ctx, bool trans_a, bool trans_b, float alpha, const Tensor& a
   JI_DISPATCH(ctx.device(), gemm, ctx, trans_a, trans_b, alpha, a, b, beta, c);
 }
 
+bool gemm_bias(Context& ctx, const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& z) {
+  if (!ctx.device().is_cuda() || ctx.math_mode() == MathMode::fp32) return false;
+  for (const Tensor* t : {&x, &weight, &bias, static_cast<const Tensor*>(&z)})
+    if (!t->defined() || t->device() != ctx.device()) return false;
+  if (x.ndim() != 2 || weight.ndim() != 2 || bias.ndim() != 1 || z.ndim() != 2 || weight.dim(0) != x.dim(1) ||
+      bias.dim(0) != weight.dim(1) || z.dim(0) != x.dim(0) || z.dim(1) != weight.dim(1))
+    fail("gemm_bias: x ", x.shape().str(), " · weight ", weight.shape().str(), " + bias ", bias.shape().str(),
+         " does not fit z ", z.shape().str());
+#if JETIMG_WITH_CUDA
+  return (cuda::DeviceGuard(ctx.device().index), cuda::gemm_bias(ctx, x, weight, bias, z));
+#else
+  return false;
+#endif
+}
+
 }  // namespace jetimg

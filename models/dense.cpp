@@ -54,13 +54,17 @@ Tensor Dense::forward(Context& ctx, const Tensor& x) {
   check_input(x, in_, "dense");
   x_ = x;
   ensure_tensor(z_, {x.dim(0), units_}, ctx.device());
-  gemm(ctx, false, false, 1.0f, x, weight_, 0.0f, z_);  // z = x · weight
+  // z = x · weight + bias in one matmul where the math mode fuses the bias
+  // into the GEMM (CUDA tf32/bf16: core/gemm.h); else the GEMM, then the bias.
+  const bool fused = use_bias_ && gemm_bias(ctx, x, weight_, bias_, z_);
+  if (!fused) gemm(ctx, false, false, 1.0f, x, weight_, 0.0f, z_);  // z = x · weight
+  const bool add_bias = use_bias_ && !fused;
   if (is_linear(activation_)) {
-    if (use_bias_) bias_add(ctx, z_, bias_);
+    if (add_bias) bias_add(ctx, z_, bias_);
     y_ = z_;
   } else {
     ensure_tensor(y_, z_.shape(), ctx.device());
-    if (use_bias_)
+    if (add_bias)
       bias_activation_forward(ctx, activation_, z_, bias_, y_);  // z += bias; y = f(z), one pass
     else
       activation_forward(ctx, activation_, z_, y_);
@@ -122,8 +126,10 @@ Tensor MaxoutDense::forward(Context& ctx, const Tensor& x) {
   x_ = x;
   const int64_t n = x.dim(0);
   ensure_tensor(z_, {n, pieces_ * units_}, ctx.device());
-  gemm(ctx, false, false, 1.0f, x, weight_, 0.0f, z_);  // z = x · weight + bias, all pieces at once
-  if (use_bias_) bias_add(ctx, z_, bias_);
+  // z = x · weight + bias, all pieces at once (the bias fused into the GEMM where the math mode allows)
+  const bool fused = use_bias_ && gemm_bias(ctx, x, weight_, bias_, z_);
+  if (!fused) gemm(ctx, false, false, 1.0f, x, weight_, 0.0f, z_);
+  if (use_bias_ && !fused) bias_add(ctx, z_, bias_);
   ensure_tensor(y_, {n, units_}, ctx.device());
   ensure_tensor(winner_, {n, units_}, ctx.device());
   maxout_forward(ctx, z_, pieces_, y_, winner_);

@@ -98,6 +98,7 @@ std::vector<ShowerTiming> run_shower_timing(const ShowerTimingOptions& o) {
                       : CaloGanConfig::from_json(without_type(CheckpointFile(o.model).model_config("generator")), o.model);
   for (const Device& device : o.devices) {
     Context ctx(device, 1);
+    use_math_mode(ctx, o.math);
     std::unique_ptr<CaloGanGenerator> gen;
     if (o.model.empty()) {
       gen = std::make_unique<CaloGanGenerator>(ctx, config);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/device.h"
+#include "core/math_mode.h"
 #include "models/calogan.h"
 
 namespace jetimg {
@@ -35,6 +36,7 @@ struct ShowerTimingOptions {
   std::string python;                 // a Python with torch for the PyTorch column ("": none)
   std::string torch_script;           // bench/reference/torch_calogan.py
   int threads = 1;                    // CPU threads (jetimg and PyTorch alike)
+  MathMode math = MathMode::fp32;     // the generator's math on a GPU (core/math_mode.h)
 };
 
 // Runs every figure, printing each row as it is measured, and returns them.

@@ -80,6 +80,10 @@ double value_of(const EpochValues& values, const std::string& name) {
 }
 
 LoopResult run_training(Context& ctx, TrainTask& task, const LoopConfig& config, const LoopOptions& options) {
+  check_training_math_mode(ctx.math_mode());
+  // Checkpoints record the math mode the run trained in.
+  Json provenance = options.provenance.is_object() ? options.provenance : Json::object();
+  provenance["math"] = math_mode_name(ctx.math_mode());
   if (!options.output_dir.empty())
     prepare_run_folder(options.output_dir, run_start(options.resume, options.overwrite), options.run_files, {});
   const std::vector<CheckpointEntry> entries = task.models();
@@ -211,8 +215,8 @@ LoopResult run_training(Context& ctx, TrainTask& task, const LoopConfig& config,
     state.history.push_back(record);
     ++result.epochs_run;
     if (!dir.empty()) {
-      if (improved) save_checkpoint(best_path, task.kind(), entries, state, options.provenance);
-      save_checkpoint(last_path, task.kind(), entries, state, options.provenance);
+      if (improved) save_checkpoint(best_path, task.kind(), entries, state, provenance);
+      save_checkpoint(last_path, task.kind(), entries, state, provenance);
       last_good = last_path;
       std::vector<std::string> columns = task.columns();
       write_log(dir + "/log.csv", columns, state.history);

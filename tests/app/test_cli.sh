@@ -102,6 +102,24 @@ expect_fail "resume from an images file" "is not a jetimg checkpoint" train --re
 expect_fail "resume into another network" "was written for a different model" train --resume "$work/run1/last.h5" --network "$work/net40.json" -o "$work/bad"
 expect_fail "no inputs" "give either --signal and --background" "$jetimg" train --network "$net" -o "$work/bad"
 
+# Math modes: --math fp32|tf32|bf16. The CPU computes float32 in every mode
+# (and says so once), so tf32 trains the same curve as fp32; checkpoints
+# record the mode; bf16 is for inference only.
+expect_ok "train --math tf32 on the CPU" train --network "$net" --config "$work/train.json" --math tf32 -o "$work/run_tf32"
+grep -q "the CPU computes float32" "$work/out.txt" || { echo "FAIL: --math tf32 on the CPU does not say the CPU computes float32"; cat "$work/out.txt"; failures=$((failures + 1)); }
+if [ "$(cut -d, -f1-4 "$work/run2/log.csv")" != "$(cut -d, -f1-4 "$work/run_tf32/log.csv")" ]; then
+  echo "FAIL: --math tf32 on the CPU gave another loss curve than fp32"; failures=$((failures + 1))
+fi
+grep -aq '"math":"tf32"' "$work/run_tf32/last.h5" || { echo "FAIL: the checkpoint does not record math tf32"; failures=$((failures + 1)); }
+grep -aq '"math":"fp32"' "$work/run2/last.h5" || { echo "FAIL: the checkpoint does not record math fp32"; failures=$((failures + 1)); }
+expect_fail "train --math bf16" "bf16 is for inference and generation only" train --network "$net" --config "$work/train.json" --math bf16 -o "$work/bad_math"
+expect_fail "train --math unknown" "unknown math mode 'fp16' (choose fp32, tf32 or bf16)" train --network "$net" --math fp16 -o "$work/bad_math"
+expect_fail "train-lagan --math bf16" "bf16 is for inference" "$jetimg" train-lagan --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --math bf16 -o "$work/bad_math"
+expect_fail "predict --math unknown" "unknown math mode 'half'" "$jetimg" predict --model "$work/run1/best.h5" "$work/w_images.h5" -o "$work/bad_math.h5" --math half
+[ -e "$work/bad_math" ] || [ -e "$work/bad_math.h5" ] && { echo "FAIL: a refused --math wrote output"; failures=$((failures + 1)); }
+expect_ok "predict --math fp32" "$jetimg" predict --model "$work/run_tf32/last.h5" "$work/w_images.h5" -o "$work/scores_fp32.h5" --device cpu
+expect_ok "predict --math bf16 on the CPU" "$jetimg" predict --model "$work/run_tf32/last.h5" "$work/w_images.h5" -o "$work/scores_bf16.h5" --device cpu --math bf16
+
 # Bad input.
 expect_fail "zero events" "--events" "$jetimg" generate --process w --events 0 -o "$work/x.h5"
 expect_fail "negative events" "--events" "$jetimg" generate --process w --events -5 -o "$work/x.h5"
@@ -409,6 +427,9 @@ expect_help() {
 for sub in generate cluster preprocess stats show predict evaluate train train-calogan train-lagan simulate bench-shower compare demo; do
   expect_help "$sub" "--device --threads" ""
 done
+for sub in predict evaluate train train-calogan train-lagan simulate bench-shower demo; do
+  expect_help "$sub" "--math" ""
+done
 expect_help generate "-n --events --batch -o --output" ""
 expect_help demo "-n --events --output-dir" "-o"
 expect_help simulate "-n --showers -o --output --model --batch" "--n"
@@ -467,6 +488,8 @@ scores = [h5py.File(f"{w}/{n}.h5", "r")["score"][:] for n in ("v_scores", "v_sco
 assert all(np.array_equal(scores[0], s) for s in scores[1:]), "the spellings of predict give different scores"
 new, old = (h5py.File(f"{w}/{n}.h5", "r") for n in ("v_showers", "v_showers_old"))
 assert all(np.array_equal(new[k][:], old[k][:]) for k in new), "simulate --showers and --n give different showers"
+fp32, bf16 = (h5py.File(f"{w}/{n}.h5", "r")["score"][:] for n in ("scores_fp32", "scores_bf16"))
+assert np.array_equal(fp32, bf16), "predict --math bf16 on the CPU gives other scores than fp32"
 PY
 case $? in
   0) passes=$((passes + 1)) ;;

@@ -70,8 +70,9 @@ TrainConfig toy_config(int64_t epochs = 6) {
 }
 
 LoopResult run_training(const ImagesDataset& data, const TrainConfig& config, const std::string& dir,
-                        const std::string& resume = "") {
+                        const std::string& resume = "", MathMode math = MathMode::fp32) {
   Context ctx(Device::cpu(), config.seed);
+  ctx.set_math_mode(math);
   Sequential net = sequential_from_json(ctx, Json::parse(kToyNetwork), "toy_net.json");
   LoopOptions options;
   options.output_dir = dir;
@@ -190,6 +191,29 @@ TEST(Predict, ScoresEveryImageInBatchesAndChecksItsInput) {
   EXPECT_NE(testing::error_message_of([&] { predict(ctx, net, nan, raw); })
                 .find("nan.h5': image 4 has a non-finite pixel"),
             std::string::npos);
+}
+
+// The CPU computes float32 in every math mode: a tf32 run is the fp32 run, bit
+// for bit. Checkpoints record the mode; bf16 (inference only) cannot train.
+TEST(Trainer, MathModeIsRecordedAndTf32OnTheCpuIsFp32) {
+  const std::string dir = testing::scratch_dir("math");
+  const ImagesDataset data = labelled(write_toy_images(dir, "mixed.h5", {200, -1}));
+  const LoopResult fp32 = run_training(data, toy_config(2), dir + "/fp32");
+  const LoopResult tf32 = run_training(data, toy_config(2), dir + "/tf32", "", MathMode::tf32);
+  EXPECT_EQ(losses(tf32), losses(fp32));
+  EXPECT_EQ(CheckpointFile(dir + "/fp32/last.h5").provenance().value("math", ""), "fp32");
+  EXPECT_EQ(CheckpointFile(dir + "/tf32/last.h5").provenance().value("math", ""), "tf32");
+  EXPECT_EQ(CheckpointFile(dir + "/tf32/best.h5").provenance().value("math", ""), "tf32");
+  Context ctx(Device::cpu(), 0);
+  const Predictions a = predict(ctx, fp32.last_checkpoint, dir + "/mixed.h5", 64);
+  const Predictions b = predict(ctx, tf32.last_checkpoint, dir + "/mixed.h5", 64);
+  EXPECT_EQ(a.scores, b.scores);
+
+  const std::string message = testing::error_message_of(
+      [&] { run_training(data, toy_config(1), dir + "/bf16", "", MathMode::bf16); });
+  EXPECT_NE(message.find("--math bf16"), std::string::npos) << message;
+  EXPECT_NE(message.find("inference"), std::string::npos) << message;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/bf16/last.h5"));
 }
 
 TEST(Trainer, FlatPtWeightsByHand) {
