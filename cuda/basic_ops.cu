@@ -58,21 +58,34 @@ __global__ void flipped_labels_kernel(float* out, int64_t n, float value, float 
     out[i] = flipped_label(seed, stream, static_cast<uint64_t>(i), value, other, probability);
 }
 
-__global__ void sum_rows_kernel(const float* x, int64_t rows, int64_t cols, float* out) {
-  for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < cols; c += int64_t(gridDim.x) * blockDim.x) {
-    double acc = 0.0;
-    for (int64_t r = 0; r < rows; ++r) acc += x[r * cols + c];
-    out[c] = static_cast<float>(acc);
+// Column sums in two passes (core/elementwise.h, row_chunk): blockIdx.y is a
+// chunk of rows, each thread one column of it, partial[chunk * cols + c] in
+// double; then a thread per column adds the chunks in order.
+__global__ void column_partials_kernel(const float* x, const float* w, int64_t rows, int64_t cols, int64_t chunk,
+                                       double* first, double* second) {
+  const int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (c >= cols) return;
+  const int64_t begin = blockIdx.y * chunk, end = begin + chunk < rows ? begin + chunk : rows;
+  double a = 0.0, b = 0.0;
+  if (w) {
+    for (int64_t r = begin; r < end; ++r) accumulate_moments(w[r], x[r * cols + c], &a, &b);
+    second[blockIdx.y * cols + c] = b;
+  } else {
+    for (int64_t r = begin; r < end; ++r) a += x[r * cols + c];
   }
+  first[blockIdx.y * cols + c] = a;
 }
 
-__global__ void moments_kernel(const float* x, const float* w, int64_t rows, int64_t cols, float* sum_wx,
-                               float* sum_wx2) {
+__global__ void column_totals_kernel(const double* first, const double* second, int64_t chunks, int64_t cols,
+                                     float* out_first, float* out_second) {
   for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < cols; c += int64_t(gridDim.x) * blockDim.x) {
-    double first = 0.0, second = 0.0;
-    for (int64_t r = 0; r < rows; ++r) accumulate_moments(w[r], x[r * cols + c], &first, &second);
-    sum_wx[c] = static_cast<float>(first);
-    sum_wx2[c] = static_cast<float>(second);
+    double a = 0.0, b = 0.0;
+    for (int64_t k = 0; k < chunks; ++k) {
+      a += first[k * cols + c];
+      if (second) b += second[k * cols + c];
+    }
+    out_first[c] = static_cast<float>(a);
+    if (out_second) out_second[c] = static_cast<float>(b);
   }
 }
 
@@ -155,19 +168,39 @@ void fill_flipped_labels(Context& ctx, Tensor& out, float value, float other, do
   JI_CUDA_CHECK_LAUNCH();
 }
 
+namespace {
+
+void column_sums(Context& ctx, const float* x, const float* w, int64_t rows, int64_t cols, float* out_first,
+                 float* out_second) {
+  const int64_t chunk = row_chunk(rows), chunks = rows == 0 ? 1 : (rows + chunk - 1) / chunk;
+  // Scratch for the partials from the pool (doubles in a float tensor's bytes), reused in stream order.
+  Tensor scratch = Tensor::empty({2 * chunks * cols * (w ? 2 : 1)}, ctx.device());
+  double* first = static_cast<double*>(scratch.raw_data());
+  double* second = w ? first + chunks * cols : nullptr;
+  if (rows == 0) {
+    JI_CUDA_CHECK(cudaMemsetAsync(scratch.raw_data(), 0, scratch.bytes(), stream_of(ctx)));
+  } else {
+    const dim3 grid(static_cast<unsigned>((cols + kThreads - 1) / kThreads), static_cast<unsigned>(chunks));
+    column_partials_kernel<<<grid, kThreads, 0, stream_of(ctx)>>>(x, w, rows, cols, chunk, first, second);
+    JI_CUDA_CHECK_LAUNCH();
+  }
+  column_totals_kernel<<<blocks_for(cols), kThreads, 0, stream_of(ctx)>>>(first, second, chunks, cols, out_first,
+                                                                          out_second);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
 void sum_rows(Context& ctx, const Tensor& x, Tensor& out) {
   const int64_t cols = out.numel();
   if (cols == 0) return;  // (no rows but some columns still writes zeros)
-  sum_rows_kernel<<<blocks_for(cols), kThreads, 0, stream_of(ctx)>>>(x.data(), x.dim(0), cols, out.data());
-  JI_CUDA_CHECK_LAUNCH();
+  column_sums(ctx, x.data(), nullptr, x.dim(0), cols, out.data(), nullptr);
 }
 
 void weighted_moments(Context& ctx, const Tensor& x, const Tensor& w, Tensor& sum_wx, Tensor& sum_wx2) {
   const int64_t cols = sum_wx.numel();
   if (cols == 0) return;
-  moments_kernel<<<blocks_for(cols), kThreads, 0, stream_of(ctx)>>>(x.data(), w.data(), x.dim(0), cols, sum_wx.data(),
-                                                                    sum_wx2.data());
-  JI_CUDA_CHECK_LAUNCH();
+  column_sums(ctx, x.data(), w.data(), x.dim(0), cols, sum_wx.data(), sum_wx2.data());
 }
 
 void random_uniform(Context& ctx, Tensor& x, uint64_t stream, float lo, float hi) {

@@ -69,9 +69,14 @@ void sum_rows(Context&, const Tensor& x, Tensor& out) {
   float* result = out.data();
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < cols; ++c) {
-    double acc = 0.0;
-    for (int64_t r = 0; r < rows; ++r) acc += in[r * cols + c];
-    result[c] = static_cast<float>(acc);
+    const int64_t chunk = row_chunk(rows);
+    double total = 0.0;
+    for (int64_t begin = 0; begin < rows; begin += chunk) {
+      double acc = 0.0;
+      for (int64_t r = begin; r < std::min(rows, begin + chunk); ++r) acc += in[r * cols + c];
+      total += acc;
+    }
+    result[c] = static_cast<float>(total);
   }
 }
 
@@ -81,8 +86,14 @@ void weighted_moments(Context&, const Tensor& x, const Tensor& w, Tensor& sum_wx
   const float* weights = w.data();
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < cols; ++c) {
+    const int64_t chunk = row_chunk(rows);
     double first = 0.0, second = 0.0;
-    for (int64_t r = 0; r < rows; ++r) accumulate_moments(weights[r], in[r * cols + c], &first, &second);
+    for (int64_t begin = 0; begin < rows; begin += chunk) {
+      double part_first = 0.0, part_second = 0.0;
+      for (int64_t r = begin; r < std::min(rows, begin + chunk); ++r)
+        accumulate_moments(weights[r], in[r * cols + c], &part_first, &part_second);
+      first += part_first, second += part_second;
+    }
     sum_wx.data()[c] = static_cast<float>(first);
     sum_wx2.data()[c] = static_cast<float>(second);
   }

@@ -154,6 +154,38 @@ TYPED_TEST(BasicOpsDevice, MatchesCpu) {
   EXPECT_DOUBLE_EQ(sum(ctx, y), 3.0 * y.numel());
 }
 
+// Column sums over many rows go in chunks of rows (row_chunk), in the same
+// order on both devices: the same bits, and within rounding of a plain sum.
+TYPED_TEST(BasicOpsDevice, ColumnSumsOverManyRowsAreTheCpusBits) {
+  const Device dev = this->device();
+  Context cpu(Device::cpu(), 8), ctx(dev, 8);
+  for (int64_t rows : {int64_t{1}, int64_t{63}, int64_t{64}, int64_t{65}, int64_t{1000}, int64_t{70000}}) {
+    Tensor x_cpu = Tensor::empty({rows, 5}), w_cpu = Tensor::empty({rows});
+    random_normal(cpu, x_cpu, 1, 3);
+    random_uniform(cpu, w_cpu, 0, 2);
+    Tensor s_cpu = Tensor::empty({5}), m1_cpu = Tensor::empty({5}), m2_cpu = Tensor::empty({5});
+    sum_rows(cpu, x_cpu, s_cpu);
+    weighted_moments(cpu, x_cpu, w_cpu, m1_cpu, m2_cpu);
+    const std::vector<float> xv = x_cpu.to_vector(), wv = w_cpu.to_vector();
+    for (int64_t c = 0; c < 5; ++c) {  // a plain double sum, in any order, agrees to float rounding
+      double plain = 0, first = 0, second = 0;
+      for (int64_t r = 0; r < rows; ++r) {
+        const double v = xv[size_t(r * 5 + c)], w = wv[size_t(r)];
+        plain += v, first += w * v, second += w * v * v;
+      }
+      EXPECT_NEAR(s_cpu.to_vector()[size_t(c)], plain, 1e-6 * (std::abs(plain) + rows)) << rows;
+      EXPECT_NEAR(m1_cpu.to_vector()[size_t(c)], first, 1e-6 * (std::abs(first) + rows)) << rows;
+      EXPECT_NEAR(m2_cpu.to_vector()[size_t(c)], second, 1e-6 * (std::abs(second) + rows)) << rows;
+    }
+    Tensor s = Tensor::empty({5}, dev), m1 = Tensor::empty({5}, dev), m2 = Tensor::empty({5}, dev);
+    sum_rows(ctx, x_cpu.to(dev), s);
+    weighted_moments(ctx, x_cpu.to(dev), w_cpu.to(dev), m1, m2);
+    EXPECT_EQ(s.to_vector(), s_cpu.to_vector()) << rows;
+    EXPECT_EQ(m1.to_vector(), m1_cpu.to_vector()) << rows;
+    EXPECT_EQ(m2.to_vector(), m2_cpu.to_vector()) << rows;
+  }
+}
+
 TYPED_TEST(BasicOpsDevice, RandomMatchesCpuForTheSameSeed) {
   const Device dev = this->device();
   Context cpu(Device::cpu(), 2024), ctx(dev, 2024);
