@@ -12,6 +12,17 @@
 #include "core/dispatch.h"
 #include "core/error.h"
 
+// Under AddressSanitizer, cached host blocks are poisoned, so that a tensor
+// used after it was freed is still reported although its block was kept.
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define JI_POISON(ptr, size) ASAN_POISON_MEMORY_REGION(ptr, size)
+#define JI_UNPOISON(ptr, size) ASAN_UNPOISON_MEMORY_REGION(ptr, size)
+#else
+#define JI_POISON(ptr, size) ((void)(ptr), (void)(size))
+#define JI_UNPOISON(ptr, size) ((void)(ptr), (void)(size))
+#endif
+
 namespace jetimg {
 namespace {
 
@@ -69,13 +80,15 @@ void* take(Arena& a, std::multimap<size_t, void*>& blocks, size_t size, size_t* 
   if (it == blocks.end() || it->first > size * kMaxSlack) return nullptr;
   void* ptr = it->second;
   *granted = it->first;
+  if (&a == &arena(kHostArena)) JI_UNPOISON(ptr, it->first);
   a.stats.bytes_cached -= static_cast<int64_t>(it->first);
   blocks.erase(it);
   return ptr;
 }
 
-void system_free(int index, void* ptr) noexcept {
+void system_free(int index, void* ptr, size_t size) noexcept {
   if (index == kHostArena) {
+    JI_UNPOISON(ptr, size);
     ::operator delete(ptr);
     return;
   }
@@ -117,7 +130,7 @@ void trim(int index, Arena& a, int64_t keep) {
       a.events.erase(event);
     }
 #endif
-    system_free(index, it->second);
+    system_free(index, it->second, it->first);
     a.stats.bytes_cached -= static_cast<int64_t>(it->first);
     ++a.stats.releases;
     largest->erase(it);
@@ -227,7 +240,7 @@ void release(void* ptr, size_t granted, Device device, bool pinned, void* stream
   const std::lock_guard<std::mutex> lock(a.mutex);
   a.stats.bytes_in_use -= static_cast<int64_t>(granted);
   if (index == kHostArena && static_cast<int64_t>(granted) > kHostCacheBytes) {
-    system_free(index, ptr);
+    system_free(index, ptr, granted);
     ++a.stats.releases;
     return;
   }
@@ -260,7 +273,10 @@ void release(void* ptr, size_t granted, Device device, bool pinned, void* stream
   // A block of a stream that has ended belongs to any stream now.
   if (stream && std::find(a.streams.begin(), a.streams.end(), stream) == a.streams.end()) stream = nullptr;
   a.free[stream].emplace(granted, ptr);
-  if (index == kHostArena) trim(index, a, kHostCacheBytes);
+  if (index == kHostArena) {
+    JI_POISON(ptr, granted);
+    trim(index, a, kHostCacheBytes);
+  }
 }
 
 void* current_stream(int device) {
