@@ -242,8 +242,12 @@ void conv2d_backward_bias(Context&, const Tensor& dy, Tensor& dbias) {
 //   forward        Y = X · W_p, written to y[n, ·, p] with the bias
 //   input grad     D = dY_p · W_pᵀ, added into dx in position order
 //   weight grad    dW_p (+)= Xᵀ · dY_p, blocks added in sample order
-// Every sum runs in an order fixed by the shapes (and, for the input
-// gradient's block size, the thread count), so a run is bit-reproducible.
+// Positions go in tiles of 16, so that y and dy are read and written 16
+// neighbouring floats at a time; each thread takes whole tiles through all
+// sample blocks (blocks small enough that the input rows a tile reads stay
+// in cache). Every sum runs in an order fixed by the shapes (and, for the
+// input gradient's block size, the thread count), so a run is
+// bit-reproducible.
 
 namespace {
 
@@ -257,10 +261,16 @@ LcSizes lc_sizes(const Window2d& g, const Tensor& x_or_dx, int64_t filters) {
           channels * g.in_h * g.in_w};
 }
 
-// Samples per block of the forward pass and the weight gradient: enough
-// rows for OpenBLAS, few enough that the block's images stay in cache
-// while every position reads them.
-constexpr int64_t kLcBlock = 256;
+// Samples per block: as many as keep the block's band of input rows under
+// one window (C · KH rows of the image per sample) within about 1 MiB, so
+// that the positions of a tile find it in cache; 8 to 256.
+int64_t lc_block(const Window2d& g, const LcSizes& s) {
+  const int64_t band = s.channels * g.kernel_h * g.in_w * int64_t{sizeof(float)};
+  return std::clamp<int64_t>((int64_t{1} << 20) / std::max<int64_t>(band, 1), 8, 256);
+}
+
+// Positions per tile: one cache line of y or dy per (sample, filter).
+constexpr int64_t kLcTile = 16;
 
 // col (count, K): the patches of position p of samples [n0, n0 + count), in
 // the weight's order k = (kh·KW + kw)·C + c.
@@ -268,13 +278,23 @@ void lc_gather_patches(const Window2d& g, const LcSizes& s, const float* x, int6
                        float* col) {
   const int oh = static_cast<int>(p / g.out_w), ow = static_cast<int>(p % g.out_w);
   const int64_t plane = int64_t{g.in_h} * g.in_w, corner = int64_t{oh} * g.stride_h * g.in_w + int64_t{ow} * g.stride_w;
+  if (s.channels == 1) {  // rows of the patch are runs of KW neighbouring pixels
+    for (int64_t n = 0; n < count; ++n) {
+      const float* xs = x + (n0 + n) * s.sample + corner;
+      float* dst = col + n * s.patch;
+      for (int kh = 0; kh < g.kernel_h; ++kh, dst += g.kernel_w) {
+        const float* src = xs + int64_t{kh} * g.in_w;
+        for (int kw = 0; kw < g.kernel_w; ++kw) dst[kw] = src[kw];
+      }
+    }
+    return;
+  }
   for (int64_t n = 0; n < count; ++n) {
     const float* xs = x + (n0 + n) * s.sample + corner;
-    float* row = col + n * s.patch;
+    float* dst = col + n * s.patch;
     for (int kh = 0; kh < g.kernel_h; ++kh)
-      for (int kw = 0; kw < g.kernel_w; ++kw) {
+      for (int kw = 0; kw < g.kernel_w; ++kw, dst += s.channels) {
         const float* src = xs + int64_t{kh} * g.in_w + kw;
-        float* dst = row + (int64_t{kh} * g.kernel_w + kw) * s.channels;
         for (int64_t c = 0; c < s.channels; ++c) dst[c] = src[c * plane];
       }
   }
@@ -285,22 +305,37 @@ void lc_scatter_patches(const Window2d& g, const LcSizes& s, const float* col, i
                         float* dx) {
   const int oh = static_cast<int>(p / g.out_w), ow = static_cast<int>(p % g.out_w);
   const int64_t plane = int64_t{g.in_h} * g.in_w, corner = int64_t{oh} * g.stride_h * g.in_w + int64_t{ow} * g.stride_w;
+  if (s.channels == 1) {
+    for (int64_t n = 0; n < count; ++n) {
+      float* xs = dx + (n0 + n) * s.sample + corner;
+      const float* src = col + n * s.patch;
+      for (int kh = 0; kh < g.kernel_h; ++kh, src += g.kernel_w) {
+        float* dst = xs + int64_t{kh} * g.in_w;
+        for (int kw = 0; kw < g.kernel_w; ++kw) dst[kw] += src[kw];
+      }
+    }
+    return;
+  }
   for (int64_t n = 0; n < count; ++n) {
     float* xs = dx + (n0 + n) * s.sample + corner;
-    const float* row = col + n * s.patch;
+    const float* src = col + n * s.patch;
     for (int kh = 0; kh < g.kernel_h; ++kh)
-      for (int kw = 0; kw < g.kernel_w; ++kw) {
+      for (int kw = 0; kw < g.kernel_w; ++kw, src += s.channels) {
         float* dst = xs + int64_t{kh} * g.in_w + kw;
-        const float* src = row + (int64_t{kh} * g.kernel_w + kw) * s.channels;
         for (int64_t c = 0; c < s.channels; ++c) dst[c * plane] += src[c];
       }
   }
 }
 
-// out (count, F): dy[n, ·, p] of samples [n0, n0 + count).
-void lc_gather_grad(const LcSizes& s, const float* dy, int64_t p, int64_t n0, int64_t count, float* out) {
+// grads (tile, count, F): dy[n, ·, p] of samples [n0, n0 + count) and the
+// positions [p0, p0 + tile).
+void lc_gather_grad_tile(const LcSizes& s, const float* dy, int64_t p0, int64_t tile, int64_t n0, int64_t count,
+                         float* grads) {
   for (int64_t n = 0; n < count; ++n)
-    for (int64_t f = 0; f < s.filters; ++f) out[n * s.filters + f] = dy[((n0 + n) * s.filters + f) * s.positions + p];
+    for (int64_t f = 0; f < s.filters; ++f) {
+      const float* src = dy + ((n0 + n) * s.filters + f) * s.positions + p0;
+      for (int64_t j = 0; j < tile; ++j) grads[(j * count + n) * s.filters + f] = src[j];
+    }
 }
 
 }  // namespace
@@ -309,24 +344,33 @@ void locally_connected2d_forward(Context&, const Window2d& g, const Tensor& x, c
                                  const Tensor& bias, Tensor& y) {
   serial_blas();
   const LcSizes s = lc_sizes(g, x, weight.dim(2));
+  if (s.batch == 0) return;
+  const float* w = weight.data();
   const float* b = bias.defined() ? bias.data() : nullptr;
-  for (int64_t n0 = 0; n0 < s.batch; n0 += kLcBlock) {
-    const int64_t count = std::min(kLcBlock, s.batch - n0);
+  const int64_t tiles = (s.positions + kLcTile - 1) / kLcTile, block = std::min(lc_block(g, s), s.batch);
 #pragma omp parallel
-    {
-      float* col = col_buffer(count * (s.patch + s.filters));
-      float* out = col + count * s.patch;
+  {
+    float* col = col_buffer(block * s.patch + kLcTile * block * s.filters);
+    float* out = col + block * s.patch;  // (tile, count, F)
 #pragma omp for schedule(static)
-      for (int64_t p = 0; p < s.positions; ++p) {
-        lc_gather_patches(g, s, x.data(), p, n0, count, col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(count), static_cast<int>(s.filters),
-                    static_cast<int>(s.patch), 1.0f, col, static_cast<int>(s.patch),
-                    weight.data() + p * s.patch * s.filters, static_cast<int>(s.filters), 0.0f, out,
-                    static_cast<int>(s.filters));
-        float* dst = y.data() + n0 * s.filters * s.positions + p;
+    for (int64_t t = 0; t < tiles; ++t) {
+      const int64_t p0 = t * kLcTile, tile = std::min(kLcTile, s.positions - p0);
+      for (int64_t n0 = 0; n0 < s.batch; n0 += block) {
+        const int64_t count = std::min(block, s.batch - n0);
+        for (int64_t j = 0; j < tile; ++j) {
+          lc_gather_patches(g, s, x.data(), p0 + j, n0, count, col);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(count),
+                      static_cast<int>(s.filters), static_cast<int>(s.patch), 1.0f, col, static_cast<int>(s.patch),
+                      w + (p0 + j) * s.patch * s.filters, static_cast<int>(s.filters), 0.0f,
+                      out + j * count * s.filters, static_cast<int>(s.filters));
+        }
         for (int64_t n = 0; n < count; ++n)
-          for (int64_t f = 0; f < s.filters; ++f)
-            dst[(n * s.filters + f) * s.positions] = out[n * s.filters + f] + (b ? b[p * s.filters + f] : 0.0f);
+          for (int64_t f = 0; f < s.filters; ++f) {
+            float* dst = y.data() + ((n0 + n) * s.filters + f) * s.positions + p0;
+            const float* src = out + n * s.filters + f;
+            for (int64_t j = 0; j < tile; ++j)
+              dst[j] = src[j * count * s.filters] + (b ? b[(p0 + j) * s.filters + f] : 0.0f);
+          }
       }
     }
   }
@@ -337,25 +381,30 @@ void locally_connected2d_backward_input(Context&, const Window2d& g, const Tenso
   serial_blas();
   const LcSizes s = lc_sizes(g, dx, weight.dim(2));
   std::fill(dx.data(), dx.data() + dx.numel(), 0.0f);
+  if (s.batch == 0) return;
+  const float* w = weight.data();
   // Blocks of samples, one per thread at a time: each owns its rows of dx
   // and adds into them position after position.
   const int threads = omp_get_max_threads();
-  const int64_t block = std::clamp<int64_t>((s.batch + threads - 1) / threads, 1, 64);
+  const int64_t block = std::clamp<int64_t>((s.batch + threads - 1) / threads, 1, lc_block(g, s));
   const int64_t blocks = (s.batch + block - 1) / block;
 #pragma omp parallel
   {
-    float* col = col_buffer(block * (s.patch + s.filters));
-    float* grad = col + block * s.patch;
+    float* col = col_buffer(block * s.patch + kLcTile * block * s.filters);
+    float* grads = col + block * s.patch;  // (tile, count, F)
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < blocks; ++i) {
       const int64_t n0 = i * block, count = std::min(block, s.batch - n0);
-      for (int64_t p = 0; p < s.positions; ++p) {
-        lc_gather_grad(s, dy.data(), p, n0, count, grad);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(count), static_cast<int>(s.patch),
-                    static_cast<int>(s.filters), 1.0f, grad, static_cast<int>(s.filters),
-                    weight.data() + p * s.patch * s.filters, static_cast<int>(s.filters), 0.0f, col,
-                    static_cast<int>(s.patch));
-        lc_scatter_patches(g, s, col, p, n0, count, dx.data());
+      for (int64_t p0 = 0; p0 < s.positions; p0 += kLcTile) {
+        const int64_t tile = std::min(kLcTile, s.positions - p0);
+        lc_gather_grad_tile(s, dy.data(), p0, tile, n0, count, grads);
+        for (int64_t j = 0; j < tile; ++j) {
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(count), static_cast<int>(s.patch),
+                      static_cast<int>(s.filters), 1.0f, grads + j * count * s.filters, static_cast<int>(s.filters),
+                      w + (p0 + j) * s.patch * s.filters, static_cast<int>(s.filters), 0.0f, col,
+                      static_cast<int>(s.patch));
+          lc_scatter_patches(g, s, col, p0 + j, n0, count, dx.data());
+        }
       }
     }
   }
@@ -369,20 +418,26 @@ void locally_connected2d_backward_weight(Context&, const Window2d& g, const Tens
     std::fill(dweight.data(), dweight.data() + dweight.numel(), 0.0f);
     return;
   }
-  for (int64_t n0 = 0; n0 < s.batch; n0 += kLcBlock) {
-    const int64_t count = std::min(kLcBlock, s.batch - n0);
-    const float beta = n0 == 0 ? 0.0f : 1.0f;
+  float* dw = dweight.data();
+  const int64_t tiles = (s.positions + kLcTile - 1) / kLcTile, block = std::min(lc_block(g, s), s.batch);
 #pragma omp parallel
-    {
-      float* col = col_buffer(count * (s.patch + s.filters));
-      float* grad = col + count * s.patch;
+  {
+    float* col = col_buffer(block * s.patch + kLcTile * block * s.filters);
+    float* grads = col + block * s.patch;  // (tile, count, F)
 #pragma omp for schedule(static)
-      for (int64_t p = 0; p < s.positions; ++p) {
-        lc_gather_patches(g, s, x.data(), p, n0, count, col);
-        lc_gather_grad(s, dy.data(), p, n0, count, grad);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(s.patch), static_cast<int>(s.filters),
-                    static_cast<int>(count), 1.0f, col, static_cast<int>(s.patch), grad, static_cast<int>(s.filters),
-                    beta, dweight.data() + p * s.patch * s.filters, static_cast<int>(s.filters));
+    for (int64_t t = 0; t < tiles; ++t) {
+      const int64_t p0 = t * kLcTile, tile = std::min(kLcTile, s.positions - p0);
+      for (int64_t n0 = 0; n0 < s.batch; n0 += block) {
+        const int64_t count = std::min(block, s.batch - n0);
+        const float beta = n0 == 0 ? 0.0f : 1.0f;
+        lc_gather_grad_tile(s, dy.data(), p0, tile, n0, count, grads);
+        for (int64_t j = 0; j < tile; ++j) {
+          lc_gather_patches(g, s, x.data(), p0 + j, n0, count, col);
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(s.patch), static_cast<int>(s.filters),
+                      static_cast<int>(count), 1.0f, col, static_cast<int>(s.patch), grads + j * count * s.filters,
+                      static_cast<int>(s.filters), beta, dw + (p0 + j) * s.patch * s.filters,
+                      static_cast<int>(s.filters));
+        }
       }
     }
   }
