@@ -88,6 +88,41 @@ JI_HD int64_t im2col_source(const Window2d& g, int c, int kh, int kw, int oh, in
 // index (kh·KW + kw)·C + c; bias (OH, OW, F). Valid padding.
 //   y[n, f, oh, ow] = bias[oh, ow, f] + Σ_{kh, kw, c} x[n, c, oh·s + kh, ow·s + kw] · weight[p, k, f]
 
+// The ops (host/conv_ops.cpp, cuda/locally_connected.cu) run as one matrix
+// product per output position p, over the batch:
+//   y_p  (N, F) = X_p (N, K) · W_p (K, F) + b_p    X_p: the patches of position p
+//   dX_p (N, K) = dY_p (N, F) · W_pᵀ              added back into dx (col2im)
+//   dW_p (K, F) = X_pᵀ · dY_p
+// The per-output functions below are the definition the tests compare them with.
+
+// Offset, in one sample (C, H, W), of entry k of position p's patch
+// (k = (kh·KW + kw)·C + c, the weight's middle index).
+JI_HD int64_t locally_connected_patch_source(const Window2d& g, int channels, int64_t p, int64_t k) {
+  const int oh = static_cast<int>(p / g.out_w), ow = static_cast<int>(p % g.out_w);
+  const int c = static_cast<int>(k % channels), kk = static_cast<int>(k / channels);
+  const int ih = oh * g.stride_h + kk / g.kernel_w, iw = ow * g.stride_w + kk % g.kernel_w;
+  return (static_cast<int64_t>(c) * g.in_h + ih) * g.in_w + iw;
+}
+
+// dx[n, c, ih, iw] gathered from the patch gradients dcol (P, batch, K) of
+// sample n: the entries of every position whose window holds (ih, iw), in
+// position order (the order host/ adds them in too).
+JI_HD float locally_connected_col2im(const float* dcol, int64_t batch, int64_t n, const Window2d& g, int channels,
+                                     int c, int ih, int iw) {
+  int oh0, oh1, ow0, ow1;
+  windows_holding(ih, g.kernel_h, g.stride_h, 0, g.out_h, &oh0, &oh1);
+  windows_holding(iw, g.kernel_w, g.stride_w, 0, g.out_w, &ow0, &ow1);
+  const int64_t patch = static_cast<int64_t>(g.kernel_h) * g.kernel_w * channels;
+  float acc = 0.0f;
+  for (int oh = oh0; oh <= oh1; ++oh)
+    for (int ow = ow0; ow <= ow1; ++ow) {
+      const int64_t p = static_cast<int64_t>(oh) * g.out_w + ow;
+      const int64_t k = (static_cast<int64_t>(ih - oh * g.stride_h) * g.kernel_w + (iw - ow * g.stride_w)) * channels + c;
+      acc += dcol[(p * batch + n) * patch + k];
+    }
+  return acc;
+}
+
 // One output of one sample. x: the sample (C, H, W).
 JI_HD float locally_connected_output(const float* x, const float* weight, const float* bias, const Window2d& g,
                                      int channels, int filters, int f, int oh, int ow) {

@@ -2,9 +2,11 @@
 // tensors: convolution, locally connected (unshared weights), max and
 // average pooling, nearest up-sampling, zero padding and channel
 // concatenation. Declared and checked here (core/conv_ops.cpp); implemented in
-// host/ (im2col + OpenBLAS for convolution, plain loops over
+// host/ (im2col + OpenBLAS for convolution, one OpenBLAS product per output
+// position for the locally connected layer, plain loops over
 // core/conv_math.h for the rest, OpenMP over the batch) and cuda/ (cuDNN for
-// convolution, hand-written kernels over the same core/conv_math.h).
+// convolution, strided-batched cuBLAS for the locally connected layer,
+// hand-written kernels over the same core/conv_math.h).
 //
 // Outputs and gradients are written, never added to. Gradient tensors must be
 // allocated by the caller with the shape of what they are the gradient of.

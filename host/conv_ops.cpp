@@ -8,8 +8,7 @@
 // The weight gradient is summed per thread and the partial sums are added in
 // thread order, so a run is reproducible for a given thread count.
 //
-// LocallyConnected2D is plain loops over core/conv_math.h, the same element
-// functions the CUDA kernels call.
+// LocallyConnected2D is one such product per output position (see below).
 #include <cblas.h>
 #include <omp.h>
 
@@ -237,60 +236,236 @@ void conv2d_backward_bias(Context&, const Tensor& dy, Tensor& dbias) {
 }
 
 // --- LocallyConnected2D --------------------------------------------------------------
+// One OpenBLAS product per output position over a block of samples (the
+// matrices of core/conv_math.h): the block's patches of position p are
+// gathered into X (B, K), and
+//   forward        Y = X · W_p, written to y[n, ·, p] with the bias
+//   input grad     D = dY_p · W_pᵀ, added into dx in position order
+//   weight grad    dW_p (+)= Xᵀ · dY_p, blocks added in sample order
+// Positions go in tiles of 16, so that y and dy are read and written 16
+// neighbouring floats at a time; each thread takes whole tiles through all
+// sample blocks (blocks small enough that the input rows a tile reads stay
+// in cache). Every sum runs in an order fixed by the shapes (and, for the
+// input gradient's block size, the thread count), so a run is
+// bit-reproducible.
+
+namespace {
+
+struct LcSizes {
+  int64_t batch, channels, filters, patch, positions, sample;
+};
+
+LcSizes lc_sizes(const Window2d& g, const Tensor& x_or_dx, int64_t filters) {
+  const int64_t channels = x_or_dx.dim(1);
+  return {x_or_dx.dim(0), channels, filters, channels * g.kernel_h * g.kernel_w, int64_t{g.out_h} * g.out_w,
+          channels * g.in_h * g.in_w};
+}
+
+// Samples per block: as many as keep the block's band of input rows under
+// one window (C · KH rows of the image per sample) within about 1 MiB, so
+// that the positions of a tile find it in cache; 8 to 256.
+int64_t lc_block(const Window2d& g, const LcSizes& s) {
+  const int64_t band = s.channels * g.kernel_h * g.in_w * int64_t{sizeof(float)};
+  return std::clamp<int64_t>((int64_t{1} << 20) / std::max<int64_t>(band, 1), 8, 256);
+}
+
+// Positions per tile: one cache line of y or dy per (sample, filter).
+constexpr int64_t kLcTile = 16;
+
+// col (count, K): the patches of position p of samples [n0, n0 + count), in
+// the weight's order k = (kh·KW + kw)·C + c.
+void lc_gather_patches(const Window2d& g, const LcSizes& s, const float* x, int64_t p, int64_t n0, int64_t count,
+                       float* col) {
+  const int oh = static_cast<int>(p / g.out_w), ow = static_cast<int>(p % g.out_w);
+  const int64_t plane = int64_t{g.in_h} * g.in_w, corner = int64_t{oh} * g.stride_h * g.in_w + int64_t{ow} * g.stride_w;
+  if (s.channels == 1) {  // rows of the patch are runs of KW neighbouring pixels
+    for (int64_t n = 0; n < count; ++n) {
+      const float* xs = x + (n0 + n) * s.sample + corner;
+      float* dst = col + n * s.patch;
+      for (int kh = 0; kh < g.kernel_h; ++kh, dst += g.kernel_w) {
+        const float* src = xs + int64_t{kh} * g.in_w;
+        for (int kw = 0; kw < g.kernel_w; ++kw) dst[kw] = src[kw];
+      }
+    }
+    return;
+  }
+  for (int64_t n = 0; n < count; ++n) {
+    const float* xs = x + (n0 + n) * s.sample + corner;
+    float* dst = col + n * s.patch;
+    for (int kh = 0; kh < g.kernel_h; ++kh)
+      for (int kw = 0; kw < g.kernel_w; ++kw, dst += s.channels) {
+        const float* src = xs + int64_t{kh} * g.in_w + kw;
+        for (int64_t c = 0; c < s.channels; ++c) dst[c] = src[c * plane];
+      }
+  }
+}
+
+// The adjoint: dx of samples [n0, n0 + count) += col (count, K) of position p.
+void lc_scatter_patches(const Window2d& g, const LcSizes& s, const float* col, int64_t p, int64_t n0, int64_t count,
+                        float* dx) {
+  const int oh = static_cast<int>(p / g.out_w), ow = static_cast<int>(p % g.out_w);
+  const int64_t plane = int64_t{g.in_h} * g.in_w, corner = int64_t{oh} * g.stride_h * g.in_w + int64_t{ow} * g.stride_w;
+  if (s.channels == 1) {
+    for (int64_t n = 0; n < count; ++n) {
+      float* xs = dx + (n0 + n) * s.sample + corner;
+      const float* src = col + n * s.patch;
+      for (int kh = 0; kh < g.kernel_h; ++kh, src += g.kernel_w) {
+        float* dst = xs + int64_t{kh} * g.in_w;
+        for (int kw = 0; kw < g.kernel_w; ++kw) dst[kw] += src[kw];
+      }
+    }
+    return;
+  }
+  for (int64_t n = 0; n < count; ++n) {
+    float* xs = dx + (n0 + n) * s.sample + corner;
+    const float* src = col + n * s.patch;
+    for (int kh = 0; kh < g.kernel_h; ++kh)
+      for (int kw = 0; kw < g.kernel_w; ++kw, src += s.channels) {
+        float* dst = xs + int64_t{kh} * g.in_w + kw;
+        for (int64_t c = 0; c < s.channels; ++c) dst[c * plane] += src[c];
+      }
+  }
+}
+
+// grads (tile, count, F): dy[n, ·, p] of samples [n0, n0 + count) and the
+// positions [p0, p0 + tile).
+void lc_gather_grad_tile(const LcSizes& s, const float* dy, int64_t p0, int64_t tile, int64_t n0, int64_t count,
+                         float* grads) {
+  for (int64_t n = 0; n < count; ++n)
+    for (int64_t f = 0; f < s.filters; ++f) {
+      const float* src = dy + ((n0 + n) * s.filters + f) * s.positions + p0;
+      for (int64_t j = 0; j < tile; ++j) grads[(j * count + n) * s.filters + f] = src[j];
+    }
+}
+
+}  // namespace
 
 void locally_connected2d_forward(Context&, const Window2d& g, const Tensor& x, const Tensor& weight,
                                  const Tensor& bias, Tensor& y) {
-  const int64_t batch = x.dim(0), positions = int64_t{g.out_h} * g.out_w;
-  const int channels = static_cast<int>(x.dim(1)), filters = static_cast<int>(weight.dim(2));
+  serial_blas();
+  const LcSizes s = lc_sizes(g, x, weight.dim(2));
+  if (s.batch == 0) return;
+  const float* w = weight.data();
   const float* b = bias.defined() ? bias.data() : nullptr;
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t n = 0; n < batch; ++n)
-    for (int f = 0; f < filters; ++f) {
-      const float* sample = x.data() + n * channels * g.in_h * g.in_w;
-      float* out = y.data() + (n * filters + f) * positions;
-      for (int oh = 0; oh < g.out_h; ++oh)
-        for (int ow = 0; ow < g.out_w; ++ow)
-          out[oh * g.out_w + ow] =
-              locally_connected_output(sample, weight.data(), b, g, channels, filters, f, oh, ow);
+  const int64_t tiles = (s.positions + kLcTile - 1) / kLcTile, block = std::min(lc_block(g, s), s.batch);
+#pragma omp parallel
+  {
+    float* col = col_buffer(block * s.patch + kLcTile * block * s.filters);
+    float* out = col + block * s.patch;  // (tile, count, F)
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < tiles; ++t) {
+      const int64_t p0 = t * kLcTile, tile = std::min(kLcTile, s.positions - p0);
+      for (int64_t n0 = 0; n0 < s.batch; n0 += block) {
+        const int64_t count = std::min(block, s.batch - n0);
+        for (int64_t j = 0; j < tile; ++j) {
+          lc_gather_patches(g, s, x.data(), p0 + j, n0, count, col);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(count),
+                      static_cast<int>(s.filters), static_cast<int>(s.patch), 1.0f, col, static_cast<int>(s.patch),
+                      w + (p0 + j) * s.patch * s.filters, static_cast<int>(s.filters), 0.0f,
+                      out + j * count * s.filters, static_cast<int>(s.filters));
+        }
+        for (int64_t n = 0; n < count; ++n)
+          for (int64_t f = 0; f < s.filters; ++f) {
+            float* dst = y.data() + ((n0 + n) * s.filters + f) * s.positions + p0;
+            const float* src = out + n * s.filters + f;
+            for (int64_t j = 0; j < tile; ++j)
+              dst[j] = src[j * count * s.filters] + (b ? b[(p0 + j) * s.filters + f] : 0.0f);
+          }
+      }
     }
+  }
 }
 
 void locally_connected2d_backward_input(Context&, const Window2d& g, const Tensor& weight, const Tensor& dy,
                                         Tensor& dx) {
-  const int64_t batch = dx.dim(0), positions = int64_t{g.out_h} * g.out_w;
-  const int channels = static_cast<int>(dx.dim(1)), filters = static_cast<int>(weight.dim(2));
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t n = 0; n < batch; ++n)
-    for (int c = 0; c < channels; ++c) {
-      const float* grad = dy.data() + n * filters * positions;
-      float* out = dx.data() + (n * channels + c) * g.in_h * g.in_w;
-      for (int ih = 0; ih < g.in_h; ++ih)
-        for (int iw = 0; iw < g.in_w; ++iw)
-          out[ih * g.in_w + iw] = locally_connected_input_grad(grad, weight.data(), g, channels, filters, c, ih, iw);
+  serial_blas();
+  const LcSizes s = lc_sizes(g, dx, weight.dim(2));
+  std::fill(dx.data(), dx.data() + dx.numel(), 0.0f);
+  if (s.batch == 0) return;
+  const float* w = weight.data();
+  // Blocks of samples, one per thread at a time: each owns its rows of dx
+  // and adds into them position after position.
+  const int threads = omp_get_max_threads();
+  const int64_t block = std::clamp<int64_t>((s.batch + threads - 1) / threads, 1, lc_block(g, s));
+  const int64_t blocks = (s.batch + block - 1) / block;
+#pragma omp parallel
+  {
+    float* col = col_buffer(block * s.patch + kLcTile * block * s.filters);
+    float* grads = col + block * s.patch;  // (tile, count, F)
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < blocks; ++i) {
+      const int64_t n0 = i * block, count = std::min(block, s.batch - n0);
+      for (int64_t p0 = 0; p0 < s.positions; p0 += kLcTile) {
+        const int64_t tile = std::min(kLcTile, s.positions - p0);
+        lc_gather_grad_tile(s, dy.data(), p0, tile, n0, count, grads);
+        for (int64_t j = 0; j < tile; ++j) {
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(count), static_cast<int>(s.patch),
+                      static_cast<int>(s.filters), 1.0f, grads + j * count * s.filters, static_cast<int>(s.filters),
+                      w + (p0 + j) * s.patch * s.filters, static_cast<int>(s.filters), 0.0f, col,
+                      static_cast<int>(s.patch));
+          lc_scatter_patches(g, s, col, p0 + j, n0, count, dx.data());
+        }
+      }
     }
+  }
 }
 
 void locally_connected2d_backward_weight(Context&, const Window2d& g, const Tensor& x, const Tensor& dy,
                                          Tensor& dweight) {
-  const int64_t batch = x.dim(0), positions = dweight.dim(0), patch = dweight.dim(1);
-  const int channels = static_cast<int>(x.dim(1)), filters = static_cast<int>(dweight.dim(2));
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t p = 0; p < positions; ++p)
-    for (int64_t k = 0; k < patch; ++k)
-      for (int f = 0; f < filters; ++f)
-        dweight.data()[(p * patch + k) * filters + f] =
-            locally_connected_weight_grad(x.data(), dy.data(), batch, g, channels, filters, p, k, f);
+  serial_blas();
+  const LcSizes s = lc_sizes(g, x, dweight.dim(2));
+  if (s.batch == 0) {
+    std::fill(dweight.data(), dweight.data() + dweight.numel(), 0.0f);
+    return;
+  }
+  float* dw = dweight.data();
+  const int64_t tiles = (s.positions + kLcTile - 1) / kLcTile, block = std::min(lc_block(g, s), s.batch);
+#pragma omp parallel
+  {
+    float* col = col_buffer(block * s.patch + kLcTile * block * s.filters);
+    float* grads = col + block * s.patch;  // (tile, count, F)
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < tiles; ++t) {
+      const int64_t p0 = t * kLcTile, tile = std::min(kLcTile, s.positions - p0);
+      for (int64_t n0 = 0; n0 < s.batch; n0 += block) {
+        const int64_t count = std::min(block, s.batch - n0);
+        const float beta = n0 == 0 ? 0.0f : 1.0f;
+        lc_gather_grad_tile(s, dy.data(), p0, tile, n0, count, grads);
+        for (int64_t j = 0; j < tile; ++j) {
+          lc_gather_patches(g, s, x.data(), p0 + j, n0, count, col);
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(s.patch), static_cast<int>(s.filters),
+                      static_cast<int>(count), 1.0f, col, static_cast<int>(s.patch), grads + j * count * s.filters,
+                      static_cast<int>(s.filters), beta, dw + (p0 + j) * s.patch * s.filters,
+                      static_cast<int>(s.filters));
+        }
+      }
+    }
+  }
 }
 
+// dbias[p, f] = Σ_n dy[n, f, p], the samples added in order (as
+// locally_connected_bias_grad does) but read a plane row at a time.
 void locally_connected2d_backward_bias(Context&, const Tensor& dy, Tensor& dbias) {
-  const int64_t batch = dy.dim(0), filters = dy.dim(1);
-  Window2d g;
-  g.out_h = static_cast<int>(dy.dim(2)), g.out_w = static_cast<int>(dy.dim(3));
-  const int64_t positions = int64_t{g.out_h} * g.out_w;
-#pragma omp parallel for schedule(static)
-  for (int64_t p = 0; p < positions; ++p)
-    for (int f = 0; f < static_cast<int>(filters); ++f)
-      dbias.data()[p * filters + f] = locally_connected_bias_grad(dy.data(), batch, g, static_cast<int>(filters), p, f);
+  const int64_t batch = dy.dim(0), filters = dy.dim(1), positions = dy.dim(2) * dy.dim(3);
+  constexpr int64_t kRun = 64;
+  const int64_t runs = (positions + kRun - 1) / kRun;
+#pragma omp parallel
+  {
+    std::vector<float> acc(static_cast<size_t>(filters * kRun));
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < runs; ++r) {
+      const int64_t p0 = r * kRun, count = std::min(kRun, positions - p0);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (int64_t n = 0; n < batch; ++n)
+        for (int64_t f = 0; f < filters; ++f) {
+          const float* src = dy.data() + (n * filters + f) * positions + p0;
+          float* a = acc.data() + f * kRun;
+          for (int64_t i = 0; i < count; ++i) a[i] += src[i];
+        }
+      for (int64_t i = 0; i < count; ++i)
+        for (int64_t f = 0; f < filters; ++f) dbias.data()[(p0 + i) * filters + f] = acc[f * kRun + i];
+    }
+  }
 }
 
 }  // namespace jetimg::host

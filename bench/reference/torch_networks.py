@@ -10,6 +10,7 @@ Usage: torch_networks.py NETWORK.json THREADS DEVICE BATCH [BATCH ...]
 DEVICE is cpu or cuda. Exit 77 when torch is not installed.
 """
 import json
+import os
 import sys
 import time
 
@@ -19,6 +20,9 @@ try:
 except ImportError as error:
     print(f"skipped: {error}")
     sys.exit(77)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_calogan import LocallyConnected2d  # noqa: E402  (unfold + torch.bmm)
 
 
 class Maxout(nn.Module):
@@ -61,6 +65,14 @@ def build(config):
             else:
                 shape = [layer["filters"], (shape[1] - kernel[0]) // stride[0] + 1,
                          (shape[2] - kernel[1]) // stride[1] + 1]
+            if layer.get("activation", "linear") != "linear":
+                layers.append(activations[layer["activation"]]())
+        elif kind == "locally_connected2d":
+            kernel, stride = pair(layer["kernel_size"]), pair(layer.get("strides", 1))
+            lc = LocallyConnected2d(shape[0], layer["filters"], shape[1], shape[2], kernel, stride,
+                                    bias=layer.get("use_bias", True))
+            layers.append(lc)
+            shape = [layer["filters"], lc.out_h, lc.out_w]
             if layer.get("activation", "linear") != "linear":
                 layers.append(activations[layer["activation"]]())
         elif kind == "max_pool2d":

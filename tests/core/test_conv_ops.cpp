@@ -1,8 +1,12 @@
 // Conv2D and LocallyConnected2D: hand-computed values on tiny inputs,
 // direct loops written here from the definitions (TensorFlow's 'same'
-// padding, Keras' locally connected weight layout), element-wise central
-// differences, and CUDA against the CPU.
+// padding, Keras' locally connected weight layout), the locally connected
+// layer against its per-output definition in core/conv_math.h and run twice
+// (equal to the bit), element-wise central differences, and CUDA against the
+// CPU.
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "core/conv_ops.h"
 #include "core/error.h"
@@ -319,6 +323,110 @@ TEST(LocallyConnected2d, MatchesDirectLoops) {
   }
 }
 
+// The per-output functions of core/conv_math.h (the element-wise
+// definition the ops were once computed by, one output at a time) over a
+// whole batch.
+struct LcResults {
+  std::vector<float> y, dx, dw, db;
+};
+LcResults per_output_locally_connected(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& dy,
+                                       const LocallyConnected2dParams& p) {
+  const int64_t batch = x.dim(0);
+  const int channels = int(x.dim(1)), filters = int(w.dim(2));
+  const Window2d g = make_window(int(x.dim(2)), int(x.dim(3)), p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
+                                 Padding::Valid);
+  const int64_t positions = int64_t{g.out_h} * g.out_w, patch = w.dim(1);
+  const int64_t sample = int64_t{channels} * g.in_h * g.in_w;
+  const std::vector<float> xv = x.to_vector(), wv = w.to_vector(), bv = b.to_vector(), dyv = dy.to_vector();
+  LcResults r{std::vector<float>(dyv.size()), std::vector<float>(xv.size()), std::vector<float>(wv.size()),
+              std::vector<float>(bv.size())};
+  for (int64_t n = 0; n < batch; ++n)
+    for (int f = 0; f < filters; ++f)
+      for (int oh = 0; oh < g.out_h; ++oh)
+        for (int ow = 0; ow < g.out_w; ++ow)
+          r.y[(n * filters + f) * positions + oh * g.out_w + ow] =
+              locally_connected_output(xv.data() + n * sample, wv.data(), bv.data(), g, channels, filters, f, oh, ow);
+  for (int64_t n = 0; n < batch; ++n)
+    for (int c = 0; c < channels; ++c)
+      for (int ih = 0; ih < g.in_h; ++ih)
+        for (int iw = 0; iw < g.in_w; ++iw)
+          r.dx[n * sample + (int64_t{c} * g.in_h + ih) * g.in_w + iw] = locally_connected_input_grad(
+              dyv.data() + n * filters * positions, wv.data(), g, channels, filters, c, ih, iw);
+  for (int64_t q = 0; q < positions; ++q)
+    for (int64_t k = 0; k < patch; ++k)
+      for (int f = 0; f < filters; ++f)
+        r.dw[(q * patch + k) * filters + f] =
+            locally_connected_weight_grad(xv.data(), dyv.data(), batch, g, channels, filters, q, k, f);
+  for (int64_t q = 0; q < positions; ++q)
+    for (int f = 0; f < filters; ++f)
+      r.db[q * filters + f] = locally_connected_bias_grad(dyv.data(), batch, g, filters, q, f);
+  return r;
+}
+
+LcResults run_locally_connected(Context& ctx, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& dy,
+                                const LocallyConnected2dParams& p) {
+  const Device dev = ctx.device();
+  Tensor y = Tensor::empty(dy.shape(), dev), dx = Tensor::empty(x.shape(), dev), dw = Tensor::empty(w.shape(), dev),
+         db = Tensor::empty(b.shape(), dev);
+  const Tensor xd = x.to(dev), wd = w.to(dev), bd = b.to(dev), dyd = dy.to(dev);
+  locally_connected2d_forward(ctx, p, xd, wd, bd, y);
+  locally_connected2d_backward_input(ctx, p, wd, dyd, dx);
+  locally_connected2d_backward_weight(ctx, p, xd, dyd, dw);
+  locally_connected2d_backward_bias(ctx, dyd, db);
+  return {y.to_vector(), dx.to_vector(), dw.to_vector(), db.to_vector()};
+}
+
+struct LcCase {
+  int64_t n, c, h, w, f;
+  LocallyConnected2dParams p;
+  std::string name() const {
+    return "batch " + std::to_string(n) + ", " + std::to_string(c) + "x" + std::to_string(h) + "x" +
+           std::to_string(w) + ", kernel " + std::to_string(p.kernel_h) + "x" + std::to_string(p.kernel_w) +
+           " stride " + std::to_string(p.stride_h) + "x" + std::to_string(p.stride_w);
+  }
+};
+
+// Batch 1, small batches, and batches of more than one block of samples
+// (host/conv_ops.cpp cuts at 256 for the forward pass and the weight
+// gradient, at 64 per thread for the input gradient); the tagger's and
+// CaloGAN's shapes among them.
+const LcCase kLcCases[] = {{1, 1, 25, 25, 8, {5, 5, 1, 1}},  {7, 8, 10, 10, 8, {3, 3, 1, 1}},
+                           {5, 3, 13, 12, 6, {4, 3, 2, 3}},  {300, 2, 9, 10, 3, {3, 3, 1, 1}},
+                           {531, 16, 5, 7, 6, {2, 2, 1, 1}}, {129, 2, 6, 14, 2, {3, 3, 1, 2}}};
+
+TEST(LocallyConnected2d, MatchesPerOutputFunctions) {
+  Context ctx(Device::cpu(), 23);
+  for (const LcCase& k : kLcCases) {
+    const Tensor x = random_tensor(ctx, {k.n, k.c, k.h, k.w});
+    const Tensor w = random_tensor(ctx, locally_connected2d_weight_shape(x.shape(), k.f, k.p));
+    const Tensor b = random_tensor(ctx, locally_connected2d_bias_shape(x.shape(), k.f, k.p));
+    const Tensor dy = random_tensor(ctx, locally_connected2d_output_shape(x.shape(), k.f, k.p));
+    const LcResults ref = per_output_locally_connected(x, w, b, dy, k.p);
+    const LcResults got = run_locally_connected(ctx, x, w, b, dy, k.p);
+    EXPECT_TRUE(testing::all_close(got.y, ref.y, 1e-4, 1e-4)) << k.name();
+    EXPECT_TRUE(testing::all_close(got.dx, ref.dx, 1e-4, 1e-4)) << k.name();
+    EXPECT_TRUE(testing::all_close(got.dw, ref.dw, 1e-4, 1e-4)) << k.name();
+    // The bias gradient adds the samples in the same order: equal to the bit.
+    EXPECT_EQ(got.db, ref.db) << k.name();
+  }
+}
+
+TEST(LocallyConnected2d, RunsAreBitIdentical) {
+  Context ctx(Device::cpu(), 29);
+  for (const LcCase& k : kLcCases) {
+    const Tensor x = random_tensor(ctx, {k.n, k.c, k.h, k.w});
+    const Tensor w = random_tensor(ctx, locally_connected2d_weight_shape(x.shape(), k.f, k.p));
+    const Tensor b = random_tensor(ctx, locally_connected2d_bias_shape(x.shape(), k.f, k.p));
+    const Tensor dy = random_tensor(ctx, locally_connected2d_output_shape(x.shape(), k.f, k.p));
+    const LcResults first = run_locally_connected(ctx, x, w, b, dy, k.p);
+    const LcResults second = run_locally_connected(ctx, x, w, b, dy, k.p);
+    EXPECT_EQ(first.y, second.y) << k.name();
+    EXPECT_EQ(first.dx, second.dx) << k.name();
+    EXPECT_EQ(first.dw, second.dw) << k.name();
+    EXPECT_EQ(first.db, second.db) << k.name();
+  }
+}
+
 TEST(LocallyConnected2d, CentralDifferences) {
   Context ctx(Device::cpu(), 7);
   const LocallyConnected2dParams p{2, 3, 2, 1};
@@ -420,6 +528,30 @@ TYPED_TEST(ConvOpsDevice, LocallyConnectedMatchesCpu) {
     EXPECT_TRUE(testing::all_close(dxd.to(Device::cpu()), dx, 1e-4, 1e-4));
     EXPECT_TRUE(testing::all_close(dwd.to(Device::cpu()), dw, 1e-4, 1e-4));
     EXPECT_TRUE(testing::all_close(dbd.to(Device::cpu()), db, 1e-4, 1e-4));
+  }
+}
+
+// The tagger's and CaloGAN's shapes and batches of several blocks: against
+// the per-output definition, and two runs equal to the bit.
+TYPED_TEST(ConvOpsDevice, LocallyConnectedMatchesPerOutputFunctionsAndRepeats) {
+  const Device dev = this->device();
+  Context cpu(Device::cpu(), 43), ctx(dev, 43);
+  for (const LcCase& k : kLcCases) {
+    const Tensor x = random_tensor(cpu, {k.n, k.c, k.h, k.w});
+    const Tensor w = random_tensor(cpu, locally_connected2d_weight_shape(x.shape(), k.f, k.p));
+    const Tensor b = random_tensor(cpu, locally_connected2d_bias_shape(x.shape(), k.f, k.p));
+    const Tensor dy = random_tensor(cpu, locally_connected2d_output_shape(x.shape(), k.f, k.p));
+    const LcResults ref = per_output_locally_connected(x, w, b, dy, k.p);
+    const LcResults first = run_locally_connected(ctx, x, w, b, dy, k.p);
+    const LcResults second = run_locally_connected(ctx, x, w, b, dy, k.p);
+    EXPECT_TRUE(testing::all_close(first.y, ref.y, 1e-4, 1e-4)) << k.name();
+    EXPECT_TRUE(testing::all_close(first.dx, ref.dx, 1e-4, 1e-4)) << k.name();
+    EXPECT_TRUE(testing::all_close(first.dw, ref.dw, 1e-4, 1e-4)) << k.name();
+    EXPECT_EQ(first.db, ref.db) << k.name();
+    EXPECT_EQ(first.y, second.y) << k.name();
+    EXPECT_EQ(first.dx, second.dx) << k.name();
+    EXPECT_EQ(first.dw, second.dw) << k.name();
+    EXPECT_EQ(first.db, second.db) << k.name();
   }
 }
 
