@@ -12,15 +12,6 @@
 namespace jetimg {
 namespace {
 
-const char* type_name(const Json& v) {
-  if (v.is_boolean()) return "true/false";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string";
-  if (v.is_array()) return "a list";
-  if (v.is_object()) return "an object";
-  return "null";
-}
-
 // Parses with a callback that refuses nesting deeper than kMaxJsonDepth
 // before the parser descends further, and keeps the keys on the way to the
 // current value, so that an error names the key ("jets.R") as well as the
@@ -48,6 +39,15 @@ Json parse_bounded(Input&& input, const std::string& where) {
 
 }  // namespace
 
+const char* json_type_name(const Json& v) {
+  if (v.is_boolean()) return "true/false";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "a list";
+  if (v.is_object()) return "an object";
+  return "null";
+}
+
 Json parse_json(const std::string& text, const std::string& where) { return parse_bounded(text, where); }
 
 Json load_json_file(const std::string& path) {
@@ -62,7 +62,7 @@ Json load_json_file(const std::string& path) {
 ConfigSection::ConfigSection(const Json& node, std::string file, std::string path)
     : node_(node), file_(std::move(file)), path_(std::move(path)) {
   if (!node_.is_null() && !node_.is_object())
-    fail(file_, ": '", path_.empty() ? "(top level)" : path_, "' must be an object, got ", type_name(node_));
+    fail(file_, ": '", path_.empty() ? "(top level)" : path_, "' must be an object, got ", json_type_name(node_));
 }
 
 std::string ConfigSection::where(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -79,7 +79,7 @@ void ConfigSection::optional(const std::string& key, T& value) {
   const Json* v = lookup(key);
   if (!v) return;
   const auto wrong = [&](const char* expected) {
-    fail(file_, ": '", where(key), "' must be ", expected, ", got ", type_name(*v));
+    fail(file_, ": '", where(key), "' must be ", expected, ", got ", json_type_name(*v));
   };
   if constexpr (std::is_same_v<T, bool>) {
     if (!v->is_boolean()) wrong("true or false");

@@ -16,6 +16,10 @@ using Json = nlohmann::json;
 // few levels; a bound keeps a crafted file from exhausting the stack.
 constexpr int kMaxJsonDepth = 64;
 
+// What kind of value v is, for messages: "a number", "a string", "a list",
+// "an object", "true/false" or "null".
+const char* json_type_name(const Json& v);
+
 // Parses JSON text; Error naming `where` for a syntax error or too deep a nesting.
 Json parse_json(const std::string& text, const std::string& where);
 // Parses a JSON file; Error with the file (and line, for syntax errors).

@@ -35,15 +35,6 @@ Registry& filled_registry() {
   return registry();
 }
 
-const char* json_kind(const Json& v) {
-  if (v.is_boolean()) return "true/false";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string";
-  if (v.is_array()) return "a list";
-  if (v.is_object()) return "an object";
-  return "null";
-}
-
 std::string known_types() {
   std::string s;
   for (const auto& t : filled_registry().types) s += (s.empty() ? "" : ", ") + t->name;
@@ -101,7 +92,7 @@ void LayerArgs::unknown(const std::string& key) const {
 
 int64_t LayerArgs::integer(const std::string& key, int64_t lo, int64_t hi) const {
   const Json& v = value(key);
-  if (!v.is_number_integer()) fail(where(key), " must be an integer, got ", json_kind(v));
+  if (!v.is_number_integer()) fail(where(key), " must be an integer, got ", json_type_name(v));
   const int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())
                         ? std::numeric_limits<int64_t>::max()
                         : v.get<int64_t>();
@@ -111,7 +102,7 @@ int64_t LayerArgs::integer(const std::string& key, int64_t lo, int64_t hi) const
 
 double LayerArgs::number(const std::string& key, double lo, double hi) const {
   const Json& v = value(key);
-  if (!v.is_number()) fail(where(key), " must be a number, got ", json_kind(v));
+  if (!v.is_number()) fail(where(key), " must be a number, got ", json_type_name(v));
   const double x = v.get<double>();
   if (!(x >= lo && x <= hi)) fail(where(key), " must be in [", lo, ", ", hi, "], got ", v.dump());
   return x;
@@ -119,13 +110,13 @@ double LayerArgs::number(const std::string& key, double lo, double hi) const {
 
 bool LayerArgs::flag(const std::string& key) const {
   const Json& v = value(key);
-  if (!v.is_boolean()) fail(where(key), " must be true or false, got ", json_kind(v));
+  if (!v.is_boolean()) fail(where(key), " must be true or false, got ", json_type_name(v));
   return v.get<bool>();
 }
 
 std::string LayerArgs::text(const std::string& key) const {
   const Json& v = value(key);
-  if (!v.is_string()) fail(where(key), " must be a string, got ", json_kind(v));
+  if (!v.is_string()) fail(where(key), " must be a string, got ", json_type_name(v));
   return v.get<std::string>();
 }
 
