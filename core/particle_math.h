@@ -1,0 +1,155 @@
+// Per-constituent and per-jet math of the particle-cloud ops
+// (core/particle_ops.h), written once and called from both host/ and cuda/:
+// the constituent features that ParticleNet and ParT read, and masked
+// pooling over the particles of a jet.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "core/hd.h"
+
+namespace jetimg {
+
+// The features of one constituent, in this order (as ParticleNet and ParT
+// define them, relative to the jet axis):
+//   0 Δη, 1 Δφ (wrapped into (-π, π]), 2 ln pT, 3 ln E, 4 ln(pT/pT_jet),
+//   5 ln(E/E_jet), 6 ΔR = √(Δη² + Δφ²)
+// and with particle identities:
+//   7 charge, 8 charged hadron, 9 neutral hadron, 10 photon, 11 electron,
+//   12 muon (one-hot).
+constexpr int kKinematicFeatures = 7;
+constexpr int kIdentityFeatures = 13;
+// Logarithms are taken of at least this (a constituent of zero pT or energy
+// gets a large negative, finite feature, never -inf).
+constexpr float kLogFloor = 1e-20f;
+
+// A four-vector (E, px, py, pz) seen as pT, η, φ, E. η of a particle along
+// the beam (pT = 0) is taken as ±20·sign(pz), far outside any detector.
+struct PtEtaPhiE {
+  float pt, eta, phi, e;
+};
+JI_HD PtEtaPhiE pt_eta_phi_e(const float* v) {
+  PtEtaPhiE r;
+  r.e = v[0];
+  r.pt = sqrtf(v[1] * v[1] + v[2] * v[2]);
+  r.phi = atan2f(v[2], v[1]);
+  r.eta = r.pt > 0.0f ? asinhf(v[3] / r.pt) : (v[3] >= 0.0f ? 20.0f : -20.0f);
+  return r;
+}
+
+// φ difference wrapped into (-π, π].
+JI_HD float wrap_delta_phi(float dphi) {
+  const float pi = 3.14159265358979f, two_pi = 6.28318530717959f;
+  while (dphi > pi) dphi -= two_pi;
+  while (dphi <= -pi) dphi += two_pi;
+  return dphi;
+}
+
+// The class of a particle for the one-hot features: 0 charged hadron,
+// 1 neutral hadron, 2 photon, 3 electron, 4 muon.
+JI_HD int particle_class(int pdg, float charge) {
+  const int a = pdg < 0 ? -pdg : pdg;
+  if (a == 11) return 3;
+  if (a == 13) return 4;
+  if (a == 22) return 2;
+  return charge != 0.0f ? 0 : 1;
+}
+
+// Writes the `features` features (kKinematicFeatures or kIdentityFeatures)
+// of constituent `c` (E, px, py, pz) of the jet `jet` (its pT, η, φ, E) into
+// out; with identities, `pdg` and `charge` are the constituent's. Also
+// gives (Δη, Δφ) in coords[0..1].
+JI_HD void constituent_features(const float* c, const PtEtaPhiE& jet, int features, int pdg, float charge,
+                                float* out, float* coords) {
+  const PtEtaPhiE p = pt_eta_phi_e(c);
+  const float deta = p.eta - jet.eta, dphi = wrap_delta_phi(p.phi - jet.phi);
+  const float log_pt = logf(fmaxf(p.pt, kLogFloor)), log_e = logf(fmaxf(p.e, kLogFloor));
+  out[0] = deta;
+  out[1] = dphi;
+  out[2] = log_pt;
+  out[3] = log_e;
+  out[4] = log_pt - logf(fmaxf(jet.pt, kLogFloor));
+  out[5] = log_e - logf(fmaxf(jet.e, kLogFloor));
+  out[6] = sqrtf(deta * deta + dphi * dphi);
+  if (features == kIdentityFeatures) {
+    out[7] = charge;
+    const int k = particle_class(pdg, charge);
+    for (int i = 0; i < 5; ++i) out[8 + i] = i == k ? 1.0f : 0.0f;
+  }
+  coords[0] = deta;
+  coords[1] = dphi;
+}
+
+// Σ pT of a jet's first n constituents (E, px, py, pz), in constituent order.
+JI_HD float scalar_pt_sum(const float* constituents, int n) {
+  float total = 0.0f;
+  for (int j = 0; j < n; ++j) total += sqrtf(constituents[4 * j + 1] * constituents[4 * j + 1] +
+                                             constituents[4 * j + 2] * constituents[4 * j + 2]);
+  return total;
+}
+
+// A jet's real particles as used: its stored count (a float from the file)
+// clamped to the S constituents stored and the M particles of the batch.
+JI_HD int jet_particle_count(float stored_count, int64_t stored, int64_t particles) {
+  const int64_t limit = stored < particles ? stored : particles;
+  if (!(stored_count > 0.0f)) return 0;
+  const int64_t n = static_cast<int64_t>(stored_count);
+  return static_cast<int>(n < limit ? n : limit);
+}
+
+// pT of constituent c (E, px, py, pz) over the jet's Σ pT (0 when that is 0).
+JI_HD float pt_fraction(const float* c, float pt_sum) {
+  return pt_sum > 0.0f ? sqrtf(c[1] * c[1] + c[2] * c[2]) / pt_sum : 0.0f;
+}
+
+// Real particles of one jet's (M) mask.
+JI_HD int64_t mask_count(const uint8_t* mask, int64_t m) {
+  int64_t count = 0;
+  for (int64_t j = 0; j < m; ++j) count += mask[j] ? 1 : 0;
+  return count;
+}
+
+enum class PoolMode : int { Sum, Mean, Max };
+
+// Pooling over the particles of one jet, for one feature f of F: x is the
+// jet's (M, F) block, mask its (M) flags, weights its (M) weights (nullptr:
+// all 1). Sum: Σ mask·w·x; mean: that over Σ mask (0 for a jet without
+// particles); max: the largest x of a real particle (0 if none) and its index
+// in *winner (-1 if none; ties go to the lowest index).
+JI_HD float pool_feature(PoolMode mode, const float* x, const uint8_t* mask, const float* weights, int64_t m,
+                         int64_t features, int64_t f, int32_t* winner) {
+  if (mode == PoolMode::Max) {
+    float best = 0.0f;
+    int32_t at = -1;
+    for (int64_t j = 0; j < m; ++j) {
+      if (!mask[j]) continue;
+      const float v = x[j * features + f];
+      if (at < 0 || v > best) best = v, at = static_cast<int32_t>(j);
+    }
+    *winner = at;
+    return best;
+  }
+  float total = 0.0f;
+  int64_t count = 0;
+  for (int64_t j = 0; j < m; ++j) {
+    if (!mask[j]) continue;
+    total += (weights ? weights[j] : 1.0f) * x[j * features + f];
+    ++count;
+  }
+  if (mode == PoolMode::Mean) return count > 0 ? total / static_cast<float>(count) : 0.0f;
+  return total;
+}
+
+// dL/dx of particle j, feature f, from dL/dy of the jet's pooled feature f:
+// `count` is the jet's real particles (for Mean), `winner` the index chosen by
+// Max for that feature.
+JI_HD float pool_feature_grad(PoolMode mode, uint8_t mask, float weight, int64_t count, int64_t j, int32_t winner,
+                              float dy) {
+  if (!mask) return 0.0f;
+  if (mode == PoolMode::Max) return winner == j ? dy : 0.0f;
+  if (mode == PoolMode::Mean) return weight * dy / static_cast<float>(count);
+  return weight * dy;
+}
+
+}  // namespace jetimg

@@ -1,0 +1,105 @@
+#include "core/particle_ops.h"
+
+#include "core/dispatch.h"
+#include "core/error.h"
+#include "core/op_checks.h"
+
+namespace jetimg {
+namespace {
+
+// `t` as an (uninitialised) tensor of `shape` and `dtype` on ctx's device,
+// keeping its storage when it already is one.
+void fit(Context& ctx, Tensor& t, const Shape& shape, DType dtype = DType::Float32) {
+  if (!t.defined() || t.shape() != shape || t.dtype() != dtype || t.device() != ctx.device())
+    t = Tensor::empty(shape, ctx.device(), dtype);
+}
+
+void check_float(const Tensor& t, const char* op, const char* name) {
+  if (t.dtype() != DType::Float32) fail(op, ": '", name, "' must be float32, got ", dtype_name(t.dtype()));
+}
+
+void check_mask(const Context& ctx, const Tensor& x, const Tensor& mask, const Tensor& weights, const char* op) {
+  check_device(ctx, x, op, "x");
+  check_float(x, op, "x");
+  if (x.ndim() != 3) fail(op, ": x must be (N, M, F), got ", x.shape().str());
+  check_device(ctx, mask, op, "mask");
+  if (mask.dtype() != DType::UInt8) fail(op, ": 'mask' must be uint8, got ", dtype_name(mask.dtype()));
+  if (mask.shape() != Shape{x.dim(0), x.dim(1)})
+    fail(op, ": mask has shape ", mask.shape().str(), " but x is ", x.shape().str(), " (expected (N, M))");
+  if (weights.defined()) {
+    check_device(ctx, weights, op, "weights");
+    check_float(weights, op, "weights");
+    if (weights.shape() != mask.shape())
+      fail(op, ": weights have shape ", weights.shape().str(), " but the mask ", mask.shape().str());
+  }
+}
+
+}  // namespace
+
+void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
+                          ConstituentBatch& out) {
+  const char* op = "constituent_features";
+  check_device(ctx, in.constituents, op, "constituents");
+  check_float(in.constituents, op, "constituents");
+  if (in.constituents.ndim() != 3 || in.constituents.dim(2) != 4)
+    fail(op, ": constituents must be (N, S, 4) (E, px, py, pz), got ", in.constituents.shape().str());
+  const int64_t n = in.constituents.dim(0);
+  check_device(ctx, in.counts, op, "counts");
+  check_float(in.counts, op, "counts");
+  if (in.counts.numel() != n) fail(op, ": ", n, " jets but counts has shape ", in.counts.shape().str());
+  check_device(ctx, in.jets, op, "jets");
+  check_float(in.jets, op, "jets");
+  if (in.jets.numel() != n * 4) fail(op, ": ", n, " jets but jets has shape ", in.jets.shape().str(), " (expected (N, 4))");
+  if (features != kKinematicFeatures && features != kIdentityFeatures)
+    fail(op, ": ", features, " features asked for; there are ", kKinematicFeatures, " (kinematic) or ",
+         kIdentityFeatures, " (kinematic and particle identity)");
+  if (features == kIdentityFeatures) {
+    const Shape per_constituent{n, in.constituents.dim(1)};
+    for (const auto& [t, name] : {std::pair<const Tensor*, const char*>{&in.pdg, "pdg"}, {&in.charge, "charge"}}) {
+      check_device(ctx, *t, op, name);
+      check_float(*t, op, name);
+      if (t->numel() != per_constituent.numel())
+        fail(op, ": '", name, "' has shape ", t->shape().str(), " but the constituents need ", per_constituent.str());
+    }
+  }
+  if (particles < 1 || particles > (int64_t{1} << 20))
+    fail(op, ": ", particles, " particles per jet asked for (expected 1 to ", int64_t{1} << 20, ")");
+  fit(ctx, out.features, {n, particles, features});
+  fit(ctx, out.coords, {n, particles, 2});
+  fit(ctx, out.pt_frac, {n, particles});
+  fit(ctx, out.mask, {n, particles}, DType::UInt8);
+  fit(ctx, out.count, {n}, DType::Int32);
+  if (n == 0) return;
+  JI_DISPATCH(ctx.device(), constituent_features, ctx, in, particles, features, out);
+}
+
+void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const Tensor& mask, const Tensor& weights,
+                           Tensor& y, Tensor& winner) {
+  const char* op = "particle_pool_forward";
+  check_mask(ctx, x, mask, weights, op);
+  fit(ctx, y, {x.dim(0), x.dim(2)});
+  if (mode == PoolMode::Max) fit(ctx, winner, {x.dim(0), x.dim(2)}, DType::Int32);
+  if (y.numel() == 0) return;
+  JI_DISPATCH(ctx.device(), particle_pool_forward, ctx, mode, x, mask, weights, y, winner);
+}
+
+void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
+                            const Tensor& winner, Tensor& dx) {
+  const char* op = "particle_pool_backward";
+  check_device(ctx, dy, op, "dy");
+  check_float(dy, op, "dy");
+  if (dy.ndim() != 2 || mask.ndim() != 2 || dy.dim(0) != mask.dim(0))
+    fail(op, ": dy must be (N, F) and mask (N, M), got ", dy.shape().str(), " and ", mask.shape().str());
+  fit(ctx, dx, {dy.dim(0), mask.dim(1), dy.dim(1)});
+  check_mask(ctx, dx, mask, weights, op);
+  if (mode == PoolMode::Max) {
+    check_device(ctx, winner, op, "winner");
+    if (winner.dtype() != DType::Int32 || winner.shape() != dy.shape())
+      fail(op, ": 'winner' must be int32 like dy ", dy.shape().str(), ", got ", dtype_name(winner.dtype()), " ",
+           winner.shape().str());
+  }
+  if (dx.numel() == 0) return;
+  JI_DISPATCH(ctx.device(), particle_pool_backward, ctx, mode, dy, mask, weights, winner, dx);
+}
+
+}  // namespace jetimg

@@ -1,0 +1,69 @@
+// Ops of the particle-cloud taggers: constituent batches turned into the
+// features the networks read, and pooling over the particles of each jet.
+// Declared and checked here, implemented in host/particle_ops.cpp and
+// cuda/particle_ops.cu over the element math of core/particle_math.h.
+//
+// A batch of N jets holds M particles per jet, padded: a jet's real
+// particles come first (pT-ordered), `mask` (N, M) uint8 is 1 for them and 0
+// for the padding, and `count` (N) int32 says how many there are.
+#pragma once
+
+#include "core/context.h"
+#include "core/particle_math.h"
+#include "core/tensor.h"
+
+namespace jetimg {
+
+// The inputs of a constituent batch as the jets file stores them, on the
+// context's device:
+//   constituents (N, S, 4) float32  E, px, py, pz in GeV, pT-ordered, zero-padded to S
+//   counts       (N) float32        real constituents per jet (<= S)
+//   jets         (N, 4) float32     the jet's E, px, py, pz
+//   pdg, charge  (N, S) float32     PDG code and charge per constituent
+//                                   (needed only for kIdentityFeatures)
+struct ConstituentInputs {
+  Tensor constituents, counts, jets, pdg, charge;
+};
+
+// The batch padded to M = `particles` (at least the longest jet's count:
+// the batch's own longest jet, not the file's S):
+//   features (N, M, F)  F = kKinematicFeatures or kIdentityFeatures (core/particle_math.h)
+//   coords   (N, M, 2)  (Δη, Δφ) to the jet axis, for neighbour search and EFN's angular input
+//   pt_frac  (N, M)     pT / Σ pT of the jet's constituents (EFN's energy weights)
+//   mask     (N, M) uint8, count (N) int32
+// Padded particles are zero in every output.
+struct ConstituentBatch {
+  Tensor features, coords, pt_frac, mask, count;
+};
+void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
+                          ConstituentBatch& out);
+
+// x: (N, M, F), mask: (N, M) uint8, weights: (N, M) or undefined (all 1) ->
+// y: (N, F) pooled over each jet's real particles (core/particle_math.h:
+// pool_feature); winner: (N, F) int32, the particle Max chose (written only
+// for Max).
+void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const Tensor& mask, const Tensor& weights,
+                           Tensor& y, Tensor& winner);
+// dx: (N, M, F) from dy: (N, F); zero for padded particles.
+void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
+                            const Tensor& winner, Tensor& dx);
+
+namespace host {
+void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
+                          ConstituentBatch& out);
+void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const Tensor& mask, const Tensor& weights,
+                           Tensor& y, Tensor& winner);
+void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
+                            const Tensor& winner, Tensor& dx);
+}  // namespace host
+
+namespace cuda {
+void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
+                          ConstituentBatch& out);
+void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const Tensor& mask, const Tensor& weights,
+                           Tensor& y, Tensor& winner);
+void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
+                            const Tensor& winner, Tensor& dx);
+}  // namespace cuda
+
+}  // namespace jetimg

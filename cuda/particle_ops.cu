@@ -1,0 +1,104 @@
+// CUDA implementation of the particle-cloud ops (core/particle_ops.h) over the
+// element math of core/particle_math.h, shared with host/particle_ops.cpp.
+// Each thread does what one iteration of the CPU loop does, in the same order,
+// so the results are deterministic.
+#include "core/cuda_check.h"
+#include "core/particle_math.h"
+#include "core/particle_ops.h"
+
+namespace jetimg::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+int blocks_for(int64_t n) {
+  const int64_t blocks = (n + kThreads - 1) / kThreads;
+  return static_cast<int>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
+}
+cudaStream_t stream_of(Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
+
+#define JI_GRID_LOOP(i, n) \
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n); i += int64_t(gridDim.x) * blockDim.x)
+
+// One thread per (jet, particle) of the output.
+__global__ void constituent_features_kernel(const float* c, const float* counts, const float* jets, const float* pdg,
+                                            const float* charge, int64_t n, int64_t stored, int64_t m, int features,
+                                            float* f, float* coords, float* frac, uint8_t* mask, int32_t* count) {
+  JI_GRID_LOOP(at, n * m) {
+    const int64_t i = at / m, j = at % m;
+    const int real = jet_particle_count(counts[i], stored, m);
+    if (j == 0) count[i] = real;
+    float* fj = f + at * features;
+    if (j < real) {
+      const float* jet_c = c + i * stored * 4;
+      const PtEtaPhiE jet = pt_eta_phi_e(jets + i * 4);
+      const int64_t s = i * stored + j;
+      constituent_features(jet_c + j * 4, jet, features, pdg ? static_cast<int>(pdg[s]) : 0,
+                           charge ? charge[s] : 0.0f, fj, coords + at * 2);
+      frac[at] = pt_fraction(jet_c + j * 4, scalar_pt_sum(jet_c, real));
+      mask[at] = 1;
+    } else {
+      for (int k = 0; k < features; ++k) fj[k] = 0.0f;
+      coords[at * 2] = coords[at * 2 + 1] = 0.0f;
+      frac[at] = 0.0f;
+      mask[at] = 0;
+    }
+  }
+}
+
+// One thread per (jet, feature): consecutive threads read consecutive features.
+__global__ void pool_forward_kernel(PoolMode mode, const float* x, const uint8_t* mask, const float* w, int64_t n,
+                                    int64_t m, int64_t features, float* y, int32_t* winner) {
+  JI_GRID_LOOP(at, n * features) {
+    const int64_t i = at / features, f = at % features;
+    int32_t chosen = -1;
+    y[at] = pool_feature(mode, x + i * m * features, mask + i * m, w ? w + i * m : nullptr, m, features, f, &chosen);
+    if (winner) winner[at] = chosen;
+  }
+}
+
+// One thread per (jet, feature), down the jet's particles.
+__global__ void pool_backward_kernel(PoolMode mode, const float* dy, const uint8_t* mask, const float* w,
+                                     const int32_t* winner, int64_t n, int64_t m, int64_t features, float* dx) {
+  JI_GRID_LOOP(at, n * features) {
+    const int64_t i = at / features, f = at % features;
+    const int64_t real = mask_count(mask + i * m, m);
+    const int32_t chosen = winner ? winner[at] : -1;
+    for (int64_t j = 0; j < m; ++j)
+      dx[(i * m + j) * features + f] =
+          pool_feature_grad(mode, mask[i * m + j], w ? w[i * m + j] : 1.0f, real, j, chosen, dy[at]);
+  }
+}
+
+}  // namespace
+
+void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
+                          ConstituentBatch& out) {
+  const int64_t n = in.constituents.dim(0), stored = in.constituents.dim(1);
+  const bool ids = features == kIdentityFeatures;
+  constituent_features_kernel<<<blocks_for(n * particles), kThreads, 0, stream_of(ctx)>>>(
+      in.constituents.data(), in.counts.data(), in.jets.data(), ids ? in.pdg.data() : nullptr,
+      ids ? in.charge.data() : nullptr, n, stored, particles, features, out.features.data(), out.coords.data(),
+      out.pt_frac.data(), out.mask.data_as<uint8_t>(), out.count.data_as<int32_t>());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const Tensor& mask, const Tensor& weights,
+                           Tensor& y, Tensor& winner) {
+  const int64_t n = x.dim(0), m = x.dim(1), features = x.dim(2);
+  pool_forward_kernel<<<blocks_for(n * features), kThreads, 0, stream_of(ctx)>>>(
+      mode, x.data(), mask.data_as<uint8_t>(), weights.defined() ? weights.data() : nullptr, n, m, features, y.data(),
+      mode == PoolMode::Max ? winner.data_as<int32_t>() : nullptr);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
+                            const Tensor& winner, Tensor& dx) {
+  const int64_t n = dx.dim(0), m = dx.dim(1), features = dx.dim(2);
+  pool_backward_kernel<<<blocks_for(n * features), kThreads, 0, stream_of(ctx)>>>(
+      mode, dy.data(), mask.data_as<uint8_t>(), weights.defined() ? weights.data() : nullptr,
+      mode == PoolMode::Max ? winner.data_as<int32_t>() : nullptr, n, m, features, dx.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace jetimg::cuda

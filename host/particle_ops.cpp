@@ -1,0 +1,82 @@
+// CPU reference implementation of the particle-cloud ops
+// (core/particle_ops.h) over the element math of core/particle_math.h.
+#include <algorithm>
+
+#include "core/particle_math.h"
+#include "core/particle_ops.h"
+
+namespace jetimg::host {
+
+void constituent_features(Context&, const ConstituentInputs& in, int64_t particles, int features,
+                          ConstituentBatch& out) {
+  const int64_t n = in.constituents.dim(0), stored = in.constituents.dim(1), m = particles;
+  const float *c = in.constituents.data(), *counts = in.counts.data(), *jets = in.jets.data();
+  const float* pdg = features == kIdentityFeatures ? in.pdg.data() : nullptr;
+  const float* charge = features == kIdentityFeatures ? in.charge.data() : nullptr;
+  float *f = out.features.data(), *coords = out.coords.data(), *frac = out.pt_frac.data();
+  uint8_t* mask = out.mask.data_as<uint8_t>();
+  int32_t* count = out.count.data_as<int32_t>();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const int real = jet_particle_count(counts[i], stored, m);
+    const float* jet_c = c + i * stored * 4;
+    const PtEtaPhiE jet = pt_eta_phi_e(jets + i * 4);
+    const float pt_sum = scalar_pt_sum(jet_c, real);
+    count[i] = real;
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t at = i * m + j;
+      float* fj = f + at * features;
+      if (j < real) {
+        const int64_t s = i * stored + j;
+        constituent_features(jet_c + j * 4, jet, features, pdg ? static_cast<int>(pdg[s]) : 0,
+                             charge ? charge[s] : 0.0f, fj, coords + at * 2);
+        frac[at] = pt_fraction(jet_c + j * 4, pt_sum);
+        mask[at] = 1;
+      } else {
+        std::fill(fj, fj + features, 0.0f);
+        coords[at * 2] = coords[at * 2 + 1] = 0.0f;
+        frac[at] = 0.0f;
+        mask[at] = 0;
+      }
+    }
+  }
+}
+
+void particle_pool_forward(Context&, PoolMode mode, const Tensor& x, const Tensor& mask, const Tensor& weights,
+                           Tensor& y, Tensor& winner) {
+  const int64_t n = x.dim(0), m = x.dim(1), features = x.dim(2);
+  const float* xv = x.data();
+  const uint8_t* mv = mask.data_as<uint8_t>();
+  const float* w = weights.defined() ? weights.data() : nullptr;
+  float* yv = y.data();
+  int32_t* win = mode == PoolMode::Max ? winner.data_as<int32_t>() : nullptr;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t f = 0; f < features; ++f) {
+      int32_t chosen = -1;
+      yv[i * features + f] = pool_feature(mode, xv + i * m * features, mv + i * m, w ? w + i * m : nullptr, m, features,
+                                          f, &chosen);
+      if (win) win[i * features + f] = chosen;
+    }
+}
+
+void particle_pool_backward(Context&, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
+                            const Tensor& winner, Tensor& dx) {
+  const int64_t n = dx.dim(0), m = dx.dim(1), features = dx.dim(2);
+  const float* dyv = dy.data();
+  const uint8_t* mv = mask.data_as<uint8_t>();
+  const float* w = weights.defined() ? weights.data() : nullptr;
+  const int32_t* win = mode == PoolMode::Max ? winner.data_as<int32_t>() : nullptr;
+  float* dxv = dx.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t real = mask_count(mv + i * m, m);
+    for (int64_t j = 0; j < m; ++j)
+      for (int64_t f = 0; f < features; ++f)
+        dxv[(i * m + j) * features + f] =
+            pool_feature_grad(mode, mv[i * m + j], w ? w[i * m + j] : 1.0f, real, j, win ? win[i * features + f] : -1,
+                              dyv[i * features + f]);
+  }
+}
+
+}  // namespace jetimg::host
