@@ -10,7 +10,9 @@
 #include "core/context.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "io/datasets.h"
 #include "io/images_file.h"
+#include "io/jets_reader.h"
 #include "models/evaluation.h"
 
 namespace jetimg::app {
@@ -30,8 +32,12 @@ void run_evaluate(const EvaluateOptions& o) {
   make_output_folder(o.output_dir);
   Context ctx(resolve_device(o.device), o.seed);
   apply_math(ctx, o.math);
-  const int64_t total = ImagesReader(o.signal).size() + ImagesReader(o.background).size();
-  Progress progress("score", total, "images");
+  // Images files for image taggers, jets files for particle-cloud taggers.
+  const auto rows = [](const std::string& path) {
+    return stored_format(path) == "jetimg-jets" ? JetsReader(path).size() : ImagesReader(path).size();
+  };
+  const bool jets_files = stored_format(o.signal) == "jetimg-jets";
+  Progress progress("score", rows(o.signal) + rows(o.background), jets_files ? "jets" : "images");
   const ScoredJets jets =
       score_test_images(ctx, o.checkpoint, o.signal, o.background, o.batch, [&](int64_t n) { progress.advance(n); });
   progress.done();
@@ -52,13 +58,13 @@ void run_evaluate(const EvaluateOptions& o) {
 void add_evaluate_command(CLI::App& app) {
   static EvaluateOptions o;
   auto* command = app.add_subcommand(
-      "evaluate", "Score test images with a trained tagger; ROC, AUC and rejection beside the mass+tau21 baseline");
+      "evaluate", "Score test images (or jets) with a trained tagger; ROC, AUC and rejection beside the mass+tau21 baseline");
   auto* model = command->add_option("--model", o.checkpoint, "checkpoint written by jetimg train (best.h5)")
                     ->required()
                     ->check(CLI::ExistingFile);
   add_old_spelling(*command, model, "checkpoint");
-  command->add_option("--signal", o.signal, "test images file of signal jets")->required()->check(CLI::ExistingFile);
-  command->add_option("--background", o.background, "test images file of background jets")
+  command->add_option("--signal", o.signal, "test images file of signal jets (a jets file for a particle-cloud tagger)")->required()->check(CLI::ExistingFile);
+  command->add_option("--background", o.background, "test images (or jets) file of background jets")
       ->required()
       ->check(CLI::ExistingFile);
   auto* output_dir =

@@ -7,7 +7,9 @@
 #include "app/progress.h"
 #include "core/context.h"
 #include "core/device.h"
+#include "io/datasets.h"
 #include "io/images_file.h"
+#include "io/jets_reader.h"
 #include "io/outputs.h"
 #include "io/scores_file.h"
 #include "models/checkpoint.h"
@@ -46,12 +48,15 @@ void run_predict(const PredictCommandOptions& o) {
   refuse_outputs_over_inputs({o.checkpoint, o.images}, {o.output});
   Context ctx(resolve_device(o.device), 0);
   apply_math(ctx, o.math);
-  const ImagesReader reader(o.images);
-  Progress progress("predict", reader.size(), "images");
+  // An images file, or a jets file for a particle-cloud tagger.
+  const bool jets = stored_format(o.images) == "jetimg-jets";
+  const ImageAux aux = jets ? [&] { const JetsReader r(o.images); return r.read_aux(0, r.size()); }()
+                            : [&] { const ImagesReader r(o.images); return r.read_aux(0, r.size()); }();
+  Progress progress("predict", static_cast<int64_t>(aux.size()), jets ? "jets" : "images");
   const Predictions p = predict(ctx, o.checkpoint, o.images, o.batch, [&](int64_t n) { progress.advance(n); });
   progress.done();
-  write_scores_file(o.output, p.scores, p.outputs, reader.read_aux(0, reader.size()), o.checkpoint, o.images);
-  std::printf("scored %lld images (%lld outputs each) on %s -> %s\n", static_cast<long long>(p.images),
+  write_scores_file(o.output, p.scores, p.outputs, aux, o.checkpoint, o.images);
+  std::printf("scored %lld %s (%lld outputs each) on %s -> %s\n", static_cast<long long>(p.images), jets ? "jets" : "images",
               static_cast<long long>(p.outputs), ctx.device().str().c_str(), o.output.c_str());
 }
 
@@ -71,7 +76,7 @@ void add_export_command(CLI::App& app) {
 
 void add_predict_command(CLI::App& app) {
   static PredictCommandOptions o;
-  auto* command = app.add_subcommand("predict", "Score an images file with a checkpoint, into an HDF5 scores file");
+  auto* command = app.add_subcommand("predict", "Score an images file (a jets file for a particle-cloud tagger) with a checkpoint, into an HDF5 scores file");
   auto* model = command->add_option("--model", o.checkpoint, "checkpoint written by jetimg train")
                     ->required()
                     ->check(CLI::ExistingFile);

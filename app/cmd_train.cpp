@@ -12,6 +12,7 @@
 #include "io/datasets.h"
 #include "io/outputs.h"
 #include "models/checkpoint.h"
+#include "models/tagger_feed.h"
 #include "models/trainer.h"
 
 namespace jetimg::app {
@@ -52,24 +53,30 @@ void run_train(const TrainCommandOptions& o) {
     const std::string difference = config_difference(resumed->model_config("model"), model->config());
     if (!difference.empty()) fail("'", o.resume, "' was written for a different model: ", difference);
   }
-  if (model->inputs().size() != 1 || model->outputs().size() != 1)
-    fail("'", model_file, "': a tagger takes one input and gives one output; this ", model->type(), " model has ",
-         model->inputs().size(), " inputs and ", model->outputs().size(), " outputs");
+  const bool particles = is_particle_model(*model);
+  if ((!particles && model->inputs().size() != 1) || model->outputs().size() != 1)
+    fail("'", model_file, "': a tagger takes one input (images) or particle inputs, and gives one output; this ",
+         model->type(), " model has ", model->inputs().size(), " inputs and ", model->outputs().size(), " outputs");
   check_loss_fits(model->outputs()[0].shape, config.loss, "'" + model_file + "'",
                   o.config.empty() ? "the training config" : "'" + o.config + "'");
   check_final_activation(model->config(), config.loss, "'" + model_file + "'");
 
-  const ImagesDataset data = o.input.empty() ? ImagesDataset({o.signal, o.background}, {1, 0})
-                                             : ImagesDataset({o.input}, {-1});
+  const std::unique_ptr<LabelledDataset> dataset =
+      o.input.empty() ? open_tagger_dataset({o.signal, o.background}, {1, 0}, particles, "'" + model_file + "'")
+                      : open_tagger_dataset({o.input}, {-1}, particles, "'" + model_file + "'");
+  const LabelledDataset& data = *dataset;
   data.require_both_classes();
   int64_t signal = 0;
   for (float label : data.labels()) signal += label == 1.0f;
-  std::printf("training %s (%lld parameters) on %lld images (%lld signal, %lld background) of %s on %s, %lld "
+  const auto* images = dynamic_cast<const ImagesDataset*>(&data);
+  const std::string what = images ? "images of " + shape_string(images->sample_shape())
+                                  : "jets (their constituents)";
+  std::printf("training %s (%lld parameters) on %lld %s (%lld signal, %lld background) on %s, %lld "
               "epochs -> %s\n",
               model_file.c_str(), static_cast<long long>(parameter_count(*model)),
-              static_cast<long long>(data.size()), static_cast<long long>(signal),
-              static_cast<long long>(data.size() - signal), shape_string(data.sample_shape()).c_str(),
-              device.str().c_str(), static_cast<long long>(config.epochs), o.output_dir.c_str());
+              static_cast<long long>(data.size()), what.c_str(), static_cast<long long>(signal),
+              static_cast<long long>(data.size() - signal), device.str().c_str(),
+              static_cast<long long>(config.epochs), o.output_dir.c_str());
   std::fflush(stdout);
 
   LoopOptions options;
@@ -94,10 +101,10 @@ void run_train(const TrainCommandOptions& o) {
 
 void add_train_command(CLI::App& app) {
   static TrainCommandOptions o;
-  auto* command = app.add_subcommand("train", "Train a tagger on jet images (signal against background)");
-  command->add_option("--signal", o.signal, "images file of signal jets (label 1)");
-  command->add_option("--background", o.background, "images file of background jets (label 0)");
-  command->add_option("--input", o.input, "one images file whose 'label' column says signal (1) or background (0)")
+  auto* command = app.add_subcommand("train", "Train a tagger on jet images, or a particle-cloud tagger on jets' constituents (signal against background)");
+  command->add_option("--signal", o.signal, "images file (jets file for a particle-cloud model) of signal jets (label 1)");
+  command->add_option("--background", o.background, "images (or jets) file of background jets (label 0)");
+  command->add_option("--input", o.input, "one images (or jets) file whose 'label' column says signal (1) or background (0)")
       ->excludes("--signal")
       ->excludes("--background");
   command->add_option("--network", o.network,

@@ -43,6 +43,26 @@ JetsReader::JetsReader(const std::string& path) : file_(h5::File::open(path)) {
   provenance_ = file_.read_json_attribute("provenance");
 }
 
+ImageAux JetsReader::read_aux(int64_t begin, int64_t count) const {
+  if (begin < 0 || count < 0 || begin + count > size_)
+    fail("'", file_.path(), "': jets [", begin, ", ", begin + count, ") are outside the file's ", size_, " jets");
+  ImageAux a;
+  const auto column = [&](const char* name, auto& values) {
+    values.resize(static_cast<size_t>(count));
+    file_.read_rows(name, static_cast<hsize_t>(begin), static_cast<hsize_t>(count), values.data(), values.size());
+  };
+  column("pt", a.pt);
+  column("eta", a.eta);
+  column("phi", a.phi);
+  column("mass", a.mass);
+  column("trimmed_mass", a.trimmed_mass);
+  column("tau21", a.tau21);
+  column("tau32", a.tau32);
+  column("weight", a.weight);
+  column("label", a.label);
+  return a;
+}
+
 JetsTable JetsReader::read(int64_t begin, int64_t count) const {
   if (begin < 0 || count < 0 || begin + count > size_)
     fail("'", file_.path(), "': jets [", begin, ", ", begin + count, ") are outside the file's ", size_, " jets");

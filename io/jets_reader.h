@@ -5,6 +5,7 @@
 #include <string>
 
 #include "io/hdf5.h"
+#include "io/images_file.h"
 #include "io/jets_file.h"
 
 namespace jetimg {
@@ -16,6 +17,15 @@ class JetsReader {
   int64_t size() const { return size_; }
   const Json& provenance() const { return provenance_; }
   const std::string& path() const { return file_.path(); }
+  int max_constituents() const { return max_constituents_; }
+  bool has_pdg() const { return has_pdg_; }
+  // The label and the trimmed jet's pT of every jet (small columns).
+  std::vector<int32_t> labels() const { return file_.read_all<int32_t>("label"); }
+  std::vector<double> pt() const { return file_.read_all<double>("pt"); }
+  // The per-jet values of jets [begin, begin + count) that scores files and
+  // evaluations keep beside a score (of the trimmed jet, as images files
+  // keep them), without the constituents.
+  ImageAux read_aux(int64_t begin, int64_t count) const;
   // Jets [begin, begin + count) as a table (its `size` is `count`).
   JetsTable read(int64_t begin, int64_t count) const;
 

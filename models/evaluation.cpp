@@ -13,6 +13,8 @@
 #include "io/plot_png.h"
 #include "models/likelihood_baseline.h"
 #include "models/predict.h"
+#include "io/datasets.h"
+#include "io/jets_reader.h"
 #include "physics/image_substructure.h"
 #include "physics/random.h"
 
@@ -54,6 +56,28 @@ void measure_images(const ImagesReader& reader, const ImageAux& aux, std::vector
   }
 }
 
+// A particle-cloud tagger's scores on a jets file, with each jet's weight,
+// trimmed mass and τ21 from the file (no image to measure them on).
+void score_jets_file(Context& ctx, const std::string& checkpoint, const std::string& path, int32_t label,
+                     int64_t batch, const std::function<void(int64_t)>& on_batch, ScoredJets& jets) {
+  const Predictions p = predict(ctx, checkpoint, path, batch, on_batch);
+  const JetsReader reader(path);
+  if (p.images != reader.size()) fail("'", path, "': scored ", p.images, " of ", reader.size(), " jets");
+  for (int64_t begin = 0; begin < reader.size(); begin += 65536) {
+    const ImageAux t = reader.read_aux(begin, std::min<int64_t>(65536, reader.size() - begin));
+    for (int64_t i = 0; i < static_cast<int64_t>(t.size()); ++i) {
+      const size_t k = static_cast<size_t>(i);
+      const float score = p.outputs == 1 ? p.score(begin + i) : p.score(begin + i, 1);
+      if (!std::isfinite(score)) fail("'", path, "', jet ", begin + i, ": the network's score is not finite (", score, ")");
+      jets.scores.push_back(score);
+      jets.labels.push_back(label);
+      jets.weights.push_back(t.weight[k]);
+      jets.trimmed_mass.push_back(t.trimmed_mass[k]);
+      jets.tau21.push_back(t.tau21[k]);
+    }
+  }
+}
+
 }  // namespace
 
 ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const std::string& signal,
@@ -61,6 +85,10 @@ ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const 
                              const std::function<void(int64_t)>& on_batch) {
   ScoredJets jets;
   for (const auto& [path, label] : {std::pair<std::string, int32_t>{signal, 1}, {background, 0}}) {
+    if (stored_format(path) == "jetimg-jets") {
+      score_jets_file(ctx, checkpoint, path, label, batch, on_batch, jets);
+      continue;
+    }
     const ImagesReader reader(path);
     if (reader.size() == 0) fail("'", path, "' holds no images");
     if (!reader.has_tau())

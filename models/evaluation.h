@@ -33,6 +33,8 @@ class Context;
 // them, and measures mass and τ21 on each image's intensity channel (none
 // for images without one: then `image_mass` stays empty). A network with one output gives its score; with one per class, the
 // signal class's. Error naming the file and image for a non-finite score.
+// For a particle-cloud tagger the files are jets files: the weight, trimmed
+// mass and τ21 come from them, and there is no image to measure.
 ScoredJets score_test_images(Context& ctx, const std::string& checkpoint, const std::string& signal,
                              const std::string& background, int64_t batch,
                              const std::function<void(int64_t)>& on_batch = {});

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "models/calogan.h"
 #include "models/graph.h"
+#include "models/particle_flow.h"
 #include "models/lagan.h"
 #include "models/sequential.h"
 
@@ -34,6 +35,12 @@ const std::vector<std::pair<std::string, ModelFactory>>& model_types() {
        }},
       {"graph", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
          return std::make_unique<Graph>(ctx, c, file);
+       }},
+      {"pfn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
+         return std::make_unique<ParticleFlowNetwork>(ctx, c, file, false);
+       }},
+      {"efn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
+         return std::make_unique<ParticleFlowNetwork>(ctx, c, file, true);
        }},
       {"calogan_generator",
        [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {

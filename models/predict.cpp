@@ -6,7 +6,9 @@
 #include "core/error.h"
 #include "core/nn_ops.h"
 #include "models/checkpoint.h"
+#include "io/batches.h"
 #include "io/images_file.h"
+#include "models/tagger_feed.h"
 #include "models/layer_registry.h"
 
 namespace jetimg {
@@ -17,8 +19,58 @@ ScoreTransform score_transform_for_loss(const std::string& loss) {
   return ScoreTransform::None;
 }
 
+namespace {
+
+// The network's output as scores, on ctx's device.
+Tensor transformed(Context& ctx, const Tensor& out, ScoreTransform transform) {
+  if (transform == ScoreTransform::None) return out;
+  Tensor probabilities = Tensor::empty(out.shape(), ctx.device());
+  if (transform == ScoreTransform::Sigmoid)
+    activation_forward(ctx, {ActivationKind::Sigmoid, 0.0f}, out, probabilities);
+  else
+    softmax_forward(ctx, out, probabilities);
+  return probabilities;
+}
+
+// A particle-cloud model over the jets of a jets file, through the same feed
+// as training (models/tagger_feed.h).
+Predictions predict_particles(Context& ctx, Model& net, const std::string& jets_path, const PredictOptions& options) {
+  const std::unique_ptr<LabelledDataset> data = open_tagger_dataset({jets_path}, {0}, true, "the network");
+  const std::unique_ptr<TaggerFeed> feed = make_tagger_feed(net, *data, "the network");
+  const TensorSpec out_spec = net.outputs()[0];
+  int64_t outputs = 1;
+  for (int64_t d : out_spec.shape) outputs *= d;
+  Predictions result;
+  result.images = data->size();
+  result.outputs = outputs;
+  result.scores.resize(static_cast<size_t>(data->size() * outputs));
+  net.set_training(false);
+  StreamOptions o;
+  o.batch = options.batch_size;
+  o.shuffle = false;
+  o.pinned = !ctx.device().is_cpu();
+  BatchStream stream(*data, o);
+  TensorMap batch;
+  std::vector<int64_t> rows;
+  while (stream.next(batch, &rows)) {
+    const int64_t count = static_cast<int64_t>(rows.size());
+    const Tensor out = net.forward(ctx, feed->stage(ctx, batch, rows)).at(out_spec.name).view({count, outputs});
+    const std::vector<float> host = transformed(ctx, out, options.transform).to_vector();
+    for (int64_t i = 0; i < count; ++i)
+      std::copy(host.begin() + i * outputs, host.begin() + (i + 1) * outputs,
+                result.scores.begin() + rows[static_cast<size_t>(i)] * outputs);
+    for (float v : host)
+      if (!std::isfinite(v)) fail("'", jets_path, "': the network's score is not finite (", v, ")");
+    if (options.on_batch) options.on_batch(count);
+  }
+  return result;
+}
+
+}  // namespace
+
 Predictions predict(Context& ctx, Model& net, const std::string& images_path, const PredictOptions& options) {
   if (options.batch_size < 1) fail("predict: batch size must be at least 1, got ", options.batch_size);
+  if (net.outputs().size() == 1 && is_particle_model(net)) return predict_particles(ctx, net, images_path, options);
   if (net.inputs().size() != 1 || net.outputs().size() != 1)
     fail("predict: a tagger has one input and one output; this ", net.type(), " model has ", net.inputs().size(),
          " and ", net.outputs().size());
@@ -49,16 +101,9 @@ Predictions predict(Context& ctx, Model& net, const std::string& images_path, co
     reader.read_images(begin, count, buffer.data());
     dims[0] = count;
     const Tensor x = Tensor::from_vector(buffer, Shape(dims));
-    Tensor out = net.forward(ctx, {{in.name, ctx.device().is_cpu() ? x : x.to(ctx.device())}}).at(out_spec.name).view({count, outputs});
-    if (options.transform != ScoreTransform::None) {
-      Tensor probabilities = Tensor::empty(out.shape(), ctx.device());
-      if (options.transform == ScoreTransform::Sigmoid)
-        activation_forward(ctx, {ActivationKind::Sigmoid, 0.0f}, out, probabilities);
-      else
-        softmax_forward(ctx, out, probabilities);
-      out = probabilities;
-    }
-    const std::vector<float> host = out.to_vector();
+    const Tensor out =
+        net.forward(ctx, {{in.name, ctx.device().is_cpu() ? x : x.to(ctx.device())}}).at(out_spec.name).view({count, outputs});
+    const std::vector<float> host = transformed(ctx, out, options.transform).to_vector();
     std::copy(host.begin(), host.end(), result.scores.begin() + begin * outputs);
     if (options.on_batch) options.on_batch(count);
   }

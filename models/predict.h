@@ -1,5 +1,6 @@
-// Inference over an images file: a trained network (from a checkpoint, or
-// in memory) run in batches on the context's device. The evaluation command
+// Inference over an images file (image models) or a jets file
+// (particle-cloud models, models/tagger_feed.h): a trained network (from a
+// checkpoint, or in memory) run in batches on the context's device. The evaluation command
 // (ROC, AUC, rejection) is built on this.
 #pragma once
 
@@ -37,8 +38,9 @@ struct PredictOptions {
   std::function<void(int64_t)> on_batch;  // images done in the batch just run
 };
 
-// Runs `net` (one input, one output) in inference mode over every image of
-// `images_path` (read in chunks). Error if the images do not fit the
+// Runs `net` (one output) in inference mode over every image of
+// `images_path` (read in chunks), or every jet of a jets file for a
+// particle-cloud model (`images` in the result then counts jets). Error if the images do not fit the
 // network's input or hold a non-finite pixel (naming the file and image).
 Predictions predict(Context& ctx, Model& net, const std::string& images_path, const PredictOptions& options);
 

@@ -127,45 +127,32 @@ bool is_validation_row(uint64_t seed, double fraction, int64_t row) {
   return seeded_uniform(seed, kSplitStream, static_cast<uint64_t>(row)) < fraction;
 }
 
-TaggerTask::TaggerTask(Context& ctx, Model& model, const ImagesDataset& data, const TrainConfig& config)
+TaggerTask::TaggerTask(Context& ctx, Model& model, const LabelledDataset& data, const TrainConfig& config)
     : model_(model), data_(data), config_(config) {
-  if (model.inputs().size() != 1 || model.outputs().size() != 1)
-    fail("a tagger takes one input and gives one output; this ", model.type(), " model has ", model.inputs().size(),
-         " inputs and ", model.outputs().size(), " outputs");
-  input_ = model.inputs()[0].name, output_ = model.outputs()[0].name;
-  // The model's input must hold the images as they are; a leading channel
-  // of 1 may be added or left out ((25, 25) and (1, 25, 25) both fit).
-  const auto squeeze = [](SampleShape s) {
-    if (s.size() == 3 && s[0] == 1) s.erase(s.begin());
-    return s;
-  };
-  const SampleShape expected = model.inputs()[0].shape;
-  if (squeeze(expected) != squeeze(data.sample_shape()))
-    fail("the images in '", data.files()[0], "' are ", shape_string(data.sample_shape()),
-         " but the network expects input_shape ", shape_string(expected));
-  input_dims_ = expected;
+  if (model.outputs().size() != 1)
+    fail("a tagger gives one output; this ", model.type(), " model has ", model.outputs().size(), " outputs");
+  output_ = model.outputs()[0].name;
+  feed_ = make_tagger_feed(model, data, "being trained");
   check_loss_fits(model.outputs()[0].shape, config.loss, "being trained", "the training config");
   check_final_activation(model.config(), config.loss, "being trained");
   optimiser_ = make_optimiser(config.optimiser, static_cast<float>(config.lr), "training config", "optimiser");
   for (int64_t r = 0; r < data.size(); ++r) (is_validation_row(config.seed, config.validation_fraction, r) ? n_val_ : n_train_)++;
   if (n_val_ == 0 || n_train_ == 0)
-    fail("only ", data.size(), " images: too few for a validation fraction of ", config.validation_fraction,
-         " (no image ", n_val_ == 0 ? "is held out" : "is left for training", ")");
+    fail("only ", data.size(), " ", data.noun(), "s: too few for a validation fraction of ", config.validation_fraction,
+         " (no ", data.noun(), " ", n_val_ == 0 ? "is held out" : "is left for training", ")");
   if (config.weights == "flat_pt") weights_ = flat_pt_weights(data.pt(), data.labels(), config.pt_bins);
-  model.set_input_gradients(false);  // the images are data
+  model.set_input_gradients(false);  // the inputs are data
   (void)ctx;
 }
 
 void TaggerTask::stage(Context& ctx, const TensorMap& batch, const std::vector<int64_t>& rows) {
   const int64_t n = static_cast<int64_t>(rows.size());
-  std::vector<int64_t> dims{n};
-  dims.insert(dims.end(), input_dims_.begin(), input_dims_.end());
-  const Tensor images = batch.at("images").view(Shape(dims)), labels = batch.at("label").view({n});
+  inputs_ = &feed_->stage(ctx, batch, rows);
+  const Tensor labels = batch.at("label").view({n});
   if (ctx.device().is_cpu()) {
-    x_ = images, labels_ = labels;
+    labels_ = labels;
   } else {
     // Queued on the context's stream from the stream's pinned buffers: the host goes on to the next batch.
-    ensure_tensor(x_, images.shape(), ctx.device()).copy_from_async(ctx, images);
     ensure_tensor(labels_, labels.shape(), ctx.device()).copy_from_async(ctx, labels);
   }
   batch_weights_ = Tensor();
@@ -203,9 +190,9 @@ std::vector<std::string> TaggerTask::device_values() const {
 }
 
 void TaggerTask::step(Context& ctx, int64_t epoch, int64_t step, StepValues& values) {
-  if (!stream_->next(batch_, &rows_)) fail("epoch ", epoch + 1, ", step ", step + 1, ": the training images ran out");
+  if (!stream_->next(batch_, &rows_)) fail("epoch ", epoch + 1, ", step ", step + 1, ": the training ", data_.noun(), "s ran out");
   stage(ctx, batch_, rows_);
-  const Tensor out = model_.forward(ctx, {{input_, x_}}).at(output_);
+  const Tensor out = model_.forward(ctx, *inputs_).at(output_);
   ensure_tensor(grad_, out.shape(), ctx.device());
   loss_into(ctx, config_.loss, out, labels_, batch_weights_, &grad_, values.slot("train_loss"));
   values.set_weight(static_cast<double>(rows_.size()));
@@ -235,7 +222,7 @@ void TaggerTask::end_epoch(Context& ctx, int64_t epoch, EpochValues& values) {
   int64_t seen = 0;
   while (validation.next(batch_, &rows_)) {
     stage(ctx, batch_, rows_);
-    loss_into(ctx, config_.loss, model_.forward(ctx, {{input_, x_}}).at(output_), labels_, batch_weights_, nullptr,
+    loss_into(ctx, config_.loss, model_.forward(ctx, *inputs_).at(output_), labels_, batch_weights_, nullptr,
               LossSlot{&val_total, 0, static_cast<float>(rows_.size())});
     seen += static_cast<int64_t>(rows_.size());
   }
@@ -248,7 +235,7 @@ void TaggerTask::end_epoch(Context& ctx, int64_t epoch, EpochValues& values) {
             {"images_per_s", static_cast<double>(train_seen_) / std::max(train_seconds, 1e-9)}};
 }
 
-LoopResult train_tagger(Context& ctx, Model& model, const ImagesDataset& data, const TrainConfig& config,
+LoopResult train_tagger(Context& ctx, Model& model, const LabelledDataset& data, const TrainConfig& config,
                         const LoopOptions& options) {
   TaggerTask task(ctx, model, data, config);
   LoopConfig loop;

@@ -18,6 +18,7 @@
 #include "io/batches.h"
 #include "io/datasets.h"
 #include "models/optimiser.h"
+#include "models/tagger_feed.h"
 #include "models/train_loop.h"
 #include "models/training_data.h"
 
@@ -84,7 +85,9 @@ void check_final_activation(const Json& model_config, const std::string& loss, c
 // validation loss.
 class TaggerTask : public TrainTask {
  public:
-  TaggerTask(Context& ctx, Model& model, const ImagesDataset& data, const TrainConfig& config);
+  // `data`: images for an image model, jets for a particle-cloud model
+  // (models/tagger_feed.h).
+  TaggerTask(Context& ctx, Model& model, const LabelledDataset& data, const TrainConfig& config);
   std::string kind() const override { return "tagger"; }
   std::vector<CheckpointEntry> models() override { return {{"model", &model_, optimiser_.get()}}; }
   Json settings() const override { return config_.to_json(); }
@@ -99,20 +102,21 @@ class TaggerTask : public TrainTask {
   int64_t validation_rows() const { return n_val_; }
 
  private:
-  // The batch's images (as the model's input), labels and weights on the device.
+  // The batch's model inputs, labels and weights on the device.
   void stage(Context& ctx, const TensorMap& batch, const std::vector<int64_t>& rows);
   Model& model_;
-  const ImagesDataset& data_;
+  const LabelledDataset& data_;
   TrainConfig config_;
   std::unique_ptr<Optimiser> optimiser_;
-  std::string input_, output_;
-  std::vector<int64_t> input_dims_;
+  std::unique_ptr<TaggerFeed> feed_;
+  const TensorMap* inputs_ = nullptr;  // the feed's, for the staged batch
+  std::string output_;
   std::vector<float> weights_;  // flat-pT weights of every row, or empty
   int64_t n_train_ = 0, n_val_ = 0;
   std::unique_ptr<BatchStream> stream_;
   TensorMap batch_;
   std::vector<int64_t> rows_;
-  Tensor x_, labels_, batch_weights_, weights_on_device_, grad_;
+  Tensor labels_, batch_weights_, weights_on_device_, grad_;
   std::vector<Tensor*> grad_list_;
   double lr_ = 0;
   int64_t train_seen_ = 0;
@@ -123,7 +127,7 @@ class TaggerTask : public TrainTask {
 // input — images that do not fit the model, a loss that does not fit its
 // output, a loss that diverges — is an Error naming the file or the epoch
 // and step; the checkpoints already written stay as they were.
-LoopResult train_tagger(Context& ctx, Model& model, const ImagesDataset& data, const TrainConfig& config,
+LoopResult train_tagger(Context& ctx, Model& model, const LabelledDataset& data, const TrainConfig& config,
                         const LoopOptions& options);
 
 }  // namespace jetimg

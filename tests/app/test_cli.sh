@@ -79,6 +79,24 @@ fi
 expect_ok "resume" train --resume "$work/run1/last.h5" --epochs 3 -o "$work/run1"
 [ "$(wc -l <"$work/run1/log.csv")" -eq 4 ] || { echo "FAIL: resume did not add an epoch"; failures=$((failures + 1)); }
 
+# Particle-cloud taggers: a PFN trained, scored and evaluated on the jets files themselves.
+pfn="$source_dir/configs/nets/pfn.json"
+echo '{"epochs": 2, "batch_size": 50, "patience": 0}' >"$work/train_pfn.json"
+expect_ok "train a PFN on jets" "$jetimg" train --signal "$work/w_jets.h5" --background "$work/qcd_jets.h5" \
+  --network "$pfn" --config "$work/train_pfn.json" --device cpu -o "$work/pfn_run"
+grep -q "jets (their constituents)" "$work/out.txt" || { echo "FAIL: train did not say it trains on jets"; failures=$((failures + 1)); }
+expect_ok "predict with the PFN" "$jetimg" predict --model "$work/pfn_run/best.h5" "$work/w_jets.h5" -o "$work/pfn_scores.h5" --device cpu
+grep -q "scored [0-9]* jets" "$work/out.txt" || { echo "FAIL: predict did not score jets"; failures=$((failures + 1)); }
+expect_ok "evaluate the PFN" "$jetimg" evaluate --model "$work/pfn_run/best.h5" --signal "$work/w_jets.h5" \
+  --background "$work/qcd_jets.h5" -o "$work/pfn_eval" --device cpu --bootstrap 5
+[ -s "$work/pfn_eval/roc.png" ] || { echo "FAIL: evaluate of the PFN wrote no ROC plot"; failures=$((failures + 1)); }
+expect_fail "a PFN given images" "is a particle-cloud model, which reads jets files" "$jetimg" train \
+  --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --network "$pfn" -o "$work/bad"
+expect_fail "an image network given jets" "qcd_jets.h5' is a jets file" "$jetimg" train \
+  --signal "$work/qcd_jets.h5" --background "$work/w_jets.h5" --network "$net" -o "$work/bad"
+expect_fail "a PFN scoring images" "is a particle-cloud model, which reads jets files" "$jetimg" predict \
+  --model "$work/pfn_run/best.h5" "$work/w_images.h5" -o "$work/bad_scores.h5"
+
 cp "$work/run1/best.h5" "$work/best_before.h5"
 echo '{"epochs": 5, "lr": 1e30}' >"$work/wild.json"
 expect_fail "diverging loss" "the train loss is not finite" train --resume "$work/run1/last.h5" --config "$work/wild.json" -o "$work/run1"
