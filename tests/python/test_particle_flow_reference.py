@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Particle-cloud taggers checked against independent references: a PFN and
+an EFN trained by jetimg on W and QCD jets, their scores from `jetimg
+predict` on a jets file, must equal the scores of the same networks written
+here in numpy (and, where torch is installed, in PyTorch:
+bench/reference/torch_particle_flow.py), with the particle features computed
+here from the jets file's four-vectors by the papers' formulas. Exit 77
+(skip) without numpy and h5py.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import h5py
+    import numpy as np
+except ImportError as error:
+    print(f"skipped: {error}")
+    sys.exit(77)
+
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(SOURCE, "bench", "reference"))
+
+SMALL_PFN = {
+    "type": "pfn", "features": 7, "pooling": "sum",
+    "phi": [{"type": "dense", "units": 24, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"}],
+    "f": [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 1}],
+}
+SMALL_EFN = {
+    "type": "efn", "pooling": "sum",
+    "phi": [{"type": "dense", "units": 24, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"}],
+    "f": [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 1}],
+}
+
+
+def kinematics(v):
+    e, px, py, pz = (v[..., k].astype(np.float64) for k in range(4))
+    pt = np.hypot(px, py)
+    p = np.sqrt(pt * pt + pz * pz)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta = 0.5 * np.log((p + pz) / (p - pz))
+    return pt, eta, np.arctan2(py, px), e
+
+
+def particle_inputs(jets_path):
+    """Per jet: the 7 features (Δη, Δφ, ln pT, ln E, ln pT/pT_jet, ln E/E_jet,
+    ΔR), the coordinates and the pT fractions of its real constituents."""
+    with h5py.File(jets_path, "r") as f:
+        constituents, counts, jets = f["constituents"][()], f["n_constituents"][()], f["jet"][()]
+    out = []
+    for c, n, jet in zip(constituents, counts, jets):
+        pt, eta, phi, e = kinematics(c[:n])
+        jpt, jeta, jphi, je = kinematics(jet[None, :].astype(np.float32))
+        deta = eta - jeta
+        dphi = (phi - jphi + np.pi) % (2 * np.pi) - np.pi
+        features = np.stack([deta, dphi, np.log(pt), np.log(e), np.log(pt / jpt), np.log(e / je),
+                             np.hypot(deta, dphi)], axis=1)
+        out.append((features, features[:, :2], pt / pt.sum()))
+    return out
+
+
+def dense_stack(weights, part, layers, x):
+    for index, layer in enumerate(layers):
+        assert layer["type"] == "dense", layer
+        x = x @ weights[f"{part}.{index}.weight"] + weights[f"{part}.{index}.bias"]
+        if layer.get("activation", "linear") == "relu":
+            x = np.maximum(x, 0)
+    return x
+
+
+def numpy_scores(checkpoint, inputs):
+    with h5py.File(checkpoint, "r") as f:
+        config = json.loads(f.attrs["models"])["model"]
+        weights = {k: v[()].astype(np.float64) for k, v in f["models/model"].items()}
+    scores = []
+    for features, coords, frac in inputs:
+        if config["type"] == "efn":
+            pooled = (dense_stack(weights, "phi", config["phi"], coords) * frac[:, None]).sum(axis=0)
+        else:
+            pooled = dense_stack(weights, "phi", config["phi"], features).sum(axis=0)
+        logit = dense_stack(weights, "f", config["f"], pooled[None, :])[0, 0]
+        scores.append(1 / (1 + np.exp(-logit)))
+    return np.array(scores)
+
+
+def torch_scores(checkpoint, inputs):
+    try:
+        import torch
+        from torch_particle_flow import ParticleFlow, load_checkpoint
+    except ImportError:
+        return None
+    with h5py.File(checkpoint, "r") as f:
+        config = json.loads(f.attrs["models"])["model"]
+    model = load_checkpoint(ParticleFlow(config), checkpoint).double().eval()
+    m = max(len(features) for features, _, _ in inputs)
+    n = len(inputs)
+    x = np.zeros((n, m, 2 if model.energy_flow else 7))
+    mask, frac = np.zeros((n, m)), np.zeros((n, m))
+    for i, (features, coords, z) in enumerate(inputs):
+        k = len(features)
+        x[i, :k] = coords if model.energy_flow else features
+        mask[i, :k], frac[i, :k] = 1, z
+    with torch.no_grad():
+        logits = model(torch.tensor(x), torch.tensor(mask), torch.tensor(frac)).numpy()[:, 0]
+    return 1 / (1 + np.exp(-logits))
+
+
+def main():
+    jetimg = sys.argv[1]
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        def run(*args):
+            return subprocess.run([jetimg, *args], check=True, capture_output=True, text=True)
+
+        for process, seed in (("w", 5), ("qcd", 6)):
+            run("generate", "--process", process, "--events", "250", "--seed", str(seed), "-o", f"{work}/{process}.h5")
+            run("cluster", f"{work}/{process}.h5", "-o", f"{work}/{process}_jets.h5")
+        inputs = particle_inputs(f"{work}/w_jets.h5")
+        with open(f"{work}/train.json", "w") as f:
+            json.dump({"epochs": 2, "batch_size": 32, "patience": 0}, f)
+        compared_torch = False
+        for name, network in (("pfn", SMALL_PFN), ("efn", SMALL_EFN)):
+            with open(f"{work}/{name}.json", "w") as f:
+                json.dump(network, f)
+            run("train", "--signal", f"{work}/w_jets.h5", "--background", f"{work}/qcd_jets.h5", "--network",
+                f"{work}/{name}.json", "--config", f"{work}/train.json", "--device", "cpu", "-o", f"{work}/{name}")
+            checkpoint = f"{work}/{name}/best.h5"
+            run("predict", "--model", checkpoint, f"{work}/w_jets.h5", "-o", f"{work}/{name}_scores.h5", "--batch", "37",
+                "--device", "cpu")
+            with h5py.File(f"{work}/{name}_scores.h5", "r") as f:
+                got = f["score"][()][:, 0]
+            expected = numpy_scores(checkpoint, inputs)
+            worst = np.abs(got - expected).max()
+            print(f"{name}: {len(got)} jets, largest |jetimg - numpy| = {worst:.2e}")
+            if len(got) != len(expected) or worst > 2e-5:
+                failures.append(f"{name}: jetimg and numpy differ by {worst}")
+            if np.std(expected) < 1e-3:
+                failures.append(f"{name}: the scores hardly vary ({np.std(expected)}): the comparison would be weak")
+            reference = torch_scores(checkpoint, inputs)
+            if reference is not None:
+                compared_torch = True
+                worst = np.abs(got - reference).max()
+                print(f"{name}: largest |jetimg - PyTorch| = {worst:.2e}")
+                if worst > 2e-5:
+                    failures.append(f"{name}: jetimg and PyTorch differ by {worst}")
+        if not compared_torch:
+            print("PyTorch not installed: compared with numpy only")
+    for failure in failures:
+        print("FAIL:", failure)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
