@@ -94,6 +94,17 @@ void ConfigSection::optional(const std::string& key, T& value) {
     if (!v->is_number()) wrong("a number");
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (!v->is_string()) wrong("a string");
+  } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+    if (!v->is_array()) wrong("a list of integers");
+    for (const Json& e : *v)
+      if (!e.is_number_integer()) wrong("a list of integers");
+  } else if constexpr (std::is_same_v<T, std::vector<std::vector<int64_t>>>) {
+    if (!v->is_array()) wrong("a list of lists of integers");
+    for (const Json& list : *v) {
+      if (!list.is_array()) wrong("a list of lists of integers");
+      for (const Json& e : list)
+        if (!e.is_number_integer()) wrong("a list of lists of integers");
+    }
   }
   value = v->get<T>();
 }
@@ -140,6 +151,9 @@ template void ConfigSection::optional<uint64_t>(const std::string&, uint64_t&);
 template void ConfigSection::optional<double>(const std::string&, double&);
 template void ConfigSection::optional<float>(const std::string&, float&);
 template void ConfigSection::optional<std::string>(const std::string&, std::string&);
+template void ConfigSection::optional<std::vector<int64_t>>(const std::string&, std::vector<int64_t>&);
+template void ConfigSection::optional<std::vector<std::vector<int64_t>>>(const std::string&,
+                                                                           std::vector<std::vector<int64_t>>&);
 template void ConfigSection::optional<int>(const std::string&, int&, int, int);
 template void ConfigSection::optional<int64_t>(const std::string&, int64_t&, int64_t, int64_t);
 template void ConfigSection::optional<double>(const std::string&, double&, double, double);

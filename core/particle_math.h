@@ -103,8 +103,9 @@ JI_HD float pt_fraction(const float* c, float pt_sum) {
   return pt_sum > 0.0f ? sqrtf(c[1] * c[1] + c[2] * c[2]) / pt_sum : 0.0f;
 }
 
-// Real particles of one jet's (M) mask.
+// Real particles of one jet's (M) mask (all M without a mask).
 JI_HD int64_t mask_count(const uint8_t* mask, int64_t m) {
+  if (!mask) return m;
   int64_t count = 0;
   for (int64_t j = 0; j < m; ++j) count += mask[j] ? 1 : 0;
   return count;
@@ -113,8 +114,8 @@ JI_HD int64_t mask_count(const uint8_t* mask, int64_t m) {
 enum class PoolMode : int { Sum, Mean, Max };
 
 // Pooling over the particles of one jet, for one feature f of F: x is the
-// jet's (M, F) block, mask its (M) flags, weights its (M) weights (nullptr:
-// all 1). Sum: Σ mask·w·x; mean: that over Σ mask (0 for a jet without
+// jet's (M, F) block, mask its (M) flags (nullptr: all real), weights its (M)
+// weights (nullptr: all 1). Sum: Σ mask·w·x; mean: that over Σ mask (0 for a jet without
 // particles); max: the largest x of a real particle (0 if none) and its index
 // in *winner (-1 if none; ties go to the lowest index).
 JI_HD float pool_feature(PoolMode mode, const float* x, const uint8_t* mask, const float* weights, int64_t m,
@@ -123,7 +124,7 @@ JI_HD float pool_feature(PoolMode mode, const float* x, const uint8_t* mask, con
     float best = 0.0f;
     int32_t at = -1;
     for (int64_t j = 0; j < m; ++j) {
-      if (!mask[j]) continue;
+      if (mask && !mask[j]) continue;
       const float v = x[j * features + f];
       if (at < 0 || v > best) best = v, at = static_cast<int32_t>(j);
     }
@@ -133,7 +134,7 @@ JI_HD float pool_feature(PoolMode mode, const float* x, const uint8_t* mask, con
   float total = 0.0f;
   int64_t count = 0;
   for (int64_t j = 0; j < m; ++j) {
-    if (!mask[j]) continue;
+    if (mask && !mask[j]) continue;
     total += (weights ? weights[j] : 1.0f) * x[j * features + f];
     ++count;
   }
@@ -150,6 +151,74 @@ JI_HD float pool_feature_grad(PoolMode mode, uint8_t mask, float weight, int64_t
   if (mode == PoolMode::Max) return winner == j ? dy : 0.0f;
   if (mode == PoolMode::Mean) return weight * dy / static_cast<float>(count);
   return weight * dy;
+}
+
+// The most neighbours knn keeps per particle (ParticleNet uses 16).
+constexpr int kMaxNeighbours = 64;
+
+// The k nearest neighbours of particle i among a jet's real particles (mask
+// 1), by squared Euclidean distance in `dims`-dimensional points (M, dims),
+// particle i itself left out, ties broken by the lower index. Fewer than k
+// real neighbours: the remaining slots hold i itself (an edge to itself,
+// whose difference feature is zero); a padded particle gets only itself.
+// Writes k indices into out; `best` is scratch of k distances.
+JI_HD void nearest_neighbours(const float* points, const uint8_t* mask, int64_t m, int64_t dims, int64_t i, int k,
+                              int32_t* out, float* best) {
+  int found = 0;
+  if (mask[i]) {
+    const float* pi = points + i * dims;
+    for (int64_t j = 0; j < m; ++j) {
+      if (j == i || !mask[j]) continue;
+      const float* pj = points + j * dims;
+      float d = 0.0f;
+      for (int64_t c = 0; c < dims; ++c) {
+        const float diff = pj[c] - pi[c];
+        d += diff * diff;
+      }
+      // Insert into the sorted list of the best so far (a later j with an
+      // equal distance goes after: ties keep the lower index first).
+      if (found == k && !(d < best[k - 1])) continue;
+      int at = found < k ? found : k - 1;
+      while (at > 0 && d < best[at - 1]) {
+        best[at] = best[at - 1];
+        out[at] = out[at - 1];
+        --at;
+      }
+      best[at] = d;
+      out[at] = static_cast<int32_t>(j);
+      if (found < k) ++found;
+    }
+  }
+  for (int s = found; s < k; ++s) out[s] = static_cast<int32_t>(i);
+}
+
+// A neighbour index as the edge ops use it: one outside [0, m) (never made
+// by nearest_neighbours) is taken as i itself, so no read or write leaves
+// the jet.
+JI_HD int64_t neighbour_or_self(int32_t j, int64_t m, int64_t i) { return j >= 0 && j < m ? j : i; }
+
+// EdgeConv's edge features of particle i's s-th neighbour j, channel c of
+// 2C: (x_i, x_j - x_i).
+JI_HD float edge_feature(const float* x, int64_t channels, int64_t i, int64_t j, int64_t c) {
+  return c < channels ? x[i * channels + c] : x[j * channels + (c - channels)] - x[i * channels + (c - channels)];
+}
+
+// dL/dx of one (jet, channel c) column from the edge gradients de (M, k, 2C)
+// of jet `jet`: each edge (i, s) adds de[.., c] - de[.., C + c] to x_i and
+// de[.., C + c] to x_j, the edges taken in order (i, then s). Writes
+// dx[jet, :, c].
+JI_HD void edge_backward_column(const float* de, const int32_t* idx, int64_t m, int64_t channels, int64_t k,
+                                int64_t jet, int64_t c, float* dx) {
+  float* d = dx + jet * m * channels;
+  for (int64_t i = 0; i < m; ++i) d[i * channels + c] = 0.0f;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t s = 0; s < k; ++s) {
+      const int64_t edge = (jet * m + i) * k + s;
+      const int64_t j = neighbour_or_self(idx[edge], m, i);
+      const float own = de[edge * 2 * channels + c], diff = de[edge * 2 * channels + channels + c];
+      d[i * channels + c] += own - diff;
+      d[j * channels + c] += diff;
+    }
 }
 
 }  // namespace jetimg

@@ -18,10 +18,16 @@ void check_float(const Tensor& t, const char* op, const char* name) {
   if (t.dtype() != DType::Float32) fail(op, ": '", name, "' must be float32, got ", dtype_name(t.dtype()));
 }
 
-void check_mask(const Context& ctx, const Tensor& x, const Tensor& mask, const Tensor& weights, const char* op) {
+// `mask` may be left undefined (every particle real) where `optional`.
+void check_mask(const Context& ctx, const Tensor& x, const Tensor& mask, const Tensor& weights, const char* op,
+                bool optional = false) {
   check_device(ctx, x, op, "x");
   check_float(x, op, "x");
   if (x.ndim() != 3) fail(op, ": x must be (N, M, F), got ", x.shape().str());
+  if (optional && !mask.defined()) {
+    if (weights.defined()) fail(op, ": weights are given without a mask");
+    return;
+  }
   check_device(ctx, mask, op, "mask");
   if (mask.dtype() != DType::UInt8) fail(op, ": 'mask' must be uint8, got ", dtype_name(mask.dtype()));
   if (mask.shape() != Shape{x.dim(0), x.dim(1)})
@@ -76,7 +82,7 @@ void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t par
 void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const Tensor& mask, const Tensor& weights,
                            Tensor& y, Tensor& winner) {
   const char* op = "particle_pool_forward";
-  check_mask(ctx, x, mask, weights, op);
+  check_mask(ctx, x, mask, weights, op, true);
   fit(ctx, y, {x.dim(0), x.dim(2)});
   if (mode == PoolMode::Max) fit(ctx, winner, {x.dim(0), x.dim(2)}, DType::Int32);
   if (y.numel() == 0) return;
@@ -88,10 +94,12 @@ void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const
   const char* op = "particle_pool_backward";
   check_device(ctx, dy, op, "dy");
   check_float(dy, op, "dy");
-  if (dy.ndim() != 2 || mask.ndim() != 2 || dy.dim(0) != mask.dim(0))
+  if (dy.ndim() != 2 || (mask.defined() && (mask.ndim() != 2 || dy.dim(0) != mask.dim(0))))
     fail(op, ": dy must be (N, F) and mask (N, M), got ", dy.shape().str(), " and ", mask.shape().str());
-  fit(ctx, dx, {dy.dim(0), mask.dim(1), dy.dim(1)});
-  check_mask(ctx, dx, mask, weights, op);
+  if (mask.defined()) fit(ctx, dx, {dy.dim(0), mask.dim(1), dy.dim(1)});
+  else if (!dx.defined() || dx.ndim() != 3 || dx.dim(0) != dy.dim(0) || dx.dim(2) != dy.dim(1))
+    fail(op, ": without a mask, dx must come as (N, M, F) to say M; got ", dx.shape().str(), " for dy ", dy.shape().str());
+  check_mask(ctx, dx, mask, weights, op, true);
   if (mode == PoolMode::Max) {
     check_device(ctx, winner, op, "winner");
     if (winner.dtype() != DType::Int32 || winner.shape() != dy.shape())
@@ -100,6 +108,58 @@ void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const
   }
   if (dx.numel() == 0) return;
   JI_DISPATCH(ctx.device(), particle_pool_backward, ctx, mode, dy, mask, weights, winner, dx);
+}
+
+void knn(Context& ctx, const Tensor& points, const Tensor& mask, int k, Tensor& neighbours) {
+  const char* op = "knn";
+  check_mask(ctx, points, mask, Tensor(), op);
+  if (k < 1 || k > kMaxNeighbours) fail(op, ": k must be in [1, ", kMaxNeighbours, "], got ", k);
+  if (points.dim(2) < 1) fail(op, ": points need at least one coordinate, got ", points.shape().str());
+  fit(ctx, neighbours, {points.dim(0), points.dim(1), k}, DType::Int32);
+  if (neighbours.numel() == 0) return;
+  JI_DISPATCH(ctx.device(), knn, ctx, points, mask, k, neighbours);
+}
+
+namespace {
+void check_neighbours(const Context& ctx, const Tensor& neighbours, int64_t n, int64_t m, const char* op) {
+  check_device(ctx, neighbours, op, "neighbours");
+  if (neighbours.dtype() != DType::Int32 || neighbours.ndim() != 3 || neighbours.dim(0) != n || neighbours.dim(1) != m)
+    fail(op, ": neighbours must be int32 (N, M, k) = (", n, ", ", m, ", k), got ", dtype_name(neighbours.dtype()), " ",
+         neighbours.shape().str());
+}
+}  // namespace
+
+void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbours, Tensor& edges) {
+  const char* op = "edge_features_forward";
+  check_device(ctx, x, op, "x");
+  check_float(x, op, "x");
+  if (x.ndim() != 3) fail(op, ": x must be (N, M, C), got ", x.shape().str());
+  check_neighbours(ctx, neighbours, x.dim(0), x.dim(1), op);
+  fit(ctx, edges, {x.dim(0), x.dim(1), neighbours.dim(2), 2 * x.dim(2)});
+  if (edges.numel() == 0) return;
+  JI_DISPATCH(ctx.device(), edge_features_forward, ctx, x, neighbours, edges);
+}
+
+void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx) {
+  const char* op = "edge_features_backward";
+  check_device(ctx, dedges, op, "dedges");
+  check_float(dedges, op, "dedges");
+  if (dedges.ndim() != 4 || dedges.dim(3) % 2 != 0)
+    fail(op, ": dedges must be (N, M, k, 2C), got ", dedges.shape().str());
+  check_neighbours(ctx, neighbours, dedges.dim(0), dedges.dim(1), op);
+  if (neighbours.dim(2) != dedges.dim(2))
+    fail(op, ": dedges has ", dedges.dim(2), " neighbours per particle but neighbours ", neighbours.dim(2));
+  fit(ctx, dx, {dedges.dim(0), dedges.dim(1), dedges.dim(3) / 2});
+  if (dx.numel() == 0) return;
+  JI_DISPATCH(ctx.device(), edge_features_backward, ctx, dedges, neighbours, dx);
+}
+
+void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y) {
+  const char* op = "mask_particles";
+  check_mask(ctx, x, mask, Tensor(), op);
+  if (!(y.defined() && y.raw_data() == x.raw_data() && y.shape() == x.shape())) fit(ctx, y, x.shape());
+  if (y.numel() == 0) return;
+  JI_DISPATCH(ctx.device(), mask_particles, ctx, x, mask, y);
 }
 
 }  // namespace jetimg

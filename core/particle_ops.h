@@ -38,15 +38,32 @@ struct ConstituentBatch {
 void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
                           ConstituentBatch& out);
 
-// x: (N, M, F), mask: (N, M) uint8, weights: (N, M) or undefined (all 1) ->
+// x: (N, M, F), mask: (N, M) uint8 or undefined (every particle real),
+// weights: (N, M) or undefined (all 1) ->
 // y: (N, F) pooled over each jet's real particles (core/particle_math.h:
 // pool_feature); winner: (N, F) int32, the particle Max chose (written only
 // for Max).
 void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const Tensor& mask, const Tensor& weights,
                            Tensor& y, Tensor& winner);
-// dx: (N, M, F) from dy: (N, F); zero for padded particles.
+// dx: (N, M, F) from dy: (N, F); zero for padded particles. Without a mask,
+// dx must come allocated as (N, M, F) (it says M).
 void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
                             const Tensor& winner, Tensor& dx);
+
+// points: (N, M, D), mask: (N, M) uint8 -> neighbours: (N, M, k) int32 (k <= kMaxNeighbours), the
+// k nearest real particles of each particle (core/particle_math.h:
+// nearest_neighbours: itself, never a padded particle, ties by index). Not
+// differentiable (the graph is data, as in DGCNN and ParticleNet).
+void knn(Context& ctx, const Tensor& points, const Tensor& mask, int k, Tensor& neighbours);
+// EdgeConv's edge features: x: (N, M, C), neighbours: (N, M, k) ->
+// edges: (N, M, k, 2C), edge (i, s) = (x_i, x_j - x_i) with j = neighbours[i, s].
+void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbours, Tensor& edges);
+// dx: (N, M, C) from dedges: (N, M, k, 2C): each edge's gradient back to x_i
+// and x_j, summed in a fixed order (deterministic).
+void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx);
+// y = x with the padded particles' rows zeroed: x, y: (N, M, C), mask (N, M)
+// uint8 (y may be x). Its own backward: dx = mask_particles(dy).
+void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y);
 
 namespace host {
 void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
@@ -55,6 +72,10 @@ void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const T
                            Tensor& y, Tensor& winner);
 void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
                             const Tensor& winner, Tensor& dx);
+void knn(Context& ctx, const Tensor& points, const Tensor& mask, int k, Tensor& neighbours);
+void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbours, Tensor& edges);
+void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx);
+void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y);
 }  // namespace host
 
 namespace cuda {
@@ -64,6 +85,10 @@ void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const T
                            Tensor& y, Tensor& winner);
 void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const Tensor& mask, const Tensor& weights,
                             const Tensor& winner, Tensor& dx);
+void knn(Context& ctx, const Tensor& points, const Tensor& mask, int k, Tensor& neighbours);
+void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbours, Tensor& edges);
+void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx);
+void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y);
 }  // namespace cuda
 
 }  // namespace jetimg

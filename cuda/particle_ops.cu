@@ -52,7 +52,7 @@ __global__ void pool_forward_kernel(PoolMode mode, const float* x, const uint8_t
   JI_GRID_LOOP(at, n * features) {
     const int64_t i = at / features, f = at % features;
     int32_t chosen = -1;
-    y[at] = pool_feature(mode, x + i * m * features, mask + i * m, w ? w + i * m : nullptr, m, features, f, &chosen);
+    y[at] = pool_feature(mode, x + i * m * features, mask ? mask + i * m : nullptr, w ? w + i * m : nullptr, m, features, f, &chosen);
     if (winner) winner[at] = chosen;
   }
 }
@@ -62,15 +62,71 @@ __global__ void pool_backward_kernel(PoolMode mode, const float* dy, const uint8
                                      const int32_t* winner, int64_t n, int64_t m, int64_t features, float* dx) {
   JI_GRID_LOOP(at, n * features) {
     const int64_t i = at / features, f = at % features;
-    const int64_t real = mask_count(mask + i * m, m);
+    const int64_t real = mask_count(mask ? mask + i * m : nullptr, m);
     const int32_t chosen = winner ? winner[at] : -1;
     for (int64_t j = 0; j < m; ++j)
       dx[(i * m + j) * features + f] =
-          pool_feature_grad(mode, mask[i * m + j], w ? w[i * m + j] : 1.0f, real, j, chosen, dy[at]);
+          pool_feature_grad(mode, mask ? mask[i * m + j] : uint8_t{1}, w ? w[i * m + j] : 1.0f, real, j, chosen, dy[at]);
   }
 }
 
+// One thread per particle; the k best distances in registers-or-local memory.
+__global__ void knn_kernel(const float* points, const uint8_t* mask, int64_t n, int64_t m, int64_t dims, int k,
+                           int32_t* out) {
+  float best[kMaxNeighbours];
+  JI_GRID_LOOP(at, n * m) {
+    const int64_t i = at / m, j = at % m;
+    nearest_neighbours(points + i * m * dims, mask + i * m, m, dims, j, k, out + at * k, best);
+  }
+}
+
+// One thread per (edge, channel of 2C).
+__global__ void edge_forward_kernel(const float* x, const int32_t* idx, int64_t n, int64_t m, int64_t channels,
+                                    int64_t k, float* edges) {
+  JI_GRID_LOOP(at, n * m * k * 2 * channels) {
+    const int64_t c = at % (2 * channels), edge = at / (2 * channels);
+    const int64_t particle = edge / k, jet = particle / m, i = particle % m;
+    const int64_t j = neighbour_or_self(idx[edge], m, i);
+    edges[at] = edge_feature(x + jet * m * channels, channels, i, j, c);
+  }
+}
+
+// One thread per (jet, channel): that column's sums in a fixed order.
+__global__ void edge_backward_kernel(const float* de, const int32_t* idx, int64_t n, int64_t m, int64_t channels,
+                                     int64_t k, float* dx) {
+  JI_GRID_LOOP(col, n * channels) edge_backward_column(de, idx, m, channels, k, col / channels, col % channels, dx);
+}
+
+__global__ void mask_particles_kernel(const float* x, const uint8_t* mask, int64_t total, int64_t channels, float* y) {
+  JI_GRID_LOOP(at, total) y[at] = mask[at / channels] ? x[at] : 0.0f;
+}
+
 }  // namespace
+
+void knn(Context& ctx, const Tensor& points, const Tensor& mask, int k, Tensor& neighbours) {
+  const int64_t n = points.dim(0), m = points.dim(1);
+  knn_kernel<<<blocks_for(n * m), kThreads, 0, stream_of(ctx)>>>(points.data(), mask.data_as<uint8_t>(), n, m,
+                                                                 points.dim(2), k, neighbours.data_as<int32_t>());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbours, Tensor& edges) {
+  edge_forward_kernel<<<blocks_for(edges.numel()), kThreads, 0, stream_of(ctx)>>>(
+      x.data(), neighbours.data_as<int32_t>(), x.dim(0), x.dim(1), x.dim(2), neighbours.dim(2), edges.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx) {
+  edge_backward_kernel<<<blocks_for(dx.dim(0) * dx.dim(2)), kThreads, 0, stream_of(ctx)>>>(
+      dedges.data(), neighbours.data_as<int32_t>(), dx.dim(0), dx.dim(1), dx.dim(2), neighbours.dim(2), dx.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y) {
+  mask_particles_kernel<<<blocks_for(x.numel()), kThreads, 0, stream_of(ctx)>>>(x.data(), mask.data_as<uint8_t>(),
+                                                                                x.numel(), x.dim(2), y.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
 
 void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
                           ConstituentBatch& out) {
@@ -87,7 +143,7 @@ void particle_pool_forward(Context& ctx, PoolMode mode, const Tensor& x, const T
                            Tensor& y, Tensor& winner) {
   const int64_t n = x.dim(0), m = x.dim(1), features = x.dim(2);
   pool_forward_kernel<<<blocks_for(n * features), kThreads, 0, stream_of(ctx)>>>(
-      mode, x.data(), mask.data_as<uint8_t>(), weights.defined() ? weights.data() : nullptr, n, m, features, y.data(),
+      mode, x.data(), mask.defined() ? mask.data_as<uint8_t>() : nullptr, weights.defined() ? weights.data() : nullptr, n, m, features, y.data(),
       mode == PoolMode::Max ? winner.data_as<int32_t>() : nullptr);
   JI_CUDA_CHECK_LAUNCH();
 }
@@ -96,7 +152,7 @@ void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const
                             const Tensor& winner, Tensor& dx) {
   const int64_t n = dx.dim(0), m = dx.dim(1), features = dx.dim(2);
   pool_backward_kernel<<<blocks_for(n * features), kThreads, 0, stream_of(ctx)>>>(
-      mode, dy.data(), mask.data_as<uint8_t>(), weights.defined() ? weights.data() : nullptr,
+      mode, dy.data(), mask.defined() ? mask.data_as<uint8_t>() : nullptr, weights.defined() ? weights.data() : nullptr,
       mode == PoolMode::Max ? winner.data_as<int32_t>() : nullptr, n, m, features, dx.data());
   JI_CUDA_CHECK_LAUNCH();
 }

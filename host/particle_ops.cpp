@@ -1,6 +1,7 @@
 // CPU reference implementation of the particle-cloud ops
 // (core/particle_ops.h) over the element math of core/particle_math.h.
 #include <algorithm>
+#include <vector>
 
 #include "core/particle_math.h"
 #include "core/particle_ops.h"
@@ -46,7 +47,7 @@ void particle_pool_forward(Context&, PoolMode mode, const Tensor& x, const Tenso
                            Tensor& y, Tensor& winner) {
   const int64_t n = x.dim(0), m = x.dim(1), features = x.dim(2);
   const float* xv = x.data();
-  const uint8_t* mv = mask.data_as<uint8_t>();
+  const uint8_t* mv = mask.defined() ? mask.data_as<uint8_t>() : nullptr;
   const float* w = weights.defined() ? weights.data() : nullptr;
   float* yv = y.data();
   int32_t* win = mode == PoolMode::Max ? winner.data_as<int32_t>() : nullptr;
@@ -54,7 +55,7 @@ void particle_pool_forward(Context&, PoolMode mode, const Tensor& x, const Tenso
   for (int64_t i = 0; i < n; ++i)
     for (int64_t f = 0; f < features; ++f) {
       int32_t chosen = -1;
-      yv[i * features + f] = pool_feature(mode, xv + i * m * features, mv + i * m, w ? w + i * m : nullptr, m, features,
+      yv[i * features + f] = pool_feature(mode, xv + i * m * features, mv ? mv + i * m : nullptr, w ? w + i * m : nullptr, m, features,
                                           f, &chosen);
       if (win) win[i * features + f] = chosen;
     }
@@ -64,19 +65,90 @@ void particle_pool_backward(Context&, PoolMode mode, const Tensor& dy, const Ten
                             const Tensor& winner, Tensor& dx) {
   const int64_t n = dx.dim(0), m = dx.dim(1), features = dx.dim(2);
   const float* dyv = dy.data();
-  const uint8_t* mv = mask.data_as<uint8_t>();
+  const uint8_t* mv = mask.defined() ? mask.data_as<uint8_t>() : nullptr;
   const float* w = weights.defined() ? weights.data() : nullptr;
   const int32_t* win = mode == PoolMode::Max ? winner.data_as<int32_t>() : nullptr;
   float* dxv = dx.data();
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t real = mask_count(mv + i * m, m);
+    const int64_t real = mask_count(mv ? mv + i * m : nullptr, m);
     for (int64_t j = 0; j < m; ++j)
       for (int64_t f = 0; f < features; ++f)
         dxv[(i * m + j) * features + f] =
-            pool_feature_grad(mode, mv[i * m + j], w ? w[i * m + j] : 1.0f, real, j, win ? win[i * features + f] : -1,
+            pool_feature_grad(mode, mv ? mv[i * m + j] : uint8_t{1}, w ? w[i * m + j] : 1.0f, real, j, win ? win[i * features + f] : -1,
                               dyv[i * features + f]);
   }
+}
+
+}  // namespace jetimg::host
+
+namespace jetimg::host {
+
+void knn(Context&, const Tensor& points, const Tensor& mask, int k, Tensor& neighbours) {
+  const int64_t n = points.dim(0), m = points.dim(1), dims = points.dim(2);
+  const float* p = points.data();
+  const uint8_t* mv = mask.data_as<uint8_t>();
+  int32_t* out = neighbours.data_as<int32_t>();
+#pragma omp parallel
+  {
+    std::vector<float> best(static_cast<size_t>(k));
+#pragma omp for schedule(static)
+    for (int64_t at = 0; at < n * m; ++at) {
+      const int64_t i = at / m, j = at % m;
+      nearest_neighbours(p + i * m * dims, mv + i * m, m, dims, j, k, out + at * k, best.data());
+    }
+  }
+}
+
+void edge_features_forward(Context&, const Tensor& x, const Tensor& neighbours, Tensor& edges) {
+  const int64_t n = x.dim(0), m = x.dim(1), channels = x.dim(2), k = neighbours.dim(2);
+  const float* xv = x.data();
+  const int32_t* idx = neighbours.data_as<int32_t>();
+  float* e = edges.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t at = 0; at < n * m; ++at) {
+    const int64_t jet = at / m, i = at % m;
+    for (int64_t s = 0; s < k; ++s) {
+      const int64_t j = neighbour_or_self(idx[at * k + s], m, i);
+      float* row = e + (at * k + s) * 2 * channels;
+      for (int64_t c = 0; c < 2 * channels; ++c) row[c] = edge_feature(xv + jet * m * channels, channels, i, j, c);
+    }
+  }
+}
+
+void edge_features_backward(Context&, const Tensor& dedges, const Tensor& neighbours, Tensor& dx) {
+  const int64_t n = dx.dim(0), m = dx.dim(1), channels = dx.dim(2), k = neighbours.dim(2);
+  const float* de = dedges.data();
+  const int32_t* idx = neighbours.data_as<int32_t>();
+  float* d = dx.data();
+  // Per jet, the edges in order (i, then s), all channels of an edge at
+  // once: each element receives its contributions in the same order as the
+  // CUDA kernel's thread for its (jet, channel) column (edge_backward_column).
+#pragma omp parallel for schedule(static)
+  for (int64_t jet = 0; jet < n; ++jet) {
+    float* dj = d + jet * m * channels;
+    std::fill(dj, dj + m * channels, 0.0f);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t s = 0; s < k; ++s) {
+        const int64_t edge = (jet * m + i) * k + s;
+        const int64_t j = neighbour_or_self(idx[edge], m, i);
+        const float* row = de + edge * 2 * channels;
+        for (int64_t c = 0; c < channels; ++c) {
+          dj[i * channels + c] += row[c] - row[channels + c];
+          dj[j * channels + c] += row[channels + c];
+        }
+      }
+  }
+}
+
+void mask_particles(Context&, const Tensor& x, const Tensor& mask, Tensor& y) {
+  const int64_t rows = x.dim(0) * x.dim(1), channels = x.dim(2);
+  const float* xv = x.data();
+  const uint8_t* mv = mask.data_as<uint8_t>();
+  float* yv = y.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < channels; ++c) yv[r * channels + c] = mv[r] ? xv[r * channels + c] : 0.0f;
 }
 
 }  // namespace jetimg::host

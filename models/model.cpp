@@ -6,6 +6,7 @@
 #include "models/calogan.h"
 #include "models/graph.h"
 #include "models/particle_flow.h"
+#include "models/particle_net.h"
 #include "models/lagan.h"
 #include "models/sequential.h"
 
@@ -41,6 +42,9 @@ const std::vector<std::pair<std::string, ModelFactory>>& model_types() {
        }},
       {"efn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
          return std::make_unique<ParticleFlowNetwork>(ctx, c, file, true);
+       }},
+      {"particlenet", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
+         return std::make_unique<ParticleNet>(ctx, c, file);
        }},
       {"calogan_generator",
        [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {

@@ -300,3 +300,97 @@ TYPED_TEST(ParticleOpsDevice, PoolingMatchesTheCpuBothWays) {
 
 }  // namespace
 }  // namespace jetimg
+
+namespace jetimg {
+namespace {
+
+TEST(Knn, NearestRealNeighboursWithTiesByIndexAndSelfWhereTooFew) {
+  Context ctx(Device::cpu(), 0);
+  // Jet 0: five points on a line at 0, 1, 3, 4 and (padded) 1.5; jet 1: one real point.
+  const Tensor points = Tensor::from_vector({0, 0, 1, 0, 3, 0, 4, 0, 1.5f, 0,  /* jet 1 */ 7, 7, 0, 0, 0, 0, 0, 0, 0, 0},
+                                            {2, 5, 2});
+  const Tensor mask = Tensor::from_vector(std::vector<uint8_t>{1, 1, 1, 1, 0, 1, 0, 0, 0, 0}, {2, 5});
+  Tensor idx;
+  knn(ctx, points, mask, 2, idx);
+  ASSERT_EQ(idx.shape(), (Shape{2, 5, 2}));
+  // Point 0: 1 (d 1), 2 (d 9); point 1: 0 (d 1), 2 (d 4); point 2 (at 3): 3 (d 1) then 1 (d 4);
+  // point 3: 2, 1; the padded point 4 and jet 1's points get themselves.
+  EXPECT_EQ(idx.to_vector_as<int32_t>(), (std::vector<int32_t>{1, 2, 0, 2, 3, 1, 2, 1, 4, 4,  // jet 0
+                                                                0, 0, 1, 1, 2, 2, 3, 3, 4, 4}));
+  // Equal distances: the lower index first.
+  const Tensor square = Tensor::from_vector({0, 0, 1, 0, -1, 0, 0, 1}, {1, 4, 2});
+  knn(ctx, square, Tensor::from_vector(std::vector<uint8_t>{1, 1, 1, 1}, {1, 4}), 3, idx);
+  const std::vector<int32_t> square_idx = idx.to_vector_as<int32_t>();
+  EXPECT_EQ(std::vector<int32_t>(square_idx.begin(), square_idx.begin() + 3), (std::vector<int32_t>{1, 2, 3}));
+  EXPECT_NE(testing::error_message_of([&] { knn(ctx, points, mask, 65, idx); }).find("k must be in [1, 64]"),
+            std::string::npos);
+}
+
+TEST(EdgeFeatures, ByHandAndGradientsMatchCentralDifferences) {
+  Context ctx(Device::cpu(), 0);
+  Tensor x = Tensor::from_vector({1, 2, 10, 20, 100, 200}, {1, 3, 2});
+  const Tensor idx = Tensor::from_vector(std::vector<int32_t>{1, 2, 0, 0, 1, 1}, {1, 3, 2});
+  Tensor edges;
+  edge_features_forward(ctx, x, idx, edges);
+  ASSERT_EQ(edges.shape(), (Shape{1, 3, 2, 4}));
+  EXPECT_EQ(edges.to_vector(), (std::vector<float>{1, 2, 9, 18, 1, 2, 99, 198,  // particle 0: neighbours 1, 2
+                                                   10, 20, -9, -18, 10, 20, -9, -18,  // particle 1: 0, 0
+                                                   100, 200, -90, -180, 100, 200, -90, -180}));
+  Context rng(Device::cpu(), 4);
+  x = Tensor::empty({2, 5, 3});
+  random_normal(rng, x, 0.0f, 1.0f);
+  Tensor points = Tensor::empty({2, 5, 2}), neighbours;
+  random_normal(rng, points, 0.0f, 1.0f);
+  knn(ctx, points, Tensor::from_vector(std::vector<uint8_t>{1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, {2, 5}), 3, neighbours);
+  Tensor r = Tensor::empty({2, 5, 3, 6}), dx;
+  random_normal(rng, r, 0.0f, 1.0f);
+  edge_features_backward(ctx, r, neighbours, dx);
+  const auto loss = [&] {
+    Tensor e;
+    edge_features_forward(ctx, x, neighbours, e);
+    return testing::project(e, r);
+  };
+  const testing::GradCheck check = testing::directional_check(loss, x, dx, 5);
+  EXPECT_LT(check.relative_error(), 1e-3) << check.str();
+}
+
+TEST(MaskParticles, ZeroesThePaddedRowsInPlace) {
+  Context ctx(Device::cpu(), 0);
+  Tensor x = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {1, 3, 2});
+  mask_particles(ctx, x, Tensor::from_vector(std::vector<uint8_t>{1, 0, 1}, {1, 3}), x);
+  EXPECT_EQ(x.to_vector(), (std::vector<float>{1, 2, 0, 0, 5, 6}));
+}
+
+TYPED_TEST(ParticleOpsDevice, GraphOpsMatchTheCpu) {
+  const Device device = this->device();
+  Context cpu(Device::cpu(), 0), dev(device, 0), rng(Device::cpu(), 21);
+  const int64_t n = 41, m = 29, c = 12;
+  Tensor x = Tensor::empty({n, m, c}), points = Tensor::empty({n, m, 2});
+  random_normal(rng, x, 0.0f, 1.0f);
+  random_normal(rng, points, 0.0f, 1.0f);
+  std::vector<uint8_t> mask_values(static_cast<size_t>(n * m));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j) mask_values[static_cast<size_t>(i * m + j)] = j < 1 + (i * 3) % m ? 1 : 0;
+  const Tensor mask = Tensor::from_vector(mask_values, {n, m}), mask_on = mask.to(device);
+  for (const Tensor* space : {&points, &x}) {
+    Tensor idx_ref, idx;
+    knn(cpu, *space, mask, 16, idx_ref);
+    knn(dev, space->to(device), mask_on, 16, idx);
+    EXPECT_EQ(idx.to_vector_as<int32_t>(), idx_ref.to_vector_as<int32_t>());
+    Tensor e_ref, e, de = Tensor::empty({n, m, 16, 2 * c}), dx_ref, dx;
+    edge_features_forward(cpu, x, idx_ref, e_ref);
+    edge_features_forward(dev, x.to(device), idx_ref.to(device), e);
+    EXPECT_TRUE(testing::all_close(e, e_ref, 0, 0));
+    random_normal(rng, de, 0.0f, 1.0f);
+    edge_features_backward(cpu, de, idx_ref, dx_ref);
+    edge_features_backward(dev, de.to(device), idx_ref.to(device), dx);
+    EXPECT_TRUE(testing::all_close(dx, dx_ref, 1e-6, 1e-6));
+    Tensor masked_ref, masked;
+    mask_particles(cpu, x, mask, masked_ref);
+    mask_particles(dev, x.to(device), mask_on, masked);
+    EXPECT_TRUE(testing::all_close(masked, masked_ref, 0, 0));
+  }
+}
+
+}  // namespace
+}  // namespace jetimg

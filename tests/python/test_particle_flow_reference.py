@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Particle-cloud taggers checked against independent references: a PFN and
-an EFN trained by jetimg on W and QCD jets, their scores from `jetimg
-predict` on a jets file, must equal the scores of the same networks written
-here in numpy (and, where torch is installed, in PyTorch:
-bench/reference/torch_particle_flow.py), with the particle features computed
-here from the jets file's four-vectors by the papers' formulas. Exit 77
-(skip) without numpy and h5py.
+"""Particle-cloud taggers checked against independent references: a PFN, an
+EFN and a ParticleNet trained by jetimg on W and QCD jets, their scores from
+`jetimg predict` on a jets file, must equal the scores of the same networks
+written here in numpy (PFN, EFN) and, where torch is installed, in PyTorch
+(bench/reference/torch_particle_flow.py, torch_particle_net.py), with the
+particle features computed here from the jets file's four-vectors by the
+papers' formulas. Exit 77 (skip) without numpy and h5py.
 """
 import json
 import os
@@ -28,6 +28,8 @@ SMALL_PFN = {
     "phi": [{"type": "dense", "units": 24, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"}],
     "f": [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 1}],
 }
+SMALL_PARTICLENET = {"type": "particlenet", "features": 7, "k": 5, "blocks": [[16, 16], [24]], "fc": [16],
+                     "dropout": 0.1, "outputs": 1}
 SMALL_EFN = {
     "type": "efn", "pooling": "sum",
     "phi": [{"type": "dense", "units": 24, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"}],
@@ -88,12 +90,15 @@ def numpy_scores(checkpoint, inputs):
 def torch_scores(checkpoint, inputs):
     try:
         import torch
-        from torch_particle_flow import ParticleFlow, load_checkpoint
+        import torch_particle_flow
+        import torch_particle_net
     except ImportError:
         return None
     with h5py.File(checkpoint, "r") as f:
         config = json.loads(f.attrs["models"])["model"]
-    model = load_checkpoint(ParticleFlow(config), checkpoint).double().eval()
+    if config["type"] == "particlenet":
+        return particlenet_torch_scores(torch, torch_particle_net, config, checkpoint, inputs)
+    model = torch_particle_flow.load_checkpoint(torch_particle_flow.ParticleFlow(config), checkpoint).double().eval()
     m = max(len(features) for features, _, _ in inputs)
     n = len(inputs)
     x = np.zeros((n, m, 2 if model.energy_flow else 7))
@@ -104,6 +109,23 @@ def torch_scores(checkpoint, inputs):
         mask[i, :k], frac[i, :k] = 1, z
     with torch.no_grad():
         logits = model(torch.tensor(x), torch.tensor(mask), torch.tensor(frac)).numpy()[:, 0]
+    return 1 / (1 + np.exp(-logits))
+
+
+def padded(inputs):
+    m = max(len(features) for features, _, _ in inputs)
+    n = len(inputs)
+    features, coords, mask = np.zeros((n, m, 7)), np.zeros((n, m, 2)), np.zeros((n, m))
+    for i, (f, c, _) in enumerate(inputs):
+        features[i, :len(f)], coords[i, :len(f)], mask[i, :len(f)] = f, c, 1
+    return features, coords, mask
+
+
+def particlenet_torch_scores(torch, module, config, checkpoint, inputs):
+    model = module.load_checkpoint(module.ParticleNet(config), checkpoint).double().eval()
+    features, coords, mask = padded(inputs)
+    with torch.no_grad():
+        logits = model(torch.tensor(coords), torch.tensor(features), torch.tensor(mask, dtype=torch.uint8)).numpy()[:, 0]
     return 1 / (1 + np.exp(-logits))
 
 
@@ -121,7 +143,7 @@ def main():
         with open(f"{work}/train.json", "w") as f:
             json.dump({"epochs": 2, "batch_size": 32, "patience": 0}, f)
         compared_torch = False
-        for name, network in (("pfn", SMALL_PFN), ("efn", SMALL_EFN)):
+        for name, network in (("pfn", SMALL_PFN), ("efn", SMALL_EFN), ("particlenet", SMALL_PARTICLENET)):
             with open(f"{work}/{name}.json", "w") as f:
                 json.dump(network, f)
             run("train", "--signal", f"{work}/w_jets.h5", "--background", f"{work}/qcd_jets.h5", "--network",
@@ -131,19 +153,20 @@ def main():
                 "--device", "cpu")
             with h5py.File(f"{work}/{name}_scores.h5", "r") as f:
                 got = f["score"][()][:, 0]
-            expected = numpy_scores(checkpoint, inputs)
-            worst = np.abs(got - expected).max()
-            print(f"{name}: {len(got)} jets, largest |jetimg - numpy| = {worst:.2e}")
-            if len(got) != len(expected) or worst > 2e-5:
-                failures.append(f"{name}: jetimg and numpy differ by {worst}")
-            if np.std(expected) < 1e-3:
-                failures.append(f"{name}: the scores hardly vary ({np.std(expected)}): the comparison would be weak")
+            if network["type"] != "particlenet":
+                expected = numpy_scores(checkpoint, inputs)
+                worst = np.abs(got - expected).max()
+                print(f"{name}: {len(got)} jets, largest |jetimg - numpy| = {worst:.2e}")
+                if len(got) != len(expected) or worst > 2e-5:
+                    failures.append(f"{name}: jetimg and numpy differ by {worst}")
+            if np.std(got) < 1e-3:
+                failures.append(f"{name}: the scores hardly vary ({np.std(got)}): the comparison would be weak")
             reference = torch_scores(checkpoint, inputs)
             if reference is not None:
                 compared_torch = True
                 worst = np.abs(got - reference).max()
-                print(f"{name}: largest |jetimg - PyTorch| = {worst:.2e}")
-                if worst > 2e-5:
+                print(f"{name}: {len(got)} jets, largest |jetimg - PyTorch| = {worst:.2e}")
+                if len(got) != len(reference) or worst > 2e-5:
                     failures.append(f"{name}: jetimg and PyTorch differ by {worst}")
         if not compared_torch:
             print("PyTorch not installed: compared with numpy only")
