@@ -67,15 +67,20 @@ void sum_rows(Context&, const Tensor& x, Tensor& out) {
   const int64_t rows = x.dim(0), cols = out.numel();
   const float* in = x.data();
   float* result = out.data();
+  // Each chunk's column sums in row order, read in memory order; then each
+  // column's chunks in order: the CUDA kernels' sums, term for term.
+  const int64_t chunk = row_chunk(rows), chunks = (rows + chunk - 1) / chunk;
+  std::vector<double> partial(static_cast<size_t>(chunks * cols), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < chunks; ++k) {
+    double* acc = partial.data() + k * cols;
+    for (int64_t r = k * chunk; r < std::min(rows, (k + 1) * chunk); ++r)
+      for (int64_t c = 0; c < cols; ++c) acc[c] += in[r * cols + c];
+  }
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < cols; ++c) {
-    const int64_t chunk = row_chunk(rows);
     double total = 0.0;
-    for (int64_t begin = 0; begin < rows; begin += chunk) {
-      double acc = 0.0;
-      for (int64_t r = begin; r < std::min(rows, begin + chunk); ++r) acc += in[r * cols + c];
-      total += acc;
-    }
+    for (int64_t k = 0; k < chunks; ++k) total += partial[static_cast<size_t>(k * cols + c)];
     result[c] = static_cast<float>(total);
   }
 }

@@ -1,9 +1,12 @@
 // CPU reference implementation of the network ops (core/nn_ops.h),
 // OpenMP-threaded loops over the element math of core/nn_math.h. Reductions
-// (bias gradients, batch statistics) run over one channel per thread in a
-// fixed order, so results do not depend on the thread count.
+// (batch statistics) read the tensor in memory order in fixed chunks of
+// samples and add the chunks' partial sums in order, so results do not
+// depend on the thread count.
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <vector>
 
 #include "core/nn_math.h"
 #include "core/nn_ops.h"
@@ -129,13 +132,20 @@ void bias_activation_forward(Context&, ActivationParams p, Tensor& z, const Tens
   const int64_t rows = z.dim(0), cols = z.dim(1);
   float *pre = z.data(), *out = y.data();
   const float* b = bias.data();
+  const float slope = p.slope;
+  with_constant_kind(p.kind, [&](auto kind) {
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) {
-      const int64_t i = r * cols + c;
-      pre[i] += b[c];
-      out[i] = activation_value(p, pre[i]);
+    for (int64_t r = 0; r < rows; ++r) {
+      float* zr = pre + r * cols;
+      float* yr = out + r * cols;
+#pragma omp simd
+      for (int64_t c = 0; c < cols; ++c) {
+        const float v = zr[c] + b[c];
+        zr[c] = v;
+        yr[c] = activation_value(ActivationParams{decltype(kind)::value, slope}, v);
+      }
     }
+  });
 }
 
 // Batch normalisation sees x as (N, C, L): L = 1 for dense features, H·W for images.
@@ -151,6 +161,28 @@ ChannelLayout layout_of(const Tensor& x) {
 }
 }  // namespace
 
+// Per-channel sums over the samples and positions of x's layout: T sums per
+// channel, out[t·C + c] = Σ_{n, l} (what `add` adds for element i of channel c
+// into acc[t·C + c]). Read in memory order, a chunk of samples per task; the
+// chunks' partial sums are added in chunk order, so the result does not
+// depend on the number of threads.
+template <int T, typename Add>
+void channel_sums(const ChannelLayout& s, Add add, std::vector<double>& out) {
+  constexpr int64_t kChunk = 256;
+  const int64_t chunks = (s.n + kChunk - 1) / kChunk, width = T * s.c;
+  std::vector<double> partial(static_cast<size_t>(std::max<int64_t>(chunks, 1) * width), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < chunks; ++k) {
+    double* acc = partial.data() + k * width;
+    for (int64_t n = k * kChunk; n < std::min(s.n, (k + 1) * kChunk); ++n)
+      for (int64_t c = 0; c < s.c; ++c)
+        for (int64_t l = 0; l < s.l; ++l) add(s.index(n, c, l), c, acc);
+  }
+  out.assign(static_cast<size_t>(width), 0.0);
+  for (int64_t k = 0; k < chunks; ++k)
+    for (int64_t j = 0; j < width; ++j) out[static_cast<size_t>(j)] += partial[static_cast<size_t>(k * width + j)];
+}
+
 void batchnorm_forward_train(Context&, const Tensor& x, const Tensor& gamma, const Tensor& beta, float momentum,
                              float eps, Tensor& running_mean, Tensor& running_var, Tensor& y, Tensor& save_mean,
                              Tensor& save_invstd) {
@@ -159,29 +191,29 @@ void batchnorm_forward_train(Context&, const Tensor& x, const Tensor& gamma, con
   float *out = y.data(), *mean_out = save_mean.data(), *invstd_out = save_invstd.data();
   float *rmean = running_mean.data(), *rvar = running_var.data();
   const int64_t count = s.n * s.l;
-#pragma omp parallel for schedule(static)
+  if (s.c == 0) return;
+  // Two passes: the mean, then the spread around it.
+  std::vector<double> total, squares;
+  channel_sums<1>(s, [&](int64_t i, int64_t c, double* acc) { acc[c] += in[i]; }, total);
+  std::vector<double> mean(static_cast<size_t>(s.c));
+  for (int64_t c = 0; c < s.c; ++c) mean[static_cast<size_t>(c)] = total[static_cast<size_t>(c)] / count;
+  channel_sums<1>(s, [&](int64_t i, int64_t c, double* acc) {
+    const double d = in[i] - mean[static_cast<size_t>(c)];
+    acc[c] += d * d;
+  }, squares);
   for (int64_t c = 0; c < s.c; ++c) {
-    double total = 0.0;  // two passes: the mean, then the spread around it
-    for (int64_t n = 0; n < s.n; ++n)
-      for (int64_t l = 0; l < s.l; ++l) total += in[s.index(n, c, l)];
-    const double mean = total / count;
-    double squares = 0.0;
-    for (int64_t n = 0; n < s.n; ++n)
-      for (int64_t l = 0; l < s.l; ++l) {
-        const double d = in[s.index(n, c, l)] - mean;
-        squares += d * d;
-      }
-    const double var = squares / count;
-    const float m = static_cast<float>(mean), invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
-    mean_out[c] = m;
-    invstd_out[c] = invstd;
-    batchnorm_running_update(&rmean[c], &rvar[c], mean, var, count, momentum);
-    for (int64_t n = 0; n < s.n; ++n)
+    const double var = squares[static_cast<size_t>(c)] / count, m = mean[static_cast<size_t>(c)];
+    mean_out[c] = static_cast<float>(m);
+    invstd_out[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
+    batchnorm_running_update(&rmean[c], &rvar[c], m, var, count, momentum);
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t c = 0; c < s.c; ++c)
       for (int64_t l = 0; l < s.l; ++l) {
         const int64_t i = s.index(n, c, l);
-        out[i] = batchnorm_value(in[i], m, invstd, g[c], b[c]);
+        out[i] = batchnorm_value(in[i], mean_out[c], invstd_out[c], g[c], b[c]);
       }
-  }
 }
 
 void batchnorm_forward_inference(Context&, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
@@ -190,12 +222,16 @@ void batchnorm_forward_inference(Context&, const Tensor& x, const Tensor& gamma,
   const float *in = x.data(), *g = gamma.data(), *b = beta.data(), *rmean = running_mean.data(),
               *rvar = running_var.data();
   float* out = y.data();
-  const int64_t n_total = x.numel();
+  std::vector<float> invstd(static_cast<size_t>(s.c));
+  for (int64_t c = 0; c < s.c; ++c) invstd[static_cast<size_t>(c)] = batchnorm_invstd(rvar[c], eps);
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n_total; ++i) {
-    const int64_t c = (i / s.l) % s.c;
-    out[i] = batchnorm_value(in[i], rmean[c], batchnorm_invstd(rvar[c], eps), g[c], b[c]);
-  }
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t c = 0; c < s.c; ++c) {
+      const float m = rmean[c], is = invstd[static_cast<size_t>(c)], gc = g[c], bc = b[c];
+      const int64_t first = s.index(n, c, 0);
+#pragma omp simd
+      for (int64_t l = 0; l < s.l; ++l) out[first + l] = batchnorm_value(in[first + l], m, is, gc, bc);
+    }
 }
 
 void batchnorm_backward(Context&, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
@@ -205,23 +241,23 @@ void batchnorm_backward(Context&, const Tensor& x, const Tensor& dy, const Tenso
               *invstd = save_invstd.data();
   float *grad_in = dx.data(), *dg = dgamma.data(), *db = dbeta.data();
   const float inv_count = 1.0f / static_cast<float>(s.n * s.l);
-#pragma omp parallel for schedule(static)
+  if (s.c == 0) return;
+  std::vector<double> sums;  // Σ dy, then Σ dy·x̂, per channel
+  channel_sums<2>(s, [&](int64_t i, int64_t c, double* acc) {
+    acc[c] += grad_out[i];
+    acc[s.c + c] += static_cast<double>(grad_out[i]) * ((in[i] - mean[c]) * invstd[c]);
+  }, sums);
   for (int64_t c = 0; c < s.c; ++c) {
-    double sum_dy = 0.0, sum_dy_xhat = 0.0;
-    for (int64_t n = 0; n < s.n; ++n)
-      for (int64_t l = 0; l < s.l; ++l) {
-        const int64_t i = s.index(n, c, l);
-        sum_dy += grad_out[i];
-        sum_dy_xhat += static_cast<double>(grad_out[i]) * ((in[i] - mean[c]) * invstd[c]);
-      }
-    db[c] = static_cast<float>(sum_dy);
-    dg[c] = static_cast<float>(sum_dy_xhat);
-    for (int64_t n = 0; n < s.n; ++n)
+    db[c] = static_cast<float>(sums[static_cast<size_t>(c)]);
+    dg[c] = static_cast<float>(sums[static_cast<size_t>(s.c + c)]);
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t c = 0; c < s.c; ++c)
       for (int64_t l = 0; l < s.l; ++l) {
         const int64_t i = s.index(n, c, l);
         grad_in[i] = batchnorm_grad(grad_out[i], in[i], mean[c], invstd[c], g[c], db[c], dg[c], inv_count);
       }
-  }
 }
 
 }  // namespace jetimg::host
