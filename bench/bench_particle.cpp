@@ -8,7 +8,8 @@
 // torch_particle_net.py) on the same machine with the same threads, in the
 // same run.
 //
-//   bench_particle [--python PATH] [--device cpu|cuda:0] [--particles M] [--jetimg-only]
+//   bench_particle [--python PATH] [--device cpu|cuda:0] [--particles M] [--jetimg-only] [--only NAME]
+//     --only: one network (pfn, efn, particlenet_lite, particlenet)
 #include <omp.h>
 
 #include <cstdio>
@@ -87,14 +88,16 @@ int main(int argc, char** argv) {
   std::string python = source(".venv/bin/python"), device_name = "cpu";
   int64_t particles = 64;
   bool jetimg_only = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--python" && i + 1 < argc) python = argv[++i];
     else if (a == "--device" && i + 1 < argc) device_name = argv[++i];
     else if (a == "--particles" && i + 1 < argc) particles = std::stoll(argv[++i]);
     else if (a == "--jetimg-only") jetimg_only = true;
+    else if (a == "--only" && i + 1 < argc) only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: bench_particle [--python PATH] [--device cpu|cuda:0] [--particles M] [--jetimg-only]\n");
+      std::fprintf(stderr, "usage: bench_particle [--python PATH] [--device cpu|cuda:0] [--particles M] [--jetimg-only] [--only NAME]\n");
       return 2;
     }
   }
@@ -107,6 +110,8 @@ int main(int argc, char** argv) {
               "infer jetimg", "infer torch", "ratio");
   for (const char* net : {"configs/nets/pfn.json", "configs/nets/efn.json", "configs/nets/particlenet_lite.json",
                           "configs/nets/particlenet.json"}) {
+    const std::string name = std::string(net).substr(13, std::string(net).size() - 18);
+    if (!only.empty() && name != only) continue;
     const bool graph = std::string(net).find("particlenet") != std::string::npos;
     const std::vector<int64_t> sizes =
         std::string(net) == "configs/nets/particlenet.json" && !device.is_cuda() ? std::vector<int64_t>{128} : batches;
@@ -120,7 +125,6 @@ int main(int argc, char** argv) {
       for (int64_t b : sizes) command += " " + std::to_string(b);
       torch = run_and_parse(command, "torch");
     }
-    const std::string name = std::string(net).substr(13, std::string(net).size() - 18);
     for (int64_t b : sizes) {
       const Figures f = measure(net, device, b, particles);
       const double tt = lookup(torch, "train " + std::to_string(b)), ti = lookup(torch, "infer " + std::to_string(b));

@@ -37,15 +37,6 @@ const std::vector<std::pair<std::string, ModelFactory>>& model_types() {
       {"graph", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
          return std::make_unique<Graph>(ctx, c, file);
        }},
-      {"pfn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
-         return std::make_unique<ParticleFlowNetwork>(ctx, c, file, false);
-       }},
-      {"efn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
-         return std::make_unique<ParticleFlowNetwork>(ctx, c, file, true);
-       }},
-      {"particlenet", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
-         return std::make_unique<ParticleNet>(ctx, c, file);
-       }},
       {"calogan_generator",
        [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
          return std::make_unique<CaloGanGenerator>(ctx, CaloGanConfig::from_json(without_type(c), file));
@@ -61,6 +52,15 @@ const std::vector<std::pair<std::string, ModelFactory>>& model_types() {
       {"lagan_discriminator",
        [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
          return std::make_unique<LaganDiscriminator>(ctx, LaganConfig::from_json(without_type(c), file));
+       }},
+      {"pfn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
+         return std::make_unique<ParticleFlowNetwork>(ctx, c, file, false);
+       }},
+      {"efn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
+         return std::make_unique<ParticleFlowNetwork>(ctx, c, file, true);
+       }},
+      {"particlenet", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
+         return std::make_unique<ParticleNet>(ctx, c, file);
        }},
   };
   return types;
