@@ -23,6 +23,9 @@ JI_HD void accumulate_moments(float w, float x, double* sum_wx, double* sum_wx2)
 // thread per (column, chunk) and then a thread per column, so both devices
 // give the same bits and a GPU splits a long column over many blocks. At
 // most 65535 chunks (a CUDA grid's second dimension).
+// accumulate_sum's last step: *out += alpha · total, rounded to float once.
+JI_HD void add_scaled_total(float* out, float alpha, double total) { *out += static_cast<float>(alpha * total); }
+
 JI_HD int64_t row_chunk(int64_t rows) {
   const int64_t chunk = (rows + 65534) / 65535;
   return chunk < 64 ? 64 : chunk;

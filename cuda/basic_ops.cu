@@ -49,7 +49,7 @@ __global__ void sum_partial_kernel(const float* x, int64_t n, double* partial) {
 __global__ void accumulate_partials_kernel(const double* partial, int blocks, float alpha, float* out) {
   double total = 0.0;
   for (int b = 0; b < blocks; ++b) total += partial[b];
-  *out += static_cast<float>(alpha * total);
+  add_scaled_total(out, alpha, total);
 }
 
 __global__ void flipped_labels_kernel(float* out, int64_t n, float value, float other, double probability,

@@ -17,7 +17,7 @@ void fill(Context&, Tensor& x, float value) {
 
 void accumulate_sum(Context& ctx, const Tensor& x, float alpha, Tensor& out, int64_t index) {
   const double total = x.numel() == 0 ? 0.0 : host::sum(ctx, x);
-  out.data()[index] += static_cast<float>(alpha * total);
+  add_scaled_total(out.data() + index, alpha, total);
 }
 
 void fill_flipped_labels(Context&, Tensor& out, float value, float other, double probability, uint64_t seed,

@@ -14,6 +14,7 @@
 
 #include "io/event_source.h"
 #include "physics/jets.h"
+#include "tests/physics/jet_windows.h"
 #include "tests/testing.h"
 
 namespace jetimg {
@@ -39,13 +40,6 @@ std::vector<std::vector<fastjet::PseudoJet>> parse_by_hand(const std::string& pa
   return events;
 }
 
-JetConfig open_windows() {
-  JetConfig c;
-  c.pt_min = 0;
-  c.eta_max = 10;
-  return c;
-}
-
 void expect_rel(double got, double want, const std::string& what) {
   EXPECT_LE(std::abs(got - want), 1e-6 * std::abs(want)) << what << ": jetimg " << got << ", FastJet " << want;
 }
@@ -58,7 +52,7 @@ void compare_file(const std::string& name) {
   for (EventBatch b = source->read_batch(4); !b.empty(); b = source->read_batch(4))
     for (Event& e : b.events) events.push_back(std::move(e));
   ASSERT_EQ(events.size(), reference_events.size()) << name;
-  const JetConfig config = open_windows();
+  const JetConfig config = testing::open_windows();
   quiet_fastjet();
   for (size_t i = 0; i < events.size(); ++i) {
     SCOPED_TRACE(name + ", event " + std::to_string(i));
@@ -100,7 +94,7 @@ TEST(FastJetAgreement, SherpaWCandidateHasTheWMass) {
   auto source = open_event_source(path);
   const EventBatch batch = source->read_batch(10);
   ASSERT_EQ(batch.size(), 1u);
-  const std::optional<Jet> jet = leading_jet(batch.events[0], open_windows());
+  const std::optional<Jet> jet = leading_jet(batch.events[0], testing::open_windows());
   ASSERT_TRUE(jet.has_value());
   std::printf("  Sherpa W candidate: jet pT %.1f GeV, mass %.1f GeV, trimmed mass %.1f GeV, tau21 %.3f\n",
               jet->jet.pt(), jet->jet.m(), jet->trimmed.m(), jet->tau.tau21);

@@ -14,6 +14,7 @@
 
 #include "io/event_source.h"
 #include "physics/jets.h"
+#include "tests/physics/jet_windows.h"
 #include "tests/testing.h"
 
 namespace jetimg {
@@ -43,20 +44,13 @@ std::vector<Event> read_fixture(const std::string& sample, int version) {
 }
 
 // The windows of the FastJet agreement test: every leading jet is kept.
-JetConfig open_windows() {
-  JetConfig c;
-  c.pt_min = 0;
-  c.eta_max = 10;
-  return c;
-}
-
 // Leading trimmed jet of each event (R = 1.0 anti-kT; kT R = 0.3 subjets above 5% of the jet pT).
 std::vector<Jet> leading_jets_of(const std::string& sample) {
   quiet_fastjet();
   std::vector<Jet> jets;
   int event = 0;
   for (const Event& e : read_fixture(sample, 3)) {
-    const std::optional<Jet> jet = leading_jet(e, open_windows());
+    const std::optional<Jet> jet = leading_jet(e, testing::open_windows());
     EXPECT_TRUE(jet.has_value()) << sample << ", event " << event;
     if (!jet) continue;
     std::printf("  %s event %d: %zu particles, jet pT %.1f GeV, mass %.1f GeV, trimmed mass %.1f GeV, tau21 %.3f\n",
