@@ -30,8 +30,17 @@ void run_export(const ExportOptions& o) {
   std::unique_ptr<Model> net = load_tagger(ctx, o.checkpoint);
   const ScoreTransform transform = checkpoint_score_transform(o.checkpoint);
   export_onnx(*net, transform, o.onnx, "exported by jetimg from " + o.checkpoint);
-  std::printf("exported %s -> %s (input 'images' (N, %s), output 'score'%s)\n", o.checkpoint.c_str(), o.onnx.c_str(),
-              shape_string(net->inputs()[0].shape).c_str(),
+  // The inputs as the ONNX file names them: "images" for a sequential
+  // network, the model's own names otherwise; M is any number of particles.
+  std::string inputs;
+  const bool sequential = net->type() == "sequential";
+  for (const TensorSpec& t : net->inputs()) {
+    std::string dims = "N";
+    for (int64_t d : t.shape) dims += ", " + (d < 0 ? std::string("M") : std::to_string(d));
+    inputs += (inputs.empty() ? "" : ", ") + std::string("'") + (sequential ? "images" : t.name) + "' (" + dims + ")";
+  }
+  std::printf("exported %s -> %s (input %s, output 'score'%s)\n", o.checkpoint.c_str(), o.onnx.c_str(),
+              inputs.c_str(),
               transform == ScoreTransform::Sigmoid   ? ", sigmoid of the logit"
               : transform == ScoreTransform::Softmax ? ", softmax"
                                                      : "");

@@ -11,6 +11,7 @@
 #include "io/atomic_output.h"
 #include "models/graph.h"
 #include "models/layer_registry.h"
+#include "models/particle_flow.h"
 #include "models/sequential.h"
 #include "models/onnx_graph.h"
 
@@ -43,13 +44,21 @@ onnx::AttributeProto to_proto(const OnnxAttribute& a) {
   return p;
 }
 
-void set_value_info(onnx::ValueInfoProto* v, const std::string& name, const SampleShape& sample) {
+// A graph input or output: the batch "N" first, then one sample's shape,
+// where -1 is the number of particles "M" (any, per batch).
+void set_value_info(onnx::ValueInfoProto* v, const std::string& name, const SampleShape& sample,
+                    int elem_type = onnx::TensorProto::FLOAT) {
   v->set_name(name);
   auto* t = v->mutable_type()->mutable_tensor_type();
-  t->set_elem_type(onnx::TensorProto::FLOAT);
+  t->set_elem_type(elem_type);
   auto* s = t->mutable_shape();
   s->add_dim()->set_dim_param("N");
-  for (int64_t d : sample) s->add_dim()->set_dim_value(d);
+  for (int64_t d : sample) {
+    if (d < 0)
+      s->add_dim()->set_dim_param("M");
+    else
+      s->add_dim()->set_dim_value(d);
+  }
 }
 
 }  // namespace
@@ -186,8 +195,50 @@ void export_onnx(Model& model, ScoreTransform transform, const std::string& path
     }
     x = value.at(g->output_node(0));
     shape = g->outputs()[0].shape;
+  } else if (auto* flow = dynamic_cast<ParticleFlowNetwork*>(&model)) {
+    // Φ on every particle: (N, M, F) reshaped to (N·M, F), Φ's layers, and
+    // back to (N, M, H); the (weighted) sum or mean over the real particles;
+    // F on the result. M is free: any number of particles per call.
+    const bool efn = flow->type() == "efn";
+    const std::string in = efn ? "coords" : "features";
+    for (const TensorSpec& t : flow->inputs())
+      set_value_info(graph->add_input(), t.name, t.shape,
+                     t.name == "mask" ? onnx::TensorProto::UINT8 : onnx::TensorProto::FLOAT);
+    const int64_t features = flow->inputs()[0].shape.back();
+    const int64_t latent = flow->phi().output_shape().at(0);
+    if (flow->pooling() == PoolMode::Max)
+      fail("ONNX export: a pfn with max pooling has no ONNX mapping yet (sum and mean pooling do)");
+    x = b.node("Reshape", {in, b.int64s("phi_rows", {-1, features})}, "phi_in");
+    shape = {features};
+    for (size_t i = 0; i < flow->phi().size(); ++i) {
+      Layer& layer = flow->phi().layer(i);
+      x = write_layer(layer, x, shape, "phi_" + std::to_string(i) + "_" + layer.type(), "phi." + std::to_string(i));
+      shape = layer.output_shape(shape);
+    }
+    const std::string batch_dims = b.node("Slice", {b.node("Shape", {in}, "in_shape"), b.int64s("first", {0}),
+                                                    b.int64s("second", {2})},
+                                          "batch_dims");
+    const std::string out_shape = b.node("Concat", {batch_dims, b.int64s("latent", {latent})}, "phi_out_shape",
+                                         {OnnxAttribute::integer("axis", 0)});
+    x = b.node("Reshape", {x, out_shape}, "phi_out");
+    std::string weight = b.node("Cast", {"mask"}, "mask_float", {OnnxAttribute::integer("to", onnx::TensorProto::FLOAT)});
+    const std::string real = weight;
+    if (efn) weight = b.node("Mul", {weight, "pt_frac"}, "weights");
+    const std::string axis1 = b.int64s("axis_1", {1}), axis2 = b.int64s("axis_2", {2});
+    x = b.node("Mul", {x, b.node("Unsqueeze", {weight, axis2}, "weights_3d")}, "weighted");
+    x = b.node("ReduceSum", {x, axis1}, "pooled", {OnnxAttribute::integer("keepdims", 0)});
+    if (flow->pooling() == PoolMode::Mean) {
+      const std::string count = b.node("ReduceSum", {real, axis1}, "count", {OnnxAttribute::integer("keepdims", 1)});
+      x = b.node("Div", {x, b.node("Max", {count, b.floats("one", {1.0f})}, "count_at_least_1")}, "pooled_mean");
+    }
+    shape = {latent};
+    for (size_t i = 0; i < flow->f().size(); ++i) {
+      Layer& layer = flow->f().layer(i);
+      x = write_layer(layer, x, shape, "f_" + std::to_string(i) + "_" + layer.type(), "f." + std::to_string(i));
+      shape = layer.output_shape(shape);
+    }
   } else {
-    fail("ONNX export: ", model.type(), " models cannot be exported (sequential and graph models can)");
+    fail("ONNX export: ", model.type(), " models cannot be exported (sequential, graph, pfn and efn models can)");
   }
   if (transform == ScoreTransform::Sigmoid)
     x = b.node("Sigmoid", {x}, "score_sigmoid");

@@ -82,6 +82,8 @@ def numpy_scores(checkpoint, inputs):
             pooled = (dense_stack(weights, "phi", config["phi"], coords) * frac[:, None]).sum(axis=0)
         else:
             pooled = dense_stack(weights, "phi", config["phi"], features).sum(axis=0)
+            if config.get("pooling", "sum") == "mean":
+                pooled /= len(features)
         logit = dense_stack(weights, "f", config["f"], pooled[None, :])[0, 0]
         scores.append(1 / (1 + np.exp(-logit)))
     return np.array(scores)
@@ -129,6 +131,28 @@ def particlenet_torch_scores(torch, module, config, checkpoint, inputs):
     return 1 / (1 + np.exp(-logits))
 
 
+def onnx_scores(model_path, inputs, extra_padding):
+    """ONNX Runtime on the exported network, with the jets padded to the
+    longest one plus `extra_padding` particles (the file's M is free)."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    features, coords, mask = padded(inputs)
+    frac = np.zeros(mask.shape)
+    for i, (_, _, z) in enumerate(inputs):
+        frac[i, :len(z)] = z
+    if extra_padding:
+        pad = ((0, 0), (0, extra_padding))
+        features, coords = np.pad(features, pad + ((0, 0),)), np.pad(coords, pad + ((0, 0),))
+        mask, frac = np.pad(mask, pad), np.pad(frac, pad)
+    available = {"features": features.astype(np.float32), "coords": coords.astype(np.float32),
+                 "pt_frac": frac.astype(np.float32), "mask": mask.astype(np.uint8)}
+    feed = {i.name: available[i.name] for i in session.get_inputs()}
+    return session.run(["score"], feed)[0][:, 0]
+
+
 def main():
     jetimg = sys.argv[1]
     failures = []
@@ -143,7 +167,9 @@ def main():
         with open(f"{work}/train.json", "w") as f:
             json.dump({"epochs": 2, "batch_size": 32, "patience": 0}, f)
         compared_torch = False
-        for name, network in (("pfn", SMALL_PFN), ("efn", SMALL_EFN), ("particlenet", SMALL_PARTICLENET)):
+        mean_pfn = dict(SMALL_PFN, pooling="mean")
+        for name, network in (("pfn", SMALL_PFN), ("pfn_mean", mean_pfn), ("efn", SMALL_EFN),
+                              ("particlenet", SMALL_PARTICLENET)):
             with open(f"{work}/{name}.json", "w") as f:
                 json.dump(network, f)
             run("train", "--signal", f"{work}/w_jets.h5", "--background", f"{work}/qcd_jets.h5", "--network",
@@ -161,6 +187,25 @@ def main():
                     failures.append(f"{name}: jetimg and numpy differ by {worst}")
             if np.std(got) < 1e-3:
                 failures.append(f"{name}: the scores hardly vary ({np.std(got)}): the comparison would be weak")
+            if network["type"] == "particlenet":
+                refused = subprocess.run([jetimg, "export", "--model", checkpoint, "-o", f"{work}/{name}.onnx"],
+                                         capture_output=True, text=True)
+                if refused.returncode == 0 or "particlenet models cannot be exported" not in refused.stderr:
+                    failures.append(f"{name}: ONNX export must be refused with a message, got {refused.stderr!r}")
+                if os.path.exists(f"{work}/{name}.onnx"):
+                    failures.append(f"{name}: a refused export left a file behind")
+            else:
+                run("export", "--model", checkpoint, "-o", f"{work}/{name}.onnx")
+                for extra in (0, 7):
+                    exported = onnx_scores(f"{work}/{name}.onnx", inputs, extra)
+                    if exported is None:
+                        print("onnxruntime not installed: the export is not checked")
+                        break
+                    worst = np.abs(got - exported).max()
+                    print(f"{name}: ONNX Runtime, padded {extra} beyond the longest jet: "
+                          f"largest |jetimg - ONNX Runtime| = {worst:.2e}")
+                    if len(got) != len(exported) or worst > 2e-5:
+                        failures.append(f"{name}: jetimg and ONNX Runtime differ by {worst}")
             reference = torch_scores(checkpoint, inputs)
             if reference is not None:
                 compared_torch = True
