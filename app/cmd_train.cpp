@@ -10,6 +10,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "io/datasets.h"
+#include "io/jets_reader.h"
 #include "io/outputs.h"
 #include "models/checkpoint.h"
 #include "models/tagger_feed.h"
@@ -77,6 +78,15 @@ void run_train(const TrainCommandOptions& o) {
               static_cast<long long>(data.size()), what.c_str(), static_cast<long long>(signal),
               static_cast<long long>(data.size() - signal), device.str().c_str(),
               static_cast<long long>(config.epochs), o.output_dir.c_str());
+  if (model->type() == "topodnn") {  // TopoDNN reads a fixed number of constituents: say what it leaves out
+    const int64_t leading = model->inputs()[0].shape.at(0);
+    int64_t more = 0;
+    for (const std::string& file : data.files())
+      for (int32_t c : JetsReader(file).constituent_counts()) more += c > leading;
+    std::printf("topodnn reads each jet's leading %lld constituents: %lld of the %lld jets have more, and are "
+                "truncated to them\n",
+                static_cast<long long>(leading), static_cast<long long>(more), static_cast<long long>(data.size()));
+  }
   std::fflush(stdout);
 
   LoopOptions options;

@@ -81,6 +81,15 @@ JI_HD void constituent_features(const float* c, const PtEtaPhiE& jet, int featur
   coords[1] = dphi;
 }
 
+// TopoDNN's inputs of one constituent c (E, px, py, pz) of the jet `jet`:
+// pT/pT_jet, Δη, Δφ (wrapped), into out[0..2].
+JI_HD void leading_constituent(const float* c, const PtEtaPhiE& jet, float* out) {
+  const PtEtaPhiE p = pt_eta_phi_e(c);
+  out[0] = jet.pt > 0.0f ? p.pt / jet.pt : 0.0f;
+  out[1] = p.eta - jet.eta;
+  out[2] = wrap_delta_phi(p.phi - jet.phi);
+}
+
 // Σ pT of a jet's first n constituents (E, px, py, pz), in constituent order.
 JI_HD float scalar_pt_sum(const float* constituents, int n) {
   float total = 0.0f;

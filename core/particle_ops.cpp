@@ -42,9 +42,9 @@ void check_mask(const Context& ctx, const Tensor& x, const Tensor& mask, const T
 
 }  // namespace
 
-void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
-                          ConstituentBatch& out) {
-  const char* op = "constituent_features";
+namespace {
+// The four-vectors, counts and jets of a constituent batch; returns N.
+int64_t check_constituents(const Context& ctx, const ConstituentInputs& in, const char* op) {
   check_device(ctx, in.constituents, op, "constituents");
   check_float(in.constituents, op, "constituents");
   if (in.constituents.ndim() != 3 || in.constituents.dim(2) != 4)
@@ -56,6 +56,14 @@ void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t par
   check_device(ctx, in.jets, op, "jets");
   check_float(in.jets, op, "jets");
   if (in.jets.numel() != n * 4) fail(op, ": ", n, " jets but jets has shape ", in.jets.shape().str(), " (expected (N, 4))");
+  return n;
+}
+}  // namespace
+
+void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
+                          ConstituentBatch& out) {
+  const char* op = "constituent_features";
+  const int64_t n = check_constituents(ctx, in, op);
   if (features != kKinematicFeatures && features != kIdentityFeatures)
     fail(op, ": ", features, " features asked for; there are ", kKinematicFeatures, " (kinematic) or ",
          kIdentityFeatures, " (kinematic and particle identity)");
@@ -108,6 +116,15 @@ void particle_pool_backward(Context& ctx, PoolMode mode, const Tensor& dy, const
   }
   if (dx.numel() == 0) return;
   JI_DISPATCH(ctx.device(), particle_pool_backward, ctx, mode, dy, mask, weights, winner, dx);
+}
+
+void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t count, Tensor& out) {
+  const char* op = "leading_constituents";
+  const int64_t n = check_constituents(ctx, in, op);
+  if (count < 1 || count > (int64_t{1} << 16)) fail(op, ": ", count, " constituents asked for (expected 1 to 65536)");
+  fit(ctx, out, {n, count, 3});
+  if (n == 0) return;
+  JI_DISPATCH(ctx.device(), leading_constituents, ctx, in, count, out);
 }
 
 void knn(Context& ctx, const Tensor& points, const Tensor& mask, int k, Tensor& neighbours) {

@@ -38,6 +38,11 @@ struct ConstituentBatch {
 void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t particles, int features,
                           ConstituentBatch& out);
 
+// TopoDNN's input: the leading `count` constituents of each jet as
+// (pT/pT_jet, Δη, Δφ) -> out (N, count, 3), zero where a jet has fewer (a jet
+// with more keeps its leading `count`: the rest are not read).
+void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t count, Tensor& out);
+
 // x: (N, M, F), mask: (N, M) uint8 or undefined (every particle real),
 // weights: (N, M) or undefined (all 1) ->
 // y: (N, F) pooled over each jet's real particles (core/particle_math.h:
@@ -76,6 +81,7 @@ void knn(Context& ctx, const Tensor& points, const Tensor& mask, int k, Tensor& 
 void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbours, Tensor& edges);
 void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx);
 void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y);
+void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t count, Tensor& out);
 }  // namespace host
 
 namespace cuda {
@@ -89,6 +95,7 @@ void knn(Context& ctx, const Tensor& points, const Tensor& mask, int k, Tensor& 
 void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbours, Tensor& edges);
 void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx);
 void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y);
+void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t count, Tensor& out);
 }  // namespace cuda
 
 }  // namespace jetimg

@@ -97,6 +97,20 @@ __global__ void edge_backward_kernel(const float* de, const int32_t* idx, int64_
   JI_GRID_LOOP(col, n * channels) edge_backward_column(de, idx, m, channels, k, col / channels, col % channels, dx);
 }
 
+// One thread per (jet, leading constituent).
+__global__ void leading_constituents_kernel(const float* c, const float* counts, const float* jets, int64_t n,
+                                            int64_t stored, int64_t count, float* out) {
+  JI_GRID_LOOP(at, n * count) {
+    const int64_t i = at / count, j = at % count;
+    const int real = jet_particle_count(counts[i], stored, count);
+    float* row = out + at * 3;
+    if (j < real)
+      leading_constituent(c + (i * stored + j) * 4, pt_eta_phi_e(jets + i * 4), row);
+    else
+      row[0] = row[1] = row[2] = 0.0f;
+  }
+}
+
 __global__ void mask_particles_kernel(const float* x, const uint8_t* mask, int64_t total, int64_t channels, float* y) {
   JI_GRID_LOOP(at, total) y[at] = mask[at / channels] ? x[at] : 0.0f;
 }
@@ -119,6 +133,13 @@ void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbou
 void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx) {
   edge_backward_kernel<<<blocks_for(dx.dim(0) * dx.dim(2)), kThreads, 0, stream_of(ctx)>>>(
       dedges.data(), neighbours.data_as<int32_t>(), dx.dim(0), dx.dim(1), dx.dim(2), neighbours.dim(2), dx.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t count, Tensor& out) {
+  const int64_t n = in.constituents.dim(0);
+  leading_constituents_kernel<<<blocks_for(n * count), kThreads, 0, stream_of(ctx)>>>(
+      in.constituents.data(), in.counts.data(), in.jets.data(), n, in.constituents.dim(1), count, out.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 

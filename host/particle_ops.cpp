@@ -141,6 +141,24 @@ void edge_features_backward(Context&, const Tensor& dedges, const Tensor& neighb
   }
 }
 
+void leading_constituents(Context&, const ConstituentInputs& in, int64_t count, Tensor& out) {
+  const int64_t n = in.constituents.dim(0), stored = in.constituents.dim(1);
+  const float *c = in.constituents.data(), *counts = in.counts.data(), *jets = in.jets.data();
+  float* o = out.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const int real = jet_particle_count(counts[i], stored, count);
+    const PtEtaPhiE jet = pt_eta_phi_e(jets + i * 4);
+    for (int64_t j = 0; j < count; ++j) {
+      float* row = o + (i * count + j) * 3;
+      if (j < real)
+        leading_constituent(c + (i * stored + j) * 4, jet, row);
+      else
+        row[0] = row[1] = row[2] = 0.0f;
+    }
+  }
+}
+
 void mask_particles(Context&, const Tensor& x, const Tensor& mask, Tensor& y) {
   const int64_t rows = x.dim(0) * x.dim(1), channels = x.dim(2);
   const float* xv = x.data();

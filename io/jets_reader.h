@@ -22,6 +22,8 @@ class JetsReader {
   // The label and the trimmed jet's pT of every jet (small columns).
   std::vector<int32_t> labels() const { return file_.read_all<int32_t>("label"); }
   std::vector<double> pt() const { return file_.read_all<double>("pt"); }
+  // The constituents each jet stores.
+  std::vector<int32_t> constituent_counts() const { return file_.read_all<int32_t>("n_constituents"); }
   // The per-jet values of jets [begin, begin + count) that scores files and
   // evaluations keep beside a score (of the trimmed jet, as images files
   // keep them), without the constituents.

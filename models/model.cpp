@@ -7,6 +7,7 @@
 #include "models/graph.h"
 #include "models/particle_flow.h"
 #include "models/particle_net.h"
+#include "models/topo_dnn.h"
 #include "models/lagan.h"
 #include "models/sequential.h"
 
@@ -61,6 +62,9 @@ const std::vector<std::pair<std::string, ModelFactory>>& model_types() {
        }},
       {"particlenet", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
          return std::make_unique<ParticleNet>(ctx, c, file);
+       }},
+      {"topodnn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
+         return std::make_unique<TopoDnn>(ctx, c, file);
        }},
   };
   return types;

@@ -12,6 +12,7 @@
 #include "models/graph.h"
 #include "models/layer_registry.h"
 #include "models/particle_flow.h"
+#include "models/topo_dnn.h"
 #include "models/sequential.h"
 #include "models/onnx_graph.h"
 
@@ -237,8 +238,20 @@ void export_onnx(Model& model, ScoreTransform transform, const std::string& path
       x = write_layer(layer, x, shape, "f_" + std::to_string(i) + "_" + layer.type(), "f." + std::to_string(i));
       shape = layer.output_shape(shape);
     }
+  } else if (auto* topo = dynamic_cast<TopoDnn*>(&model)) {
+    const TensorSpec in = topo->inputs()[0];
+    set_value_info(graph->add_input(), in.name, in.shape);
+    const int64_t values = in.shape.at(0) * in.shape.at(1);
+    x = b.node("Reshape", {in.name, b.int64s("flat_shape", {-1, values})}, "flat");
+    shape = {values};
+    for (size_t i = 0; i < topo->net().size(); ++i) {
+      Layer& layer = topo->net().layer(i);
+      x = write_layer(layer, x, shape, "net_" + std::to_string(i) + "_" + layer.type(), "net." + std::to_string(i));
+      shape = layer.output_shape(shape);
+    }
   } else {
-    fail("ONNX export: ", model.type(), " models cannot be exported (sequential, graph, pfn and efn models can)");
+    fail("ONNX export: ", model.type(),
+         " models cannot be exported (sequential, graph, pfn, efn and topodnn models can)");
   }
   if (transform == ScoreTransform::Sigmoid)
     x = b.node("Sigmoid", {x}, "score_sigmoid");

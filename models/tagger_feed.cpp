@@ -70,9 +70,11 @@ class ConstituentsFeed : public TaggerFeed {
     for (const TensorSpec& s : model.inputs()) {
       if (s.name == "features") {
         features_ = static_cast<int>(s.shape.back());
+      } else if (s.name == "leading") {
+        leading_ = s.shape.at(0);
       } else if (s.name != "coords" && s.name != "pt_frac" && s.name != "mask" && s.name != "count") {
         fail(model_name, ": input '", s.name, "' is not a particle input (known: features, coords, pt_frac, mask, "
-             "count)");
+             "count, leading)");
       }
       names_.push_back(s.name);
     }
@@ -96,9 +98,12 @@ class ConstituentsFeed : public TaggerFeed {
       in.pdg = on_device(ctx, batch.at("pdg"), pdg_);
       in.charge = on_device(ctx, batch.at("charge"), charge_);
     }
-    constituent_features(ctx, in, longest, ids ? kIdentityFeatures : kKinematicFeatures, out_);
+    if (leading_ > 0) leading_constituents(ctx, in, leading_, leading_out_);
+    if (leading_ == 0 || names_.size() > 1)
+      constituent_features(ctx, in, longest, ids ? kIdentityFeatures : kKinematicFeatures, out_);
     for (const std::string& name : names_)
-      inputs_[name] = name == "features" ? out_.features
+      inputs_[name] = name == "leading"    ? leading_out_
+                      : name == "features" ? out_.features
                       : name == "coords" ? out_.coords
                       : name == "pt_frac" ? out_.pt_frac
                       : name == "mask"    ? out_.mask
@@ -123,6 +128,8 @@ class ConstituentsFeed : public TaggerFeed {
 
   const JetsDataset& data_;
   int features_ = kKinematicFeatures;
+  int64_t leading_ = 0;  // TopoDNN's constituents, when the model reads "leading"
+  Tensor leading_out_;
   std::vector<std::string> names_;
   Tensor constituents_, counts_, jets_, pdg_, charge_;
   ConstituentBatch out_;
@@ -132,7 +139,8 @@ class ConstituentsFeed : public TaggerFeed {
 }  // namespace
 
 bool is_particle_model(const Model& model) {
-  return (has_input(model, "features") || has_input(model, "coords")) && has_input(model, "mask");
+  return ((has_input(model, "features") || has_input(model, "coords")) && has_input(model, "mask")) ||
+         has_input(model, "leading");
 }
 
 std::unique_ptr<TaggerFeed> make_tagger_feed(const Model& model, const LabelledDataset& data,

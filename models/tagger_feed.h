@@ -26,8 +26,8 @@ class TaggerFeed {
   virtual const TensorMap& stage(Context& ctx, const TensorMap& batch, const std::vector<int64_t>& rows) = 0;
 };
 
-// Whether `model` reads particles (inputs "features" or "coords" with "mask")
-// rather than images.
+// Whether `model` reads particles (inputs "features" or "coords" with "mask",
+// or TopoDNN's "leading" constituents) rather than images.
 bool is_particle_model(const Model& model);
 
 // The feed for `model` on `data`. An Error naming `model_name` and the data's

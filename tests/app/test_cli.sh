@@ -90,6 +90,10 @@ grep -q "scored [0-9]* jets" "$work/out.txt" || { echo "FAIL: predict did not sc
 expect_ok "evaluate the PFN" "$jetimg" evaluate --model "$work/pfn_run/best.h5" --signal "$work/w_jets.h5" \
   --background "$work/qcd_jets.h5" -o "$work/pfn_eval" --device cpu --bootstrap 5
 [ -s "$work/pfn_eval/roc.png" ] || { echo "FAIL: evaluate of the PFN wrote no ROC plot"; failures=$((failures + 1)); }
+expect_ok "train a TopoDNN on jets" "$jetimg" train --signal "$work/w_jets.h5" --background "$work/qcd_jets.h5" \
+  --network "$source_dir/configs/nets/topodnn.json" --config "$work/train_pfn.json" --device cpu -o "$work/topo_run"
+grep -q "topodnn reads each jet's leading 30 constituents: [0-9]* of the [0-9]* jets have more" "$work/out.txt" ||
+  { echo "FAIL: train did not say how many jets TopoDNN truncates"; failures=$((failures + 1)); }
 expect_fail "a PFN given images" "is a particle-cloud model, which reads jets files" "$jetimg" train \
   --signal "$work/w_images.h5" --background "$work/qcd_images.h5" --network "$pfn" -o "$work/bad"
 expect_fail "an image network given jets" "qcd_jets.h5' is a jets file" "$jetimg" train \

@@ -354,11 +354,49 @@ TEST(EdgeFeatures, ByHandAndGradientsMatchCentralDifferences) {
   EXPECT_LT(check.relative_error(), 1e-3) << check.str();
 }
 
+TEST(LeadingConstituents, RelativePtEtaPhiOfTheLeadingOnesZeroPadded) {
+  Context ctx(Device::cpu(), 0);
+  const TwoJets data;
+  Tensor out;
+  leading_constituents(ctx, data.inputs(Device::cpu()), 2, out);
+  ASSERT_EQ(out.shape(), (Shape{2, 2, 3}));
+  const std::vector<float> got = out.to_vector();
+  for (int i = 0; i < 2; ++i) {
+    const Kinematics jet = kinematics(&data.jets[static_cast<size_t>(i * 4)]);
+    for (int j = 0; j < 2; ++j) {
+      const float* row = &got[static_cast<size_t>((i * 2 + j) * 3)];
+      if (j >= data.counts[static_cast<size_t>(i)]) {  // jet 1 has one constituent
+        EXPECT_EQ(row[0], 0.0f);
+        EXPECT_EQ(row[1], 0.0f);
+        EXPECT_EQ(row[2], 0.0f);
+        continue;
+      }
+      const Kinematics c = kinematics(&data.constituents[static_cast<size_t>((i * 4 + j) * 4)]);
+      double dphi = c.phi - jet.phi;
+      while (dphi > kPi) dphi -= 2 * kPi;
+      while (dphi <= -kPi) dphi += 2 * kPi;
+      EXPECT_NEAR(row[0], c.pt / jet.pt, 1e-5);
+      EXPECT_NEAR(row[1], c.eta - jet.eta, 2e-4);
+      EXPECT_NEAR(row[2], dphi, 2e-4);
+    }
+  }
+}
+
 TEST(MaskParticles, ZeroesThePaddedRowsInPlace) {
   Context ctx(Device::cpu(), 0);
   Tensor x = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {1, 3, 2});
   mask_particles(ctx, x, Tensor::from_vector(std::vector<uint8_t>{1, 0, 1}, {1, 3}), x);
   EXPECT_EQ(x.to_vector(), (std::vector<float>{1, 2, 0, 0, 5, 6}));
+}
+
+TYPED_TEST(ParticleOpsDevice, LeadingConstituentsMatchTheCpu) {
+  const Device device = this->device();
+  Context cpu(Device::cpu(), 0), dev(device, 0);
+  const TwoJets data;
+  Tensor ref, got;
+  leading_constituents(cpu, data.inputs(Device::cpu()), 30, ref);
+  leading_constituents(dev, data.inputs(device), 30, got);
+  EXPECT_TRUE(testing::all_close(got, ref, 1e-6, 1e-5));
 }
 
 TYPED_TEST(ParticleOpsDevice, GraphOpsMatchTheCpu) {

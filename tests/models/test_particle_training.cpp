@@ -20,6 +20,8 @@
 #include "physics/generator.h"
 #include "physics/jets.h"
 #include "physics/pdg.h"
+#include "core/ops.h"
+#include "tests/gradcheck.h"
 #include "tests/testing.h"
 
 namespace jetimg {
@@ -195,6 +197,40 @@ TEST(ParticleTaggers, EfnLearnsToTellWFromQcd) {
       "f": [{"type": "dense", "units": 32, "activation": "relu"}, {"type": "dense", "units": 1}]})",
                                      testing::scratch_dir("efn_run"));
   EXPECT_GT(auc, 0.8);
+}
+
+TEST(ParticleTaggers, TopoDnnLearnsToTellWFromQcd) {
+  const double auc = train_and_score(R"({"type": "topodnn", "constituents": 30,
+      "layers": [{"type": "dense", "units": 64, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"},
+                 {"type": "dense", "units": 1}]})", testing::scratch_dir("topodnn_run"));
+  // The weakest of the taggers here (0.70 on these jets; the landscape paper
+  // too has it last): a dense network on unrotated constituents.
+  EXPECT_GT(auc, 0.65);
+}
+
+TEST(ParticleTaggers, TopoDnnGradientsMatchCentralDifferences) {
+  Context ctx(Device::cpu(), 8);
+  auto model = make_model(ctx, Json::parse(R"({"type": "topodnn", "constituents": 4,
+      "layers": [{"type": "dense", "units": 5, "activation": "tanh"}, {"type": "dense", "units": 1}]})"), "t.json");
+  EXPECT_EQ(make_model(ctx, model->config(), "again.json")->config(), model->config());
+  model->set_input_gradients(true);
+  Tensor x = Tensor::empty({3, 4, 3});
+  random_normal(ctx, x, 0.0f, 1.0f);
+  const Tensor r = Tensor::from_vector({0.5f, -1.0f, 0.25f}, {3, 1});
+  model->forward(ctx, {{"leading", x}});
+  const Tensor dx = model->backward(ctx, {{"score", r}}).at("leading").clone();
+  const std::vector<NamedTensor> params = model->parameters();
+  std::vector<Tensor> grads;
+  for (const NamedTensor& g : model->gradients()) grads.push_back(g.tensor->clone());
+  const auto loss = [&] { return testing::project(model->forward(ctx, {{"leading", x}}).at("score"), r); };
+  std::vector<std::pair<std::string, testing::GradCheck>> checks;
+  checks.emplace_back("leading", testing::directional_check(loss, x, dx, 3));
+  for (size_t i = 0; i < params.size(); ++i)
+    checks.emplace_back(params[i].name, testing::directional_check(loss, *params[i].tensor, grads[i], 4 + i));
+  testing::expect_network_gradients_match(checks, 2e-3);
+  EXPECT_NE(testing::error_message_of([&] { model->forward(ctx, {{"leading", Tensor::zeros({3, 5, 3})}}); })
+                .find("expected leading constituents (N, 4, 3)"),
+            std::string::npos);
 }
 
 TEST(ParticleTaggers, ParticleNetLearnsToTellWFromQcd) {

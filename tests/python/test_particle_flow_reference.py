@@ -30,6 +30,8 @@ SMALL_PFN = {
 }
 SMALL_PARTICLENET = {"type": "particlenet", "features": 7, "k": 5, "blocks": [[16, 16], [24]], "fc": [16],
                      "dropout": 0.1, "outputs": 1}
+SMALL_TOPODNN = {"type": "topodnn", "constituents": 30,
+                 "layers": [{"type": "dense", "units": 32, "activation": "relu"}, {"type": "dense", "units": 1}]}
 SMALL_EFN = {
     "type": "efn", "pooling": "sum",
     "phi": [{"type": "dense", "units": 24, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"}],
@@ -63,6 +65,16 @@ def particle_inputs(jets_path):
     return out
 
 
+def leading(features, count):
+    """TopoDNN's input: (pT/pT_jet, Δη, Δφ) of the leading `count`
+    constituents, zero-padded, flattened."""
+    rows = np.zeros((count, 3))
+    k = min(count, len(features))
+    rows[:k, 0] = np.exp(features[:k, 4])
+    rows[:k, 1:] = features[:k, :2]
+    return rows.reshape(-1)
+
+
 def dense_stack(weights, part, layers, x):
     for index, layer in enumerate(layers):
         assert layer["type"] == "dense", layer
@@ -78,6 +90,10 @@ def numpy_scores(checkpoint, inputs):
         weights = {k: v[()].astype(np.float64) for k, v in f["models/model"].items()}
     scores = []
     for features, coords, frac in inputs:
+        if config["type"] == "topodnn":
+            logit = dense_stack(weights, "net", config["layers"], leading(features, config["constituents"])[None, :])[0, 0]
+            scores.append(1 / (1 + np.exp(-logit)))
+            continue
         if config["type"] == "efn":
             pooled = (dense_stack(weights, "phi", config["phi"], coords) * frac[:, None]).sum(axis=0)
         else:
@@ -100,6 +116,8 @@ def torch_scores(checkpoint, inputs):
         config = json.loads(f.attrs["models"])["model"]
     if config["type"] == "particlenet":
         return particlenet_torch_scores(torch, torch_particle_net, config, checkpoint, inputs)
+    if config["type"] == "topodnn":
+        return None  # a dense network: numpy and ONNX Runtime check it
     model = torch_particle_flow.load_checkpoint(torch_particle_flow.ParticleFlow(config), checkpoint).double().eval()
     m = max(len(features) for features, _, _ in inputs)
     n = len(inputs)
@@ -147,7 +165,8 @@ def onnx_scores(model_path, inputs, extra_padding):
         pad = ((0, 0), (0, extra_padding))
         features, coords = np.pad(features, pad + ((0, 0),)), np.pad(coords, pad + ((0, 0),))
         mask, frac = np.pad(mask, pad), np.pad(frac, pad)
-    available = {"features": features.astype(np.float32), "coords": coords.astype(np.float32),
+    available = {"leading": np.stack([leading(f, 30) for f, _, _ in inputs]).reshape(-1, 30, 3).astype(np.float32),
+                 "features": features.astype(np.float32), "coords": coords.astype(np.float32),
                  "pt_frac": frac.astype(np.float32), "mask": mask.astype(np.uint8)}
     feed = {i.name: available[i.name] for i in session.get_inputs()}
     return session.run(["score"], feed)[0][:, 0]
@@ -169,7 +188,7 @@ def main():
         compared_torch = False
         mean_pfn = dict(SMALL_PFN, pooling="mean")
         for name, network in (("pfn", SMALL_PFN), ("pfn_mean", mean_pfn), ("efn", SMALL_EFN),
-                              ("particlenet", SMALL_PARTICLENET)):
+                              ("topodnn", SMALL_TOPODNN), ("particlenet", SMALL_PARTICLENET)):
             with open(f"{work}/{name}.json", "w") as f:
                 json.dump(network, f)
             run("train", "--signal", f"{work}/w_jets.h5", "--background", f"{work}/qcd_jets.h5", "--network",
