@@ -11,8 +11,9 @@
 
 namespace jetimg {
 
-// Linear is the identity (a dense layer without an activation).
-enum class ActivationKind : int { ReLU, LeakyReLU, Sigmoid, Tanh, Linear };
+// Linear is the identity (a dense layer without an activation). GELU is the
+// exact one, x·Φ(x) = x/2·(1 + erf(x/√2)), as PyTorch's nn.GELU() and ParT.
+enum class ActivationKind : int { ReLU, LeakyReLU, Sigmoid, Tanh, Linear, GELU };
 
 struct ActivationParams {
   ActivationKind kind = ActivationKind::ReLU;
@@ -33,6 +34,7 @@ JI_HD float activation_value(ActivationParams p, float x) {
     case ActivationKind::Sigmoid: return sigmoid(x);
     case ActivationKind::Tanh: return tanhf(x);
     case ActivationKind::Linear: return x;
+    case ActivationKind::GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
   }
   return x;
 }
@@ -47,6 +49,8 @@ JI_HD float activation_grad(ActivationParams p, float x, float y, float dy) {
     case ActivationKind::Sigmoid: return dy * y * (1.0f - y);
     case ActivationKind::Tanh: return dy * (1.0f - y * y);
     case ActivationKind::Linear: return dy;
+    case ActivationKind::GELU:  // Φ(x) + x·φ(x)
+      return dy * (0.5f * (1.0f + erff(x * 0.70710678118654752f)) + x * 0.39894228040143268f * expf(-0.5f * x * x));
   }
   return dy;
 }

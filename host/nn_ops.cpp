@@ -28,6 +28,7 @@ void with_constant_kind(ActivationKind kind, Body body) {
     case ActivationKind::Sigmoid: return body(std::integral_constant<ActivationKind, ActivationKind::Sigmoid>{});
     case ActivationKind::Tanh: return body(std::integral_constant<ActivationKind, ActivationKind::Tanh>{});
     case ActivationKind::Linear: return body(std::integral_constant<ActivationKind, ActivationKind::Linear>{});
+    case ActivationKind::GELU: return body(std::integral_constant<ActivationKind, ActivationKind::GELU>{});
   }
 }
 

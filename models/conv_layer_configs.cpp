@@ -106,7 +106,7 @@ std::vector<LayerKey> filter_keys(bool with_padding) {
       {"kernel_size", nullptr, "window: an integer or [h, w]", true},
       {"strides", 1, "an integer or [h, w]"}};
   if (with_padding) keys.push_back({"padding", "valid", "\"valid\" or \"same\" (TensorFlow's)"});
-  keys.insert(keys.end(), {{"activation", "linear", "linear, relu, leaky_relu, sigmoid or tanh, fused with the bias"},
+  keys.insert(keys.end(), {{"activation", "linear", "linear, relu, leaky_relu, sigmoid, tanh or gelu, fused with the bias"},
                            {"slope", 0.2, "leaky_relu's slope below zero (leaky_relu only)"},
                            {"init", "glorot_uniform", "weight initialiser"},
                            {"use_bias", true, "false: no bias parameter"},

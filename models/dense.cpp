@@ -181,7 +181,7 @@ void register_dense_layers() {
   register_layer(
       {"dense", "dense", "fully connected: y = f(x · weight + bias); x (N, in), weight (in, units)",
        {{"units", nullptr, "outputs, 1 to 65536", true},
-        {"activation", "linear", "linear, relu, leaky_relu, sigmoid or tanh, fused with the bias"},
+        {"activation", "linear", "linear, relu, leaky_relu, sigmoid, tanh or gelu, fused with the bias"},
         {"slope", 0.2, "leaky_relu's slope below zero"},
         init,
         use_bias},

@@ -130,6 +130,12 @@ std::string OnnxGraph::activation(const std::string& kind, float slope, const st
   if (kind == "sigmoid") return node("Sigmoid", {x}, name + "_sigmoid");
   if (kind == "tanh") return node("Tanh", {x}, name + "_tanh");
   if (kind == "leaky_relu") return node("LeakyRelu", {x}, name + "_leaky_relu", {OnnxAttribute::real("alpha", slope)});
+  if (kind == "gelu") {  // x/2·(1 + erf(x/√2)): opset 13 has Erf but no Gelu
+    const std::string e = node("Erf", {node("Mul", {x, floats(name + "_inv_sqrt2", {0.70710678118654752f})}, name + "_scaled")},
+                               name + "_erf");
+    const std::string one_plus = node("Add", {e, floats(name + "_one", {1.0f})}, name + "_one_plus");
+    return node("Mul", {node("Mul", {x, floats(name + "_half", {0.5f})}, name + "_half_x"), one_plus}, name + "_gelu");
+  }
   fail("ONNX export: activation '", kind, "' of ", name, " has no mapping");
 }
 

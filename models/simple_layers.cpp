@@ -25,15 +25,16 @@ std::string activation_name(ActivationKind kind) {
     case ActivationKind::Sigmoid: return "sigmoid";
     case ActivationKind::Tanh: return "tanh";
     case ActivationKind::Linear: return "linear";
+    case ActivationKind::GELU: return "gelu";
   }
   return "?";
 }
 
 ActivationKind parse_activation(const std::string& name, const std::string& where) {
   for (ActivationKind kind : {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid,
-                              ActivationKind::Tanh, ActivationKind::Linear})
+                              ActivationKind::Tanh, ActivationKind::Linear, ActivationKind::GELU})
     if (name == activation_name(kind)) return kind;
-  fail(where, ": unknown activation '", name, "' (known: relu, leaky_relu, sigmoid, tanh, linear)");
+  fail(where, ": unknown activation '", name, "' (known: relu, leaky_relu, sigmoid, tanh, gelu, linear)");
 }
 
 std::string ActivationLayer::type() const { return activation_name(params_.kind); }
@@ -172,12 +173,14 @@ namespace jetimg {
 void register_simple_layers() {
   // The element-wise activations as layers of their own.
   for (ActivationKind kind : {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid,
-                              ActivationKind::Tanh}) {
+                              ActivationKind::Tanh, ActivationKind::GELU}) {
     const bool leaky = kind == ActivationKind::LeakyReLU;
     LayerType t;
     t.name = activation_name(kind);
     t.family = "element-wise";
-    t.summary = leaky ? "y = x above zero, slope · x below" : "y = " + t.name + "(x), element by element";
+    t.summary = leaky ? "y = x above zero, slope · x below"
+                : kind == ActivationKind::GELU ? "y = x·Φ(x) = x/2·(1 + erf(x/√2)), element by element (exact GELU)"
+                                               : "y = " + t.name + "(x), element by element";
     if (leaky) t.keys = {{"slope", 0.2, "slope below zero"}};
     t.make = [kind, leaky](LayerArgs& a) -> std::unique_ptr<Layer> {
       ActivationParams p;

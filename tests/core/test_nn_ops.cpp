@@ -55,6 +55,25 @@ TEST(Activations, SigmoidAndTanhByHand) {
   EXPECT_TRUE(testing::all_close(backward(tanh_p, x, dy), dth, 1e-6, 1e-5));
 }
 
+TEST(Activations, GeluAgainstErfInDouble) {
+  Context ctx(Device::cpu(), 0);
+  const std::vector<float> v{-4, -1, -0.3f, 0, 0.5f, 1, 2, 6};
+  const Tensor x = Tensor::from_vector(v, {8}), dy = Tensor::from_vector(std::vector<float>(8, 1.0f), {8});
+  Tensor y = Tensor::empty({8}), dx = Tensor::empty({8});
+  const ActivationParams p{ActivationKind::GELU, 0};
+  activation_forward(ctx, p, x, y);
+  activation_backward(ctx, p, x, y, dy, dx);
+  std::vector<float> value, slope;
+  for (float f : v) {
+    const double a = f, cdf = 0.5 * (1 + std::erf(a / std::sqrt(2.0)));
+    value.push_back(float(a * cdf));
+    slope.push_back(float(cdf + a * std::exp(-0.5 * a * a) / std::sqrt(2 * 3.14159265358979323846)));
+  }
+  EXPECT_TRUE(testing::all_close(y.to_vector(), value, 1e-7, 1e-6));
+  EXPECT_TRUE(testing::all_close(dx.to_vector(), slope, 1e-6, 1e-5));
+  EXPECT_NEAR(y.to_vector()[5], 0.8413447f, 1e-6);  // GELU(1) = Φ(1)
+}
+
 TEST(Softmax, ForwardBackwardByHand) {
   Context ctx(Device::cpu(), 0);
   const Tensor x = Tensor::from_vector({1, 2, 3, 1000, 1000, 1000}, {2, 3});
@@ -149,7 +168,8 @@ TEST(NnOpsGradient, ActivationsMatchCentralDifferences) {
   Tensor x = away_from_zero(ctx, shape), r = Tensor::empty(shape);
   random_normal(ctx, r, 0, 1);
   for (ActivationKind kind :
-       {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid, ActivationKind::Tanh}) {
+       {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid, ActivationKind::Tanh,
+        ActivationKind::GELU}) {
     const ActivationParams p{kind, 0.2f};
     Tensor y = Tensor::empty(shape), dx = Tensor::empty(shape);
     const auto loss = [&] {
@@ -220,7 +240,8 @@ TYPED_TEST(NnOpsDevice, MatchesCpu) {
   random_normal(cpu, dy_cpu, 0, 1);
   const Tensor x = x_cpu.to(dev), dy = dy_cpu.to(dev);
   for (ActivationKind kind :
-       {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid, ActivationKind::Tanh}) {
+       {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid, ActivationKind::Tanh,
+        ActivationKind::GELU}) {
     const ActivationParams p{kind, 0.2f};
     Tensor y_cpu = Tensor::empty(x.shape()), dx_cpu = Tensor::empty(x.shape());
     Tensor y = Tensor::empty(x.shape(), dev), dx = Tensor::empty(x.shape(), dev);

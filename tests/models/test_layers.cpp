@@ -79,7 +79,8 @@ TEST(DenseLayer, GradientsMatchCentralDifferences) {
 }
 
 TEST(DenseLayer, FusedActivationGradientsMatchCentralDifferences) {
-  for (ActivationKind kind : {ActivationKind::Sigmoid, ActivationKind::Tanh, ActivationKind::LeakyReLU}) {
+  for (ActivationKind kind :
+       {ActivationKind::Sigmoid, ActivationKind::Tanh, ActivationKind::LeakyReLU, ActivationKind::GELU}) {
     Context ctx(Device::cpu(), 21);
     Dense dense(ctx, 5, 4, Init::GlorotNormal, {kind, 0.2f});
     // Pre-activations of a leaky ReLU stay clear of its kink: with these
@@ -114,7 +115,8 @@ TEST(ActivationLayers, GradientsMatchCentralDifferences) {
   for (size_t i = 0; i < v.size(); i += 2) v[i] = -v[i];
   x = Tensor::from_vector(v, x.shape());
   for (ActivationKind kind :
-       {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid, ActivationKind::Tanh}) {
+       {ActivationKind::ReLU, ActivationKind::LeakyReLU, ActivationKind::Sigmoid, ActivationKind::Tanh,
+        ActivationKind::GELU}) {
     ActivationLayer layer({kind, 0.3f});
     testing::expect_gradients_match(layer, x, 40);
   }

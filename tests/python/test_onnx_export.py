@@ -6,7 +6,8 @@ must give the scores `jetimg predict` gives.
 Covers the shipped W maxout network and top CNN, and a small network that
 uses every exportable layer type (conv2d with asymmetric 'same' padding and
 stride, and one without a bias, batch normalisation on images and on
-features, pooling, padding, up-sampling, reshape, dropout, each activation).
+features, pooling, padding, up-sampling, reshape, dropout, each activation,
+GELU included).
 The locally connected network must be refused with a message. Exit 77 (skip)
 without onnxruntime.
 """
@@ -45,6 +46,8 @@ EVERY_LAYER = {
         {"type": "dropout", "rate": 0.2},
         {"type": "maxout_dense", "units": 8, "pieces": 3},
         {"type": "tanh"},
+        {"type": "dense", "units": 6, "activation": "gelu"},
+        {"type": "gelu"},
         {"type": "dense", "units": 1},
     ],
 }
