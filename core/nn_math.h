@@ -193,4 +193,43 @@ JI_HD float clip_factor(double norm, double max_norm) {
   return finite && max_norm > 0 && norm > max_norm ? static_cast<float>(max_norm / (norm + 1e-6)) : 1.0f;
 }
 
+// Layer normalisation of one row x (C) over its C values: mean and
+// 1/sqrt(var + eps) (biased variance, two passes in double) into *mean and
+// *invstd, y = x̂·gamma + beta.
+JI_HD void layer_norm_row(const float* x, int64_t c, float eps, const float* gamma, const float* beta, float* y,
+                          float* mean, float* invstd) {
+  double total = 0.0;
+  for (int64_t i = 0; i < c; ++i) total += x[i];
+  const double mu = total / static_cast<double>(c);
+  double squares = 0.0;
+  for (int64_t i = 0; i < c; ++i) {
+    const double d = x[i] - mu;
+    squares += d * d;
+  }
+  const float m = static_cast<float>(mu);
+  const float is = static_cast<float>(1.0 / sqrt(squares / static_cast<double>(c) + eps));
+  for (int64_t i = 0; i < c; ++i) y[i] = (x[i] - m) * is * gamma[i] + beta[i];
+  *mean = m;
+  *invstd = is;
+}
+
+// Its backward for one row: dx = invstd·(g - mean(g) - x̂·mean(g·x̂)) with
+// g = dy·gamma; also dy·x̂ into prod (summed over rows into dgamma).
+JI_HD void layer_norm_row_grad(const float* x, const float* dy, int64_t c, const float* gamma, float mean,
+                               float invstd, float* dx, float* prod) {
+  double sum_g = 0.0, sum_gx = 0.0;
+  for (int64_t i = 0; i < c; ++i) {
+    const float xhat = (x[i] - mean) * invstd, g = dy[i] * gamma[i];
+    sum_g += g;
+    sum_gx += static_cast<double>(g) * xhat;
+  }
+  const float mean_g = static_cast<float>(sum_g / static_cast<double>(c));
+  const float mean_gx = static_cast<float>(sum_gx / static_cast<double>(c));
+  for (int64_t i = 0; i < c; ++i) {
+    const float xhat = (x[i] - mean) * invstd;
+    dx[i] = invstd * (dy[i] * gamma[i] - mean_g - xhat * mean_gx);
+    prod[i] = dy[i] * xhat;
+  }
+}
+
 }  // namespace jetimg

@@ -176,4 +176,54 @@ void batchnorm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const T
   JI_DISPATCH(ctx.device(), batchnorm_backward, ctx, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta);
 }
 
+namespace {
+// x (R, C) and the per-column (C) and per-row (R) tensors of layer norm.
+void check_layer_norm(const Context& ctx, const Tensor& x, const std::vector<std::pair<const Tensor*, const char*>>& columns,
+                      const std::vector<std::pair<const Tensor*, const char*>>& rows, const char* op) {
+  check_device(ctx, x, op, "x");
+  if (x.ndim() != 2 || x.dim(1) < 1) fail(op, ": x must be (R, C) with C >= 1, got ", x.shape().str());
+  for (const auto& [t, name] : columns) {
+    check_device(ctx, *t, op, name);
+    if (t->numel() != x.dim(1)) fail(op, ": '", name, "' has shape ", t->shape().str(), " but x has ", x.dim(1), " columns");
+  }
+  for (const auto& [t, name] : rows) {
+    check_device(ctx, *t, op, name);
+    if (t->numel() != x.dim(0)) fail(op, ": '", name, "' has shape ", t->shape().str(), " but x has ", x.dim(0), " rows");
+  }
+}
+}  // namespace
+
+void layer_norm_forward(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps, Tensor& y,
+                        Tensor& save_mean, Tensor& save_invstd) {
+  const char* op = "layer_norm_forward";
+  if (!(eps > 0)) fail(op, ": epsilon must be > 0, got ", eps);
+  check_layer_norm(ctx, x, {{&gamma, "gamma"}, {&beta, "beta"}}, {{&save_mean, "save_mean"}, {&save_invstd, "save_invstd"}},
+                   op);
+  check_device(ctx, y, op, "y");
+  check_same_shape(x, y, op, "x", "y");
+  if (x.numel() == 0) return;
+  JI_DISPATCH(ctx.device(), layer_norm_forward, ctx, x, gamma, beta, eps, y, save_mean, save_invstd);
+}
+
+void layer_norm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                         const Tensor& save_mean, const Tensor& save_invstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+  const char* op = "layer_norm_backward";
+  check_layer_norm(ctx, x, {{&gamma, "gamma"}, {&dgamma, "dgamma"}, {&dbeta, "dbeta"}},
+                   {{&save_mean, "save_mean"}, {&save_invstd, "save_invstd"}}, op);
+  check_device(ctx, dy, op, "dy");
+  check_device(ctx, dx, op, "dx");
+  check_same_shape(x, dy, op, "x", "dy");
+  check_same_shape(x, dx, op, "x", "dx");
+  if (x.dim(0) == 0) {
+    fill(ctx, dgamma, 0.0f);
+    fill(ctx, dbeta, 0.0f);
+    return;
+  }
+  // dy·x̂ per element, then both column sums in the fixed order of sum_rows.
+  Tensor prod = Tensor::empty(x.shape(), ctx.device());
+  JI_DISPATCH(ctx.device(), layer_norm_backward, ctx, x, dy, gamma, save_mean, save_invstd, dx, prod);
+  sum_rows(ctx, prod, dgamma);
+  sum_rows(ctx, dy, dbeta);
+}
+
 }  // namespace jetimg

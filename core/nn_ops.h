@@ -61,6 +61,16 @@ void batchnorm_forward_inference(Context& ctx, const Tensor& x, const Tensor& ga
 void batchnorm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
                         const Tensor& save_invstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
 
+// Layer normalisation over the last dimension: x (R, C) -> y (R, C), each
+// row normalised to zero mean and unit (biased) variance, then scaled by
+// gamma (C) and shifted by beta (C); mean and 1/sqrt(var + eps) of each row
+// kept in save_mean, save_invstd (R) for backward.
+void layer_norm_forward(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps, Tensor& y,
+                        Tensor& save_mean, Tensor& save_invstd);
+// dx (R, C), and dgamma, dbeta (C) written (summed over the rows in a fixed order).
+void layer_norm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                         const Tensor& save_mean, const Tensor& save_invstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
+
 namespace host {
 void activation_forward(Context& ctx, ActivationParams p, const Tensor& x, Tensor& y);
 void activation_backward(Context& ctx, ActivationParams p, const Tensor& x, const Tensor& y, const Tensor& dy,
@@ -80,6 +90,10 @@ void batchnorm_forward_inference(Context& ctx, const Tensor& x, const Tensor& ga
                                  const Tensor& running_mean, const Tensor& running_var, Tensor& y);
 void batchnorm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
                         const Tensor& save_invstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
+void layer_norm_forward(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps, Tensor& y,
+                        Tensor& save_mean, Tensor& save_invstd);
+void layer_norm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                         const Tensor& save_mean, const Tensor& save_invstd, Tensor& dx, Tensor& prod);
 }  // namespace host
 
 namespace cuda {
@@ -101,6 +115,10 @@ void batchnorm_forward_inference(Context& ctx, const Tensor& x, const Tensor& ga
                                  const Tensor& running_mean, const Tensor& running_var, Tensor& y);
 void batchnorm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
                         const Tensor& save_invstd, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
+void layer_norm_forward(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps, Tensor& y,
+                        Tensor& save_mean, Tensor& save_invstd);
+void layer_norm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                         const Tensor& save_mean, const Tensor& save_invstd, Tensor& dx, Tensor& prod);
 }  // namespace cuda
 
 }  // namespace jetimg

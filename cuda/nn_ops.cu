@@ -146,6 +146,17 @@ __global__ void batchnorm_grad_kernel(const float* x, const float* dy, const flo
   }
 }
 
+// One thread per row: the row's sums in the CPU's order.
+__global__ void layer_norm_kernel(const float* x, const float* gamma, const float* beta, float eps, int64_t rows,
+                                  int64_t c, float* y, float* mean, float* invstd) {
+  JI_GRID_LOOP(r, rows) layer_norm_row(x + r * c, c, eps, gamma, beta, y + r * c, mean + r, invstd + r);
+}
+
+__global__ void layer_norm_grad_kernel(const float* x, const float* dy, const float* gamma, const float* mean,
+                                       const float* invstd, int64_t rows, int64_t c, float* dx, float* prod) {
+  JI_GRID_LOOP(r, rows) layer_norm_row_grad(x + r * c, dy + r * c, c, gamma, mean[r], invstd[r], dx + r * c, prod + r * c);
+}
+
 int blocks_for(int64_t n) {
   const int64_t blocks = (n + kThreads - 1) / kThreads;
   return static_cast<int>(blocks < 1 ? 1 : (blocks > 4096 ? 4096 : blocks));
@@ -269,6 +280,22 @@ void batchnorm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const T
   batchnorm_grad_kernel<<<blocks_for(x.numel()), kThreads, 0, stream_of(ctx)>>>(
       x.data(), dy.data(), gamma.data(), save_mean.data(), save_invstd.data(), dgamma.data(), dbeta.data(),
       1.0f / static_cast<float>(n * l), dx.data(), x.numel(), channels, l);
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void layer_norm_forward(Context& ctx, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps, Tensor& y,
+                        Tensor& save_mean, Tensor& save_invstd) {
+  layer_norm_kernel<<<blocks_for(x.dim(0)), kThreads, 0, stream_of(ctx)>>>(x.data(), gamma.data(), beta.data(), eps,
+                                                                          x.dim(0), x.dim(1), y.data(),
+                                                                          save_mean.data(), save_invstd.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void layer_norm_backward(Context& ctx, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
+                         const Tensor& save_invstd, Tensor& dx, Tensor& prod) {
+  layer_norm_grad_kernel<<<blocks_for(x.dim(0)), kThreads, 0, stream_of(ctx)>>>(
+      x.data(), dy.data(), gamma.data(), save_mean.data(), save_invstd.data(), x.dim(0), x.dim(1), dx.data(),
+      prod.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 

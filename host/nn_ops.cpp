@@ -261,4 +261,24 @@ void batchnorm_backward(Context&, const Tensor& x, const Tensor& dy, const Tenso
       }
 }
 
+void layer_norm_forward(Context&, const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps, Tensor& y,
+                        Tensor& save_mean, Tensor& save_invstd) {
+  const int64_t rows = x.dim(0), c = x.dim(1);
+  const float *in = x.data(), *g = gamma.data(), *b = beta.data();
+  float *out = y.data(), *mean = save_mean.data(), *invstd = save_invstd.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) layer_norm_row(in + r * c, c, eps, g, b, out + r * c, mean + r, invstd + r);
+}
+
+void layer_norm_backward(Context&, const Tensor& x, const Tensor& dy, const Tensor& gamma, const Tensor& save_mean,
+                         const Tensor& save_invstd, Tensor& dx, Tensor& prod) {
+  const int64_t rows = x.dim(0), c = x.dim(1);
+  const float *in = x.data(), *grad = dy.data(), *g = gamma.data(), *mean = save_mean.data(),
+              *invstd = save_invstd.data();
+  float *out = dx.data(), *p = prod.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r)
+    layer_norm_row_grad(in + r * c, grad + r * c, c, g, mean[r], invstd[r], out + r * c, p + r * c);
+}
+
 }  // namespace jetimg::host

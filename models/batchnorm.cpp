@@ -49,4 +49,33 @@ Tensor BatchNorm::backward(Context& ctx, const Tensor& dy) {
   return dx_;
 }
 
+LayerNorm::LayerNorm(Context& ctx, int64_t features, float eps) : eps_(eps), features_(features) {
+  if (!(eps > 0)) fail("layer_norm: 'epsilon' must be > 0, got ", eps);
+  const Device device = ctx.device();
+  gamma_ = Tensor::empty({features}, device);
+  fill(ctx, gamma_, 1.0f);
+  beta_ = Tensor::zeros({features}, device);
+  dgamma_ = Tensor::zeros({features}, device);
+  dbeta_ = Tensor::zeros({features}, device);
+}
+
+Tensor LayerNorm::forward(Context& ctx, const Tensor& x) {
+  if (x.ndim() != 2 || x.dim(1) != features_)
+    fail("layer_norm: expected input (N, ", features_, "), got ", x.shape().str());
+  x_ = x;
+  ensure_tensor(y_, x.shape(), ctx.device());
+  ensure_tensor(save_mean_, {x.dim(0)}, ctx.device());
+  ensure_tensor(save_invstd_, {x.dim(0)}, ctx.device());
+  layer_norm_forward(ctx, x, gamma_, beta_, eps_, y_, save_mean_, save_invstd_);
+  return y_;
+}
+
+Tensor LayerNorm::backward(Context& ctx, const Tensor& dy) {
+  if (!y_.defined()) fail("layer_norm: backward called before forward");
+  if (dy.shape() != y_.shape()) fail("layer_norm: dy has shape ", dy.shape().str(), " but y had ", y_.shape().str());
+  ensure_tensor(dx_, x_.shape(), ctx.device());
+  layer_norm_backward(ctx, x_, dy, gamma_, save_mean_, save_invstd_, dx_, dgamma_, dbeta_);
+  return dx_;
+}
+
 }  // namespace jetimg

@@ -41,4 +41,24 @@ class BatchNorm : public Layer {
   bool trained_forward_ = false;  // whether the last forward used batch statistics
 };
 
+// Layer normalisation (Ba, Kiros, Hinton 2016) of each sample's (F)
+// features: the same in training and inference, no running statistics.
+// Parameters "weight" (ones) and "bias" (zeros), each (F), as PyTorch's
+// nn.LayerNorm names them.
+class LayerNorm : public Layer {
+ public:
+  LayerNorm(Context& ctx, int64_t features, float eps = 1e-5f);
+  std::string type() const override { return "layer_norm"; }
+  Tensor forward(Context& ctx, const Tensor& x) override;
+  Tensor backward(Context& ctx, const Tensor& dy) override;
+  std::vector<NamedTensor> parameters() override { return {{"weight", &gamma_}, {"bias", &beta_}}; }
+  std::vector<NamedTensor> gradients() override { return {{"weight", &dgamma_}, {"bias", &dbeta_}}; }
+  Json config() const override { return {{"type", type()}, {"epsilon", config_number(eps_)}}; }
+
+ private:
+  float eps_;
+  int64_t features_;
+  Tensor gamma_, beta_, dgamma_, dbeta_, save_mean_, save_invstd_, x_, y_, dx_;
+};
+
 }  // namespace jetimg

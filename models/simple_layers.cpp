@@ -236,6 +236,29 @@ void register_simple_layers() {
          return g.node("Reshape", {x, g.int64s(name + "_shape", target)}, name);
        }});
   register_layer(
+      {"layer_norm", "normalisation",
+       "layer normalisation of each sample's features (F): zero mean, unit variance, then weight and bias",
+       {{"epsilon", 1e-5, "added to the variance, > 0"}},
+       [](LayerArgs& a) -> std::unique_ptr<Layer> {
+         const double eps = a.number("epsilon", 0, 1);
+         if (!(eps > 0)) a.bad("epsilon", "> 0");
+         if (a.input.size() != 1)
+           fail(a.file(), ": '", a.path(), "' (layer_norm) needs inputs (F), but gets ", shape_string(a.input));
+         return std::make_unique<LayerNorm>(a.ctx, a.input[0], static_cast<float>(eps));
+       },
+       [](OnnxGraph& g, Layer& layer, const std::string& x, const SampleShape&, const std::string& name) {
+         // Opset 13 has no LayerNormalization: (x - mean) / sqrt(var + eps) · weight + bias.
+         const std::vector<OnnxAttribute> last = {OnnxAttribute::list("axes", {-1}), OnnxAttribute::integer("keepdims", 1)};
+         const std::string d = g.node("Sub", {x, g.node("ReduceMean", {x}, name + "_mean", last)}, name + "_centred");
+         const std::string var = g.node("ReduceMean", {g.node("Mul", {d, d}, name + "_squares")}, name + "_var", last);
+         const std::string eps = g.floats(name + "_eps", {layer.config().value("epsilon", 1e-5f)});
+         const std::string norm =
+             g.node("Div", {d, g.node("Sqrt", {g.node("Add", {var, eps}, name + "_var_eps")}, name + "_std")}, name + "_norm");
+         const std::string scaled =
+             g.node("Mul", {norm, g.initializer(name + ".weight", layer_tensor(layer, "weight", name))}, name + "_scaled");
+         return g.node("Add", {scaled, g.initializer(name + ".bias", layer_tensor(layer, "bias", name))}, name);
+       }});
+  register_layer(
       {"batch_norm", "normalisation",
        "batch normalisation of inputs (F) or (C, H, W); running statistics for inference",
        {{"momentum", 0.1, "weight of each batch in the running statistics (PyTorch's convention), in [0, 1]"},

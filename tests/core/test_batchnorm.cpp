@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/nn_ops.h"
 #include "core/ops.h"
+#include "models/batchnorm.h"
 #include "tests/gradcheck.h"
 #include "tests/testing.h"
 
@@ -214,6 +215,62 @@ TYPED_TEST(BatchNormDevice, MatchesCpu) {
 TYPED_TEST(BatchNormDevice, NoChannelsAndNoPositionsMatchCpu) {
   for (const Shape shape : {Shape{4, 0}, Shape{4, 0, 3, 3}, Shape{2, 3, 0}})
     EXPECT_EQ(run_batchnorm(this->device(), shape), run_batchnorm(Device::cpu(), shape)) << shape.str();
+}
+
+}  // namespace
+}  // namespace jetimg
+
+// --- layer normalisation -------------------------------------------------------------------
+
+namespace jetimg {
+namespace {
+
+TEST(LayerNorm, EachRowNormalisedThenScaledAndShifted) {
+  Context ctx(Device::cpu(), 0);
+  const Tensor x = Tensor::from_vector({1, 2, 3, 4, -5, 5, 5, -5}, {2, 4});
+  LayerNorm layer(ctx, 4);
+  layer.parameters()[0].tensor->copy_from(Tensor::from_vector({1, 2, 0.5f, 1}, {4}));
+  layer.parameters()[1].tensor->copy_from(Tensor::from_vector({0, 0, 0, 10}, {4}));
+  const std::vector<float> y = layer.forward(ctx, x).to_vector();
+  // Row 0: mean 2.5, variance 1.25; row 1: mean 0, variance 25.
+  const double s0 = 1 / std::sqrt(1.25 + 1e-5), s1 = 1 / std::sqrt(25 + 1e-5);
+  const std::vector<float> expected{float(-1.5 * s0), float(2 * -0.5 * s0), float(0.5 * 0.5 * s0), float(1.5 * s0 + 10),
+                                    float(-5 * s1), float(2 * 5 * s1), float(0.5 * 5 * s1), float(-5 * s1 + 10)};
+  EXPECT_TRUE(testing::all_close(y, expected, 1e-6, 1e-6));
+}
+
+TEST(LayerNorm, GradientsMatchCentralDifferences) {
+  Context ctx(Device::cpu(), 3);
+  LayerNorm layer(ctx, 6);
+  random_normal(ctx, *layer.parameters()[0].tensor, 1.0f, 0.3f);
+  random_normal(ctx, *layer.parameters()[1].tensor, 0.0f, 0.3f);
+  Tensor x = Tensor::empty({5, 6});
+  random_normal(ctx, x, 0.5f, 2.0f);
+  testing::expect_gradients_match(layer, x, 31);
+}
+
+TYPED_TEST(BatchNormDevice, LayerNormMatchesCpu) {
+  const Device device = this->device();
+  Context cpu(Device::cpu(), 4), dev(device, 4), rng(Device::cpu(), 5);
+  const int64_t rows = 301, c = 67;
+  Tensor x = Tensor::empty({rows, c}), dy = Tensor::empty({rows, c}), g = Tensor::empty({c}), b = Tensor::empty({c});
+  random_normal(rng, x, 1.0f, 3.0f);
+  random_normal(rng, dy, 0.0f, 1.0f);
+  random_normal(rng, g, 1.0f, 0.2f);
+  random_normal(rng, b, 0.0f, 0.2f);
+  Tensor y_ref = Tensor::empty({rows, c}), m_ref = Tensor::empty({rows}), s_ref = Tensor::empty({rows});
+  Tensor dx_ref = Tensor::empty({rows, c}), dg_ref = Tensor::empty({c}), db_ref = Tensor::empty({c});
+  layer_norm_forward(cpu, x, g, b, 1e-5f, y_ref, m_ref, s_ref);
+  layer_norm_backward(cpu, x, dy, g, m_ref, s_ref, dx_ref, dg_ref, db_ref);
+  const Tensor xd = x.to(device), dyd = dy.to(device), gd = g.to(device), bd = b.to(device);
+  Tensor y = Tensor::empty({rows, c}, device), m = Tensor::empty({rows}, device), s = Tensor::empty({rows}, device);
+  Tensor dx = Tensor::empty({rows, c}, device), dg = Tensor::empty({c}, device), db = Tensor::empty({c}, device);
+  layer_norm_forward(dev, xd, gd, bd, 1e-5f, y, m, s);
+  layer_norm_backward(dev, xd, dyd, gd, m, s, dx, dg, db);
+  EXPECT_TRUE(testing::all_close(y, y_ref, 1e-5, 1e-5));
+  EXPECT_TRUE(testing::all_close(dx, dx_ref, 1e-5, 1e-4));
+  EXPECT_TRUE(testing::all_close(dg, dg_ref, 1e-4, 1e-4));
+  EXPECT_TRUE(testing::all_close(db, db_ref, 1e-4, 1e-4));
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ Json minimal_config(const LayerType& type) {
 // An input shape each family takes.
 SampleShape input_for(const LayerType& type) {
   if (type.family == "image" || type.name == "inpainting_attention") return {2, 6, 6};
-  if (type.family == "dense" || type.family == "gan") return {6};
+  if (type.family == "dense" || type.family == "gan" || type.name == "layer_norm") return {6};
   return {2, 6, 6};
 }
 

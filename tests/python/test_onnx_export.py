@@ -7,7 +7,7 @@ Covers the shipped W maxout network and top CNN, and a small network that
 uses every exportable layer type (conv2d with asymmetric 'same' padding and
 stride, and one without a bias, batch normalisation on images and on
 features, pooling, padding, up-sampling, reshape, dropout, each activation,
-GELU included).
+GELU included, and layer normalisation).
 The locally connected network must be refused with a message. Exit 77 (skip)
 without onnxruntime.
 """
@@ -43,6 +43,7 @@ EVERY_LAYER = {
         {"type": "reshape", "shape": [-1]},
         {"type": "dense", "units": 16, "activation": "sigmoid"},
         {"type": "batch_norm"},
+        {"type": "layer_norm"},
         {"type": "dropout", "rate": 0.2},
         {"type": "maxout_dense", "units": 8, "pieces": 3},
         {"type": "tanh"},
