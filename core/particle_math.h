@@ -230,4 +230,113 @@ JI_HD void edge_backward_column(const float* de, const int32_t* idx, int64_t m, 
     }
 }
 
+// Attention of one query row. Layout "token-major": q (Lq, H, d) and k, v
+// (Lk, H, d) of one sample, so that a dense layer's (L, H·d) output is used
+// as it is; bias (Lq, Lk, H) or nullptr; key_mask (Lk) or nullptr (all real).
+// For query i of head h: s_j = scale·q_i·k_j + bias[i, j, h] over the real
+// keys, p = softmax(s) (0 for padded keys; all 0 if no key is real), out_i =
+// Σ_j p_j v_j. Writes p into probs (Lk) and out (d).
+JI_HD void attention_row(const float* q, const float* k, const float* v, const float* bias, const uint8_t* key_mask,
+                         int64_t lk, int64_t heads, int64_t d, int64_t i, int64_t h, float scale, float* probs,
+                         float* out) {
+  const float* qi = q + (i * heads + h) * d;
+  float top = 0.0f;
+  bool any = false;
+  for (int64_t j = 0; j < lk; ++j) {
+    if (key_mask && !key_mask[j]) {
+      probs[j] = 0.0f;
+      continue;
+    }
+    const float* kj = k + (j * heads + h) * d;
+    float dot = 0.0f;
+    for (int64_t c = 0; c < d; ++c) dot += qi[c] * kj[c];
+    const float s = scale * dot + (bias ? bias[(i * lk + j) * heads + h] : 0.0f);
+    probs[j] = s;
+    if (!any || s > top) top = s;
+    any = true;
+  }
+  double total = 0.0;
+  for (int64_t j = 0; j < lk; ++j) {
+    if (key_mask && !key_mask[j]) continue;
+    probs[j] = expf(probs[j] - top);
+    total += probs[j];
+  }
+  const float inv = total > 0.0 ? static_cast<float>(1.0 / total) : 0.0f;
+  for (int64_t c = 0; c < d; ++c) out[c] = 0.0f;
+  for (int64_t j = 0; j < lk; ++j) {
+    if (key_mask && !key_mask[j]) continue;
+    probs[j] *= inv;
+    const float* vj = v + (j * heads + h) * d;
+    for (int64_t c = 0; c < d; ++c) out[c] += probs[j] * vj[c];
+  }
+}
+
+// The gradient of the scores of query i of head h: ds_j = p_j·(dp_j - Σ p·dp)
+// with dp_j = dout_i·v_j; written into ds (Lk) (0 for padded keys).
+JI_HD void attention_score_grad(const float* probs, const float* dout, const float* v, const uint8_t* key_mask,
+                                int64_t lk, int64_t heads, int64_t d, int64_t h, float* ds) {
+  double weighted = 0.0;
+  for (int64_t j = 0; j < lk; ++j) {
+    if (key_mask && !key_mask[j]) {
+      ds[j] = 0.0f;
+      continue;
+    }
+    const float* vj = v + (j * heads + h) * d;
+    float dp = 0.0f;
+    for (int64_t c = 0; c < d; ++c) dp += dout[c] * vj[c];
+    ds[j] = dp;
+    weighted += static_cast<double>(probs[j]) * dp;
+  }
+  const float w = static_cast<float>(weighted);
+  for (int64_t j = 0; j < lk; ++j)
+    if (!key_mask || key_mask[j]) ds[j] = probs[j] * (ds[j] - w);
+}
+
+// The pair features of particles i and j (E, px, py, pz each), as ParT
+// defines them: ln kT, ln z, ln ΔR, ln m² with kT = min(pT)·ΔR, z =
+// min(pT)/(pT_i + pT_j), m² of the pair's sum; logarithms of at least
+// kPairFloor.
+constexpr float kPairFloor = 1e-8f;
+JI_HD void pair_feature_values(const float* a, const float* b, float* out) {
+  const PtEtaPhiE pa = pt_eta_phi_e(a), pb = pt_eta_phi_e(b);
+  const float deta = pa.eta - pb.eta, dphi = wrap_delta_phi(pa.phi - pb.phi);
+  const float delta = sqrtf(deta * deta + dphi * dphi);
+  const float low = fminf(pa.pt, pb.pt), sum_pt = pa.pt + pb.pt;
+  const float e = a[0] + b[0], px = a[1] + b[1], py = a[2] + b[2], pz = a[3] + b[3];
+  const float m2 = e * e - px * px - py * py - pz * pz;
+  out[0] = logf(fmaxf(low * delta, kPairFloor));
+  out[1] = logf(fmaxf(sum_pt > 0.0f ? low / sum_pt : 0.0f, kPairFloor));
+  out[2] = logf(fmaxf(delta, kPairFloor));
+  out[3] = logf(fmaxf(m2, kPairFloor));
+}
+
+// dq of query i of head h from its score gradients ds (Lk): scale·Σ_j ds_j k_j.
+JI_HD void attention_query_grad(const float* ds, const float* k, int64_t lk, int64_t heads, int64_t d, int64_t h,
+                                float scale, float* dq) {
+  for (int64_t c = 0; c < d; ++c) dq[c] = 0.0f;
+  for (int64_t j = 0; j < lk; ++j) {
+    const float* kj = k + (j * heads + h) * d;
+    for (int64_t c = 0; c < d; ++c) dq[c] += ds[j] * kj[c];
+  }
+  for (int64_t c = 0; c < d; ++c) dq[c] *= scale;
+}
+
+// dk and dv of key j of head h, summed over the queries i in order: dk =
+// scale·Σ_i ds_ij q_i, dv = Σ_i p_ij dout_i. ds and probs are this head's
+// (Lq, Lk) planes.
+JI_HD void attention_key_grad(const float* ds, const float* probs, const float* q, const float* dout, int64_t lq,
+                              int64_t lk, int64_t heads, int64_t d, int64_t j, int64_t h, float scale, float* dk,
+                              float* dv) {
+  for (int64_t c = 0; c < d; ++c) dk[c] = dv[c] = 0.0f;
+  for (int64_t i = 0; i < lq; ++i) {
+    const float s = ds[i * lk + j], p = probs[i * lk + j];
+    const float *qi = q + (i * heads + h) * d, *gi = dout + (i * heads + h) * d;
+    for (int64_t c = 0; c < d; ++c) {
+      dk[c] += s * qi[c];
+      dv[c] += p * gi[c];
+    }
+  }
+  for (int64_t c = 0; c < d; ++c) dk[c] *= scale;
+}
+
 }  // namespace jetimg

@@ -3,6 +3,7 @@
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "core/op_checks.h"
+#include "core/ops.h"
 
 namespace jetimg {
 namespace {
@@ -177,6 +178,81 @@ void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y
   if (!(y.defined() && y.raw_data() == x.raw_data() && y.shape() == x.shape())) fit(ctx, y, x.shape());
   if (y.numel() == 0) return;
   JI_DISPATCH(ctx.device(), mask_particles, ctx, x, mask, y);
+}
+
+void pair_features(Context& ctx, const ConstituentInputs& in, int64_t particles, Tensor& out) {
+  const char* op = "pair_features";
+  const int64_t n = check_constituents(ctx, in, op);
+  if (particles < 1 || particles > 4096) fail(op, ": ", particles, " particles per jet asked for (expected 1 to 4096)");
+  fit(ctx, out, {n, particles, particles, 4});
+  if (n == 0) return;
+  JI_DISPATCH(ctx.device(), pair_features, ctx, in, particles, out);
+}
+
+namespace {
+// q (B, Lq, H·d), k and v (B, Lk, H·d); returns d.
+int64_t check_attention(const Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                        int64_t heads, const char* op) {
+  for (const auto& [t, name] : {std::pair<const Tensor*, const char*>{&q, "q"}, {&k, "k"}, {&v, "v"}}) {
+    check_device(ctx, *t, op, name);
+    check_float(*t, op, name);
+    if (t->ndim() != 3) fail(op, ": '", name, "' must be (B, L, H·d), got ", t->shape().str());
+  }
+  if (heads < 1 || q.dim(2) % heads != 0)
+    fail(op, ": ", heads, " heads do not divide the ", q.dim(2), " channels of q");
+  if (k.shape() != v.shape() || k.dim(0) != q.dim(0) || k.dim(2) != q.dim(2))
+    fail(op, ": k ", k.shape().str(), " and v ", v.shape().str(), " must match each other and q ", q.shape().str(),
+         " in batch and channels");
+  if (key_mask.defined()) {
+    check_device(ctx, key_mask, op, "key_mask");
+    if (key_mask.dtype() != DType::UInt8 || key_mask.shape() != Shape{k.dim(0), k.dim(1)})
+      fail(op, ": key_mask must be uint8 (B, Lk) = (", k.dim(0), ", ", k.dim(1), "), got ", dtype_name(key_mask.dtype()),
+           " ", key_mask.shape().str());
+  }
+  return q.dim(2) / heads;
+}
+}  // namespace
+
+void attention_forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                       const Tensor& key_mask, int64_t heads, float scale, Tensor& out, Tensor& probs) {
+  const char* op = "attention_forward";
+  check_attention(ctx, q, k, v, key_mask, heads, op);
+  if (bias.defined()) {
+    check_device(ctx, bias, op, "bias");
+    check_float(bias, op, "bias");
+    if (bias.shape() != Shape{q.dim(0), q.dim(1), k.dim(1), heads})
+      fail(op, ": bias must be (B, Lq, Lk, H) = (", q.dim(0), ", ", q.dim(1), ", ", k.dim(1), ", ", heads, "), got ",
+           bias.shape().str());
+  }
+  fit(ctx, out, q.shape());
+  fit(ctx, probs, {q.dim(0), heads, q.dim(1), k.dim(1)});
+  if (out.numel() == 0 || probs.numel() == 0) return;
+  JI_DISPATCH(ctx.device(), attention_forward, ctx, q, k, v, bias, key_mask, heads, scale, out, probs);
+}
+
+void attention_backward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                        int64_t heads, float scale, const Tensor& probs, const Tensor& dout, Tensor& dq, Tensor& dk,
+                        Tensor& dv, Tensor* dbias) {
+  const char* op = "attention_backward";
+  check_attention(ctx, q, k, v, key_mask, heads, op);
+  check_device(ctx, dout, op, "dout");
+  check_same_shape(q, dout, op, "q", "dout");
+  check_device(ctx, probs, op, "probs");
+  if (probs.shape() != Shape{q.dim(0), heads, q.dim(1), k.dim(1)})
+    fail(op, ": probs has shape ", probs.shape().str(), ", not that of this attention's forward");
+  fit(ctx, dq, q.shape());
+  fit(ctx, dk, k.shape());
+  fit(ctx, dv, v.shape());
+  if (dbias) fit(ctx, *dbias, {q.dim(0), q.dim(1), k.dim(1), heads});
+  if (q.numel() == 0 || k.numel() == 0) {
+    if (dq.numel()) fill(ctx, dq, 0.0f);
+    if (dk.numel()) fill(ctx, dk, 0.0f);
+    if (dv.numel()) fill(ctx, dv, 0.0f);
+    return;
+  }
+  Tensor dscores = Tensor::empty(probs.shape(), ctx.device());
+  JI_DISPATCH(ctx.device(), attention_backward, ctx, q, k, v, key_mask, heads, scale, probs, dout, dq, dk, dv, dscores,
+              dbias);
 }
 
 }  // namespace jetimg

@@ -43,6 +43,23 @@ void constituent_features(Context& ctx, const ConstituentInputs& in, int64_t par
 // with more keeps its leading `count`: the rest are not read).
 void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t count, Tensor& out);
 
+// ParT's pair features of every pair of real particles (core/particle_math.h:
+// pair_feature_values): out (N, M, M, 4), zero on the diagonal and for pairs with
+// a padded particle.
+void pair_features(Context& ctx, const ConstituentInputs& in, int64_t particles, Tensor& out);
+
+// Multi-head attention with an additive bias and a key mask, token-major:
+// q (B, Lq, H·d), k and v (B, Lk, H·d), bias (B, Lq, Lk, H) or undefined,
+// key_mask (B, Lk) uint8 or undefined (all real) -> out (B, Lq, H·d), and
+// probs (B, H, Lq, Lk) kept for backward (core/particle_math.h: attention_row).
+void attention_forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                       const Tensor& key_mask, int64_t heads, float scale, Tensor& out, Tensor& probs);
+// dq, dk, dv like q, k, v; dbias like bias when given (a null pointer: none).
+// Each gradient is summed by one thread in a fixed order (deterministic).
+void attention_backward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                        int64_t heads, float scale, const Tensor& probs, const Tensor& dout, Tensor& dq, Tensor& dk,
+                        Tensor& dv, Tensor* dbias);
+
 // x: (N, M, F), mask: (N, M) uint8 or undefined (every particle real),
 // weights: (N, M) or undefined (all 1) ->
 // y: (N, F) pooled over each jet's real particles (core/particle_math.h:
@@ -82,6 +99,13 @@ void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbou
 void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx);
 void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y);
 void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t count, Tensor& out);
+void pair_features(Context& ctx, const ConstituentInputs& in, int64_t particles, Tensor& out);
+void attention_forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                       const Tensor& key_mask, int64_t heads, float scale, Tensor& out, Tensor& probs);
+// dscores: (B, H, Lq, Lk) scratch; dbias may be null.
+void attention_backward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                        int64_t heads, float scale, const Tensor& probs, const Tensor& dout, Tensor& dq, Tensor& dk,
+                        Tensor& dv, Tensor& dscores, Tensor* dbias);
 }  // namespace host
 
 namespace cuda {
@@ -96,6 +120,13 @@ void edge_features_forward(Context& ctx, const Tensor& x, const Tensor& neighbou
 void edge_features_backward(Context& ctx, const Tensor& dedges, const Tensor& neighbours, Tensor& dx);
 void mask_particles(Context& ctx, const Tensor& x, const Tensor& mask, Tensor& y);
 void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t count, Tensor& out);
+void pair_features(Context& ctx, const ConstituentInputs& in, int64_t particles, Tensor& out);
+void attention_forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                       const Tensor& key_mask, int64_t heads, float scale, Tensor& out, Tensor& probs);
+// dscores: (B, H, Lq, Lk) scratch; dbias may be null.
+void attention_backward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                        int64_t heads, float scale, const Tensor& probs, const Tensor& dout, Tensor& dq, Tensor& dk,
+                        Tensor& dv, Tensor& dscores, Tensor* dbias);
 }  // namespace cuda
 
 }  // namespace jetimg

@@ -111,6 +111,62 @@ __global__ void leading_constituents_kernel(const float* c, const float* counts,
   }
 }
 
+// One thread per (jet, particle i): its row of pairs.
+__global__ void pair_features_kernel(const float* c, const float* counts, int64_t n, int64_t stored, int64_t m,
+                                     float* out) {
+  JI_GRID_LOOP(at, n * m) {
+    const int64_t jet = at / m, i = at % m;
+    const int real = jet_particle_count(counts[jet], stored, m);
+    for (int64_t j = 0; j < m; ++j) {
+      float* f = out + (at * m + j) * 4;
+      if (i < real && j < real && i != j)
+        pair_feature_values(c + (jet * stored + i) * 4, c + (jet * stored + j) * 4, f);
+      else
+        f[0] = f[1] = f[2] = f[3] = 0.0f;
+    }
+  }
+}
+
+// One thread per (sample, query, head), as the CPU loop.
+__global__ void attention_kernel(const float* q, const float* k, const float* v, const float* bias,
+                                 const uint8_t* mask, int64_t b, int64_t lq, int64_t lk, int64_t heads, int64_t d,
+                                 float scale, float* out, float* probs) {
+  const int64_t c = heads * d;
+  JI_GRID_LOOP(at, b * lq * heads) {
+    const int64_t s = at / (lq * heads), i = (at / heads) % lq, h = at % heads;
+    attention_row(q + s * lq * c, k + s * lk * c, v + s * lk * c, bias ? bias + s * lq * lk * heads : nullptr,
+                  mask ? mask + s * lk : nullptr, lk, heads, d, i, h, scale, probs + ((s * heads + h) * lq + i) * lk,
+                  out + (s * lq + i) * c + h * d);
+  }
+}
+
+__global__ void attention_query_grad_kernel(const float* q, const float* k, const float* v, const uint8_t* mask,
+                                            const float* probs, const float* dout, int64_t b, int64_t lq, int64_t lk,
+                                            int64_t heads, int64_t d, float scale, float* ds, float* dq, float* dbias) {
+  const int64_t c = heads * d;
+  JI_GRID_LOOP(at, b * lq * heads) {
+    const int64_t s = at / (lq * heads), i = (at / heads) % lq, h = at % heads;
+    float* row = ds + ((s * heads + h) * lq + i) * lk;
+    attention_score_grad(probs + ((s * heads + h) * lq + i) * lk, dout + (s * lq + i) * c + h * d, v + s * lk * c,
+                         mask ? mask + s * lk : nullptr, lk, heads, d, h, row);
+    attention_query_grad(row, k + s * lk * c, lk, heads, d, h, scale, dq + (s * lq + i) * c + h * d);
+    if (dbias)
+      for (int64_t j = 0; j < lk; ++j) dbias[((s * lq + i) * lk + j) * heads + h] = row[j];
+  }
+}
+
+__global__ void attention_key_grad_kernel(const float* q, const float* probs, const float* dout, const float* ds,
+                                          int64_t b, int64_t lq, int64_t lk, int64_t heads, int64_t d, float scale,
+                                          float* dk, float* dv) {
+  const int64_t c = heads * d;
+  JI_GRID_LOOP(at, b * lk * heads) {
+    const int64_t s = at / (lk * heads), j = (at / heads) % lk, h = at % heads;
+    attention_key_grad(ds + (s * heads + h) * lq * lk, probs + (s * heads + h) * lq * lk, q + s * lq * c,
+                       dout + s * lq * c, lq, lk, heads, d, j, h, scale, dk + (s * lk + j) * c + h * d,
+                       dv + (s * lk + j) * c + h * d);
+  }
+}
+
 __global__ void mask_particles_kernel(const float* x, const uint8_t* mask, int64_t total, int64_t channels, float* y) {
   JI_GRID_LOOP(at, total) y[at] = mask[at / channels] ? x[at] : 0.0f;
 }
@@ -140,6 +196,36 @@ void leading_constituents(Context& ctx, const ConstituentInputs& in, int64_t cou
   const int64_t n = in.constituents.dim(0);
   leading_constituents_kernel<<<blocks_for(n * count), kThreads, 0, stream_of(ctx)>>>(
       in.constituents.data(), in.counts.data(), in.jets.data(), n, in.constituents.dim(1), count, out.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void pair_features(Context& ctx, const ConstituentInputs& in, int64_t particles, Tensor& out) {
+  const int64_t n = in.constituents.dim(0);
+  pair_features_kernel<<<blocks_for(n * particles), kThreads, 0, stream_of(ctx)>>>(
+      in.constituents.data(), in.counts.data(), n, in.constituents.dim(1), particles, out.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void attention_forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                       const Tensor& key_mask, int64_t heads, float scale, Tensor& out, Tensor& probs) {
+  const int64_t b = q.dim(0), lq = q.dim(1), lk = k.dim(1), d = q.dim(2) / heads;
+  attention_kernel<<<blocks_for(b * lq * heads), kThreads, 0, stream_of(ctx)>>>(
+      q.data(), k.data(), v.data(), bias.defined() ? bias.data() : nullptr,
+      key_mask.defined() ? key_mask.data_as<uint8_t>() : nullptr, b, lq, lk, heads, d, scale, out.data(), probs.data());
+  JI_CUDA_CHECK_LAUNCH();
+}
+
+void attention_backward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                        int64_t heads, float scale, const Tensor& probs, const Tensor& dout, Tensor& dq, Tensor& dk,
+                        Tensor& dv, Tensor& dscores, Tensor* dbias) {
+  const int64_t b = q.dim(0), lq = q.dim(1), lk = k.dim(1), d = q.dim(2) / heads;
+  const uint8_t* mask = key_mask.defined() ? key_mask.data_as<uint8_t>() : nullptr;
+  attention_query_grad_kernel<<<blocks_for(b * lq * heads), kThreads, 0, stream_of(ctx)>>>(
+      q.data(), k.data(), v.data(), mask, probs.data(), dout.data(), b, lq, lk, heads, d, scale, dscores.data(),
+      dq.data(), dbias ? dbias->data() : nullptr);
+  JI_CUDA_CHECK_LAUNCH();
+  attention_key_grad_kernel<<<blocks_for(b * lk * heads), kThreads, 0, stream_of(ctx)>>>(
+      q.data(), probs.data(), dout.data(), dscores.data(), b, lq, lk, heads, d, scale, dk.data(), dv.data());
   JI_CUDA_CHECK_LAUNCH();
 }
 

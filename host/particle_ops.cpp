@@ -159,6 +159,65 @@ void leading_constituents(Context&, const ConstituentInputs& in, int64_t count, 
   }
 }
 
+void pair_features(Context&, const ConstituentInputs& in, int64_t particles, Tensor& out) {
+  const int64_t n = in.constituents.dim(0), stored = in.constituents.dim(1), m = particles;
+  const float *c = in.constituents.data(), *counts = in.counts.data();
+  float* o = out.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t at = 0; at < n * m; ++at) {
+    const int64_t jet = at / m, i = at % m;
+    const int real = jet_particle_count(counts[jet], stored, m);
+    for (int64_t j = 0; j < m; ++j) {
+      float* f = o + (at * m + j) * 4;
+      if (i < real && j < real && i != j)
+        pair_feature_values(c + (jet * stored + i) * 4, c + (jet * stored + j) * 4, f);
+      else
+        f[0] = f[1] = f[2] = f[3] = 0.0f;
+    }
+  }
+}
+
+void attention_forward(Context&, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                       const Tensor& key_mask, int64_t heads, float scale, Tensor& out, Tensor& probs) {
+  const int64_t b = q.dim(0), lq = q.dim(1), lk = k.dim(1), c = q.dim(2), d = c / heads;
+  const float *qv = q.data(), *kv = k.data(), *vv = v.data(), *bv = bias.defined() ? bias.data() : nullptr;
+  const uint8_t* mask = key_mask.defined() ? key_mask.data_as<uint8_t>() : nullptr;
+  float *o = out.data(), *p = probs.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t at = 0; at < b * lq * heads; ++at) {
+    const int64_t s = at / (lq * heads), i = (at / heads) % lq, h = at % heads;
+    attention_row(qv + s * lq * c, kv + s * lk * c, vv + s * lk * c, bv ? bv + s * lq * lk * heads : nullptr,
+                  mask ? mask + s * lk : nullptr, lk, heads, d, i, h, scale, p + ((s * heads + h) * lq + i) * lk,
+                  o + (s * lq + i) * c + h * d);
+  }
+}
+
+void attention_backward(Context&, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_mask,
+                        int64_t heads, float scale, const Tensor& probs, const Tensor& dout, Tensor& dq, Tensor& dk,
+                        Tensor& dv, Tensor& dscores, Tensor* dbias) {
+  const int64_t b = q.dim(0), lq = q.dim(1), lk = k.dim(1), c = q.dim(2), d = c / heads;
+  const float *qv = q.data(), *kv = k.data(), *vv = v.data(), *p = probs.data(), *g = dout.data();
+  const uint8_t* mask = key_mask.defined() ? key_mask.data_as<uint8_t>() : nullptr;
+  float *ds = dscores.data(), *dqv = dq.data(), *dkv = dk.data(), *dvv = dv.data();
+  float* db = dbias ? dbias->data() : nullptr;
+#pragma omp parallel for schedule(static)
+  for (int64_t at = 0; at < b * lq * heads; ++at) {  // per query: its score gradients and dq
+    const int64_t s = at / (lq * heads), i = (at / heads) % lq, h = at % heads;
+    float* row = ds + ((s * heads + h) * lq + i) * lk;
+    attention_score_grad(p + ((s * heads + h) * lq + i) * lk, g + (s * lq + i) * c + h * d, vv + s * lk * c,
+                         mask ? mask + s * lk : nullptr, lk, heads, d, h, row);
+    attention_query_grad(row, kv + s * lk * c, lk, heads, d, h, scale, dqv + (s * lq + i) * c + h * d);
+    if (db)
+      for (int64_t j = 0; j < lk; ++j) db[((s * lq + i) * lk + j) * heads + h] = row[j];
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t at = 0; at < b * lk * heads; ++at) {  // per key: dk and dv
+    const int64_t s = at / (lk * heads), j = (at / heads) % lk, h = at % heads;
+    attention_key_grad(ds + (s * heads + h) * lq * lk, p + (s * heads + h) * lq * lk, qv + s * lq * c, g + s * lq * c,
+                       lq, lk, heads, d, j, h, scale, dkv + (s * lk + j) * c + h * d, dvv + (s * lk + j) * c + h * d);
+  }
+}
+
 void mask_particles(Context&, const Tensor& x, const Tensor& mask, Tensor& y) {
   const int64_t rows = x.dim(0) * x.dim(1), channels = x.dim(2);
   const float* xv = x.data();

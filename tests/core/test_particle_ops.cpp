@@ -1,7 +1,9 @@
 // Particle-cloud ops: constituent features against formulas written here in
 // double precision, pooling by hand, central differences for the pooling
 // gradients, and CUDA against the CPU.
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "core/ops.h"
 #include "core/particle_ops.h"
@@ -428,6 +430,119 @@ TYPED_TEST(ParticleOpsDevice, GraphOpsMatchTheCpu) {
     mask_particles(dev, x.to(device), mask_on, masked);
     EXPECT_TRUE(testing::all_close(masked, masked_ref, 0, 0));
   }
+}
+
+}  // namespace
+}  // namespace jetimg
+
+namespace jetimg {
+namespace {
+
+TEST(PairFeatures, LnKtLnZLnDeltaRLnM2ByHand) {
+  Context ctx(Device::cpu(), 0);
+  const TwoJets data;
+  Tensor out;
+  pair_features(ctx, data.inputs(Device::cpu()), 3, out);
+  ASSERT_EQ(out.shape(), (Shape{2, 3, 3, 4}));
+  const std::vector<float> got = out.to_vector();
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      const float* f = &got[static_cast<size_t>((i * 3 + j) * 4)];
+      if (i == j) {
+        for (int k = 0; k < 4; ++k) EXPECT_EQ(f[k], 0.0f);
+        continue;
+      }
+      const float* a = &data.constituents[static_cast<size_t>(i * 4)];
+      const float* b = &data.constituents[static_cast<size_t>(j * 4)];
+      const Kinematics ka = kinematics(a), kb = kinematics(b);
+      double dphi = ka.phi - kb.phi;
+      while (dphi > kPi) dphi -= 2 * kPi;
+      while (dphi <= -kPi) dphi += 2 * kPi;
+      const double delta = std::hypot(ka.eta - kb.eta, dphi), low = std::min(ka.pt, kb.pt);
+      double sum[4];
+      for (int k = 0; k < 4; ++k) sum[k] = double(a[k]) + b[k];
+      const double m2 = sum[0] * sum[0] - sum[1] * sum[1] - sum[2] * sum[2] - sum[3] * sum[3];
+      EXPECT_NEAR(f[0], std::log(low * delta), 2e-3) << i << j;
+      EXPECT_NEAR(f[1], std::log(low / (ka.pt + kb.pt)), 1e-4) << i << j;
+      EXPECT_NEAR(f[2], std::log(delta), 2e-3) << i << j;
+      EXPECT_NEAR(f[3], std::log(m2), 2e-2) << i << j;  // m² is a difference of large numbers in float
+    }
+  // Jet 1 has one particle: every pair involves padding.
+  for (size_t k = 9 * 4; k < got.size(); ++k) EXPECT_EQ(got[k], 0.0f);
+}
+
+TEST(Attention, OneQueryByHandWithABiasAndAPaddedKey) {
+  Context ctx(Device::cpu(), 0);
+  // One sample, one head of d = 2, one query, three keys of which the last is padding.
+  const Tensor q = Tensor::from_vector({1, 2}, {1, 1, 2});
+  const Tensor k = Tensor::from_vector({1, 0, 0, 1, 5, 5}, {1, 3, 2});
+  const Tensor v = Tensor::from_vector({1, 10, 2, 20, 100, 100}, {1, 3, 2});
+  const Tensor bias = Tensor::from_vector({0.5f, -0.5f, 9}, {1, 1, 3, 1});
+  const Tensor mask = Tensor::from_vector(std::vector<uint8_t>{1, 1, 0}, {1, 3});
+  Tensor out, probs;
+  attention_forward(ctx, q, k, v, bias, mask, 1, 0.5f, out, probs);
+  // Scores 0.5·1 + 0.5 = 1 and 0.5·2 - 0.5 = 0.5; the padded key is left out.
+  const double e0 = std::exp(1.0), e1 = std::exp(0.5), p0 = e0 / (e0 + e1), p1 = e1 / (e0 + e1);
+  EXPECT_TRUE(testing::all_close(probs.to_vector(), {float(p0), float(p1), 0}, 1e-7, 1e-6));
+  EXPECT_TRUE(testing::all_close(out.to_vector(), {float(p0 + 2 * p1), float(10 * p0 + 20 * p1)}, 1e-6, 1e-6));
+  // No real key at all: zero attention, not NaN.
+  attention_forward(ctx, q, k, v, bias, Tensor::from_vector(std::vector<uint8_t>{0, 0, 0}, {1, 3}), 1, 0.5f, out, probs);
+  EXPECT_EQ(out.to_vector(), (std::vector<float>{0, 0}));
+}
+
+TEST(Attention, GradientsMatchCentralDifferences) {
+  Context ctx(Device::cpu(), 7);
+  const int64_t b = 2, lq = 3, lk = 4, heads = 2, c = 6;
+  Tensor q = Tensor::empty({b, lq, c}), k = Tensor::empty({b, lk, c}), v = Tensor::empty({b, lk, c});
+  Tensor bias = Tensor::empty({b, lq, lk, heads}), r = Tensor::empty({b, lq, c});
+  for (Tensor* t : {&q, &k, &v, &bias, &r}) random_normal(ctx, *t, 0.0f, 1.0f);
+  const Tensor mask = Tensor::from_vector(std::vector<uint8_t>{1, 1, 1, 1, 1, 0, 1, 0}, {b, lk});
+  Tensor out, probs, dq, dk, dv, dbias;
+  attention_forward(ctx, q, k, v, bias, mask, heads, 0.7f, out, probs);
+  attention_backward(ctx, q, k, v, mask, heads, 0.7f, probs, r, dq, dk, dv, &dbias);
+  const auto loss = [&] {
+    Tensor o, p;
+    attention_forward(ctx, q, k, v, bias, mask, heads, 0.7f, o, p);
+    return testing::project(o, r);
+  };
+  for (auto [t, g, name] : {std::tuple<Tensor*, Tensor*, const char*>{&q, &dq, "q"}, {&k, &dk, "k"}, {&v, &dv, "v"},
+                            {&bias, &dbias, "bias"}}) {
+    // h = 1e-2: the directional derivatives are small (~0.1), and float
+    // rounding of L over h = 1e-3 would be of the order of the tolerance.
+    const testing::GradCheck check = testing::directional_check(loss, *t, *g, 11, 1e-2f);
+    EXPECT_LT(check.relative_error(), 1e-3) << name << ": " << check.str();
+  }
+  // A padded key gets no gradient.
+  const std::vector<float> dkv = dk.to_vector();
+  for (int64_t ch = 0; ch < c; ++ch) EXPECT_EQ(dkv[static_cast<size_t>((lk + 3) * c + ch)], 0.0f);
+}
+
+TYPED_TEST(ParticleOpsDevice, AttentionAndPairFeaturesMatchTheCpu) {
+  const Device device = this->device();
+  Context cpu(Device::cpu(), 0), dev(device, 0), rng(Device::cpu(), 31);
+  const int64_t b = 9, lq = 13, lk = 17, heads = 4, c = 32;
+  Tensor q = Tensor::empty({b, lq, c}), k = Tensor::empty({b, lk, c}), v = Tensor::empty({b, lk, c});
+  Tensor bias = Tensor::empty({b, lq, lk, heads}), dout = Tensor::empty({b, lq, c});
+  for (Tensor* t : {&q, &k, &v, &bias, &dout}) random_normal(rng, *t, 0.0f, 1.0f);
+  std::vector<uint8_t> m(static_cast<size_t>(b * lk));
+  for (int64_t s = 0; s < b; ++s)
+    for (int64_t j = 0; j < lk; ++j) m[static_cast<size_t>(s * lk + j)] = j < 1 + (s * 5) % lk ? 1 : 0;
+  const Tensor mask = Tensor::from_vector(m, {b, lk});
+  Tensor out_ref, p_ref, dq_ref, dk_ref, dv_ref, db_ref, out, p, dq, dk, dv, db;
+  attention_forward(cpu, q, k, v, bias, mask, heads, 0.35f, out_ref, p_ref);
+  attention_backward(cpu, q, k, v, mask, heads, 0.35f, p_ref, dout, dq_ref, dk_ref, dv_ref, &db_ref);
+  const Tensor qd = q.to(device), kd = k.to(device), vd = v.to(device), md = mask.to(device);
+  attention_forward(dev, qd, kd, vd, bias.to(device), md, heads, 0.35f, out, p);
+  attention_backward(dev, qd, kd, vd, md, heads, 0.35f, p, dout.to(device), dq, dk, dv, &db);
+  EXPECT_TRUE(testing::all_close(out, out_ref, 1e-5, 1e-4));
+  EXPECT_TRUE(testing::all_close(p, p_ref, 1e-6, 1e-4));
+  for (auto [got, ref] : {std::pair<Tensor*, Tensor*>{&dq, &dq_ref}, {&dk, &dk_ref}, {&dv, &dv_ref}, {&db, &db_ref}})
+    EXPECT_TRUE(testing::all_close(*got, *ref, 1e-5, 1e-4));
+  const TwoJets data;
+  Tensor pairs_ref, pairs;
+  pair_features(cpu, data.inputs(Device::cpu()), 4, pairs_ref);
+  pair_features(dev, data.inputs(device), 4, pairs);
+  EXPECT_TRUE(testing::all_close(pairs, pairs_ref, 1e-4, 1e-4));
 }
 
 }  // namespace
