@@ -8,6 +8,7 @@
 #include "models/particle_flow.h"
 #include "models/particle_net.h"
 #include "models/topo_dnn.h"
+#include "models/part.h"
 #include "models/lagan.h"
 #include "models/sequential.h"
 
@@ -65,6 +66,9 @@ const std::vector<std::pair<std::string, ModelFactory>>& model_types() {
        }},
       {"topodnn", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
          return std::make_unique<TopoDnn>(ctx, c, file);
+       }},
+      {"part", [](Context& ctx, const Json& c, const std::string& file) -> std::unique_ptr<Model> {
+         return std::make_unique<ParticleTransformer>(ctx, c, file);
        }},
   };
   return types;

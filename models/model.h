@@ -97,7 +97,7 @@ class ModelParts {
 
 // Builds a model from its config: {"type": "sequential" | "graph" |
 // "calogan_generator" | "calogan_discriminator" | "lagan_generator" |
-// "lagan_discriminator" | "pfn" | "efn" | "particlenet" | "topodnn", ...}; a network file without "type" (input_shape and
+// "lagan_discriminator" | "pfn" | "efn" | "particlenet" | "topodnn" | "part", ...}; a network file without "type" (input_shape and
 // layers) is a sequential model. `file` names the config in errors.
 std::unique_ptr<Model> make_model(Context& ctx, const Json& config, const std::string& file);
 std::unique_ptr<Model> load_model_config(Context& ctx, const std::string& path);

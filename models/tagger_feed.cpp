@@ -72,9 +72,11 @@ class ConstituentsFeed : public TaggerFeed {
         features_ = static_cast<int>(s.shape.back());
       } else if (s.name == "leading") {
         leading_ = s.shape.at(0);
+      } else if (s.name == "pairs") {
+        pairs_ = true;
       } else if (s.name != "coords" && s.name != "pt_frac" && s.name != "mask" && s.name != "count") {
         fail(model_name, ": input '", s.name, "' is not a particle input (known: features, coords, pt_frac, mask, "
-             "count, leading)");
+             "count, leading, pairs)");
       }
       names_.push_back(s.name);
     }
@@ -99,10 +101,12 @@ class ConstituentsFeed : public TaggerFeed {
       in.charge = on_device(ctx, batch.at("charge"), charge_);
     }
     if (leading_ > 0) leading_constituents(ctx, in, leading_, leading_out_);
+    if (pairs_) pair_features(ctx, in, longest, pairs_out_);
     if (leading_ == 0 || names_.size() > 1)
       constituent_features(ctx, in, longest, ids ? kIdentityFeatures : kKinematicFeatures, out_);
     for (const std::string& name : names_)
       inputs_[name] = name == "leading"    ? leading_out_
+                      : name == "pairs"    ? pairs_out_
                       : name == "features" ? out_.features
                       : name == "coords" ? out_.coords
                       : name == "pt_frac" ? out_.pt_frac
@@ -129,7 +133,8 @@ class ConstituentsFeed : public TaggerFeed {
   const JetsDataset& data_;
   int features_ = kKinematicFeatures;
   int64_t leading_ = 0;  // TopoDNN's constituents, when the model reads "leading"
-  Tensor leading_out_;
+  bool pairs_ = false;   // ParT's pair features, when the model reads "pairs"
+  Tensor leading_out_, pairs_out_;
   std::vector<std::string> names_;
   Tensor constituents_, counts_, jets_, pdg_, charge_;
   ConstituentBatch out_;

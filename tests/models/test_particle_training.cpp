@@ -233,6 +233,12 @@ TEST(ParticleTaggers, TopoDnnGradientsMatchCentralDifferences) {
             std::string::npos);
 }
 
+TEST(ParticleTaggers, ParticleTransformerLearnsToTellWFromQcd) {
+  const double auc = train_and_score(R"({"type": "part", "features": 7, "embed": [16, 16], "pair_embed": [8],
+      "heads": 2, "blocks": 1, "class_blocks": 1, "ffn_ratio": 2})", testing::scratch_dir("part_run"));
+  EXPECT_GT(auc, 0.82);  // 0.843 on these jets, about the trimmed mass's 0.854
+}
+
 TEST(ParticleTaggers, ParticleNetLearnsToTellWFromQcd) {
   const double auc = train_and_score(R"({"type": "particlenet", "features": 7, "k": 7, "blocks": [[16, 16], [32]],
       "fc": [32], "dropout": 0})", testing::scratch_dir("particlenet_run"));
