@@ -1,15 +1,15 @@
 // Particle-cloud taggers: jets/s of a training step (forward, binary
 // cross-entropy from logits, backward, Adam) and of inference, for the
 // shipped networks (configs/nets/pfn.json, efn.json, particlenet_lite.json,
-// particlenet.json), at batch 128 and 1024 (ParticleNet: 128 only on the
+// particlenet.json, part_small.json), at batch 128 and 1024 (ParticleNet: 128 only on the
 // CPU, whose batch of 1024 needs about 10 GB of edge activations), on random
 // jets padded to 64 particles (each with 16 to 64 real ones). Beside them,
 // the same networks in PyTorch (bench/reference/torch_particle_flow.py,
-// torch_particle_net.py) on the same machine with the same threads, in the
+// torch_particle_net.py, torch_part.py) on the same machine with the same threads, in the
 // same run.
 //
 //   bench_particle [--python PATH] [--device cpu|cuda:0] [--particles M] [--jetimg-only] [--only NAME]
-//     --only: one network (pfn, efn, particlenet_lite, particlenet)
+//     --only: one network (pfn, efn, particlenet_lite, particlenet, part_small)
 #include <omp.h>
 
 #include <cstdio>
@@ -51,8 +51,9 @@ Figures measure(const std::string& network, Device device, int64_t batch, int64_
       inputs["mask"] = Tensor::from_vector(mask, {batch, particles}).to(device);
       continue;
     }
-    const int64_t width = spec.shape.size() == 2 ? spec.shape[1] : 1;
-    Tensor t = Tensor::empty(spec.shape.size() == 2 ? Shape{batch, particles, width} : Shape{batch, particles});
+    std::vector<int64_t> dims{batch};  // the spec's shape, with M (-1) the particles
+    for (int64_t d : spec.shape) dims.push_back(d < 0 ? particles : d);
+    Tensor t = Tensor::empty(Shape(dims));
     if (spec.name == "pt_frac")
       random_uniform(cpu, t, 0.0f, 1.0f);
     else
@@ -109,16 +110,19 @@ int main(int argc, char** argv) {
   std::printf("%-16s %6s | %14s %14s %7s | %14s %14s %7s\n", "network", "batch", "train jetimg", "train torch", "ratio",
               "infer jetimg", "infer torch", "ratio");
   for (const char* net : {"configs/nets/pfn.json", "configs/nets/efn.json", "configs/nets/particlenet_lite.json",
-                          "configs/nets/particlenet.json"}) {
+                          "configs/nets/particlenet.json", "configs/nets/part_small.json"}) {
     const std::string name = std::string(net).substr(13, std::string(net).size() - 18);
     if (!only.empty() && name != only) continue;
     const bool graph = std::string(net).find("particlenet") != std::string::npos;
+    const bool transformer = std::string(net).find("part_") != std::string::npos;
     const std::vector<int64_t> sizes =
         std::string(net) == "configs/nets/particlenet.json" && !device.is_cuda() ? std::vector<int64_t>{128} : batches;
     std::map<std::string, double> torch;
     if (!jetimg_only) {
       std::string command = "OMP_NUM_THREADS=" + std::to_string(threads) + " " + python + " -W ignore " +
-                            source(graph ? "bench/reference/torch_particle_net.py" : "bench/reference/torch_particle_flow.py") +
+                            source(transformer ? "bench/reference/torch_part.py"
+                                   : graph     ? "bench/reference/torch_particle_net.py"
+                                               : "bench/reference/torch_particle_flow.py") +
                             " bench " + source(net) + " " +
                             std::to_string(threads) + " " + (device.is_cuda() ? "cuda" : "cpu") + " " +
                             std::to_string(particles);

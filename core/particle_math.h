@@ -302,8 +302,11 @@ JI_HD void pair_feature_values(const float* a, const float* b, float* out) {
   const float deta = pa.eta - pb.eta, dphi = wrap_delta_phi(pa.phi - pb.phi);
   const float delta = sqrtf(deta * deta + dphi * dphi);
   const float low = fminf(pa.pt, pb.pt), sum_pt = pa.pt + pb.pt;
-  const float e = a[0] + b[0], px = a[1] + b[1], py = a[2] + b[2], pz = a[3] + b[3];
-  const float m2 = e * e - px * px - py * py - pz * pz;
+  // m² = E² - p² of the pair in double: for nearly collinear pairs it is a
+  // small difference of large numbers, which float would lose.
+  const double e = static_cast<double>(a[0]) + b[0], px = static_cast<double>(a[1]) + b[1],
+               py = static_cast<double>(a[2]) + b[2], pz = static_cast<double>(a[3]) + b[3];
+  const float m2 = static_cast<float>(e * e - px * px - py * py - pz * pz);
   out[0] = logf(fmaxf(low * delta, kPairFloor));
   out[1] = logf(fmaxf(sum_pt > 0.0f ? low / sum_pt : 0.0f, kPairFloor));
   out[2] = logf(fmaxf(delta, kPairFloor));
