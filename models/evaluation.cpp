@@ -161,6 +161,8 @@ Json to_json(const TaggerEvaluation& e, size_t max_points) {
   return {{"name", e.name},
           {"auc", s.auc},
           {"auc_error", s.auc_error},
+          {"accuracy", s.accuracy},
+          {"accuracy_error", s.accuracy_error},
           {"rejection_at_eff_s_0.3", finite_or_null(s.rejection_30)},
           {"rejection_at_eff_s_0.3_error", finite_or_null(s.rejection_30_error)},
           {"rejection_at_eff_s_0.5", finite_or_null(s.rejection_50)},
@@ -220,13 +222,14 @@ std::vector<TaggerEvaluation> evaluate_against_baseline(const ScoredJets& jets, 
 
 std::string evaluation_table(const std::vector<TaggerEvaluation>& evaluations) {
   char line[256];
-  std::snprintf(line, sizeof line, "%-36s %17s %21s %21s\n", "tagger", "AUC", "1/eps_B @ eps_S=0.3",
-                "1/eps_B @ eps_S=0.5");
+  std::snprintf(line, sizeof line, "%-36s %17s %17s %21s %21s\n", "tagger", "AUC", "accuracy",
+                "1/eps_B @ eps_S=0.3", "1/eps_B @ eps_S=0.5");
   std::string out = line;
   for (const TaggerEvaluation& e : evaluations) {
     const TaggerSummary& s = e.summary;
-    std::snprintf(line, sizeof line, "%-36s %8.4f ± %-6.4f %12.1f ± %-6.1f %12.1f ± %-6.1f\n", e.name.c_str(), s.auc,
-                  s.auc_error, s.rejection_30, s.rejection_30_error, s.rejection_50, s.rejection_50_error);
+    std::snprintf(line, sizeof line, "%-36s %8.4f ± %-6.4f %8.4f ± %-6.4f %12.1f ± %-6.1f %12.1f ± %-6.1f\n",
+                  e.name.c_str(), s.auc, s.auc_error, s.accuracy, s.accuracy_error, s.rejection_30,
+                  s.rejection_30_error, s.rejection_50, s.rejection_50_error);
     out += line;
   }
   return out;

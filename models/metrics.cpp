@@ -66,16 +66,30 @@ double background_rejection(const RocCurve& roc, double working_point) {
   return eb > 0 ? 1.0 / eb : std::numeric_limits<double>::infinity();
 }
 
+double accuracy(const std::vector<float>& scores, const std::vector<int32_t>& labels,
+                const std::vector<float>& weights, double threshold) {
+  if (scores.size() != labels.size() || (!weights.empty() && weights.size() != scores.size()))
+    fail("accuracy: ", scores.size(), " scores, ", labels.size(), " labels and ", weights.size(), " weights");
+  double right = 0, total = 0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    right += ((scores[i] >= threshold) == (labels[i] == 1)) ? w : 0.0;
+    total += w;
+  }
+  return total > 0 ? right / total : 0.0;
+}
+
 TaggerSummary summarise_tagger(const std::vector<float>& scores, const std::vector<int32_t>& labels,
                                const std::vector<float>& weights, int bootstrap, uint64_t seed) {
   const RocCurve roc = roc_curve(scores, labels, weights);
   TaggerSummary s;
   s.auc = auc(roc);
+  s.accuracy = accuracy(scores, labels, weights);
   s.rejection_30 = background_rejection(roc, 0.3);
   s.rejection_50 = background_rejection(roc, 0.5);
   if (bootstrap < 2) return s;
   const size_t n = scores.size();
-  std::vector<double> aucs, r30, r50;
+  std::vector<double> aucs, r30, r50, accuracies;
   std::vector<float> bs(n), bw(n);
   std::vector<int32_t> bl(n);
   for (int b = 0; b < bootstrap; ++b) {
@@ -87,6 +101,7 @@ TaggerSummary summarise_tagger(const std::vector<float>& scores, const std::vect
     try {
       const RocCurve r = roc_curve(bs, bl, bw);
       aucs.push_back(auc(r));
+      accuracies.push_back(accuracy(bs, bl, bw));
       r30.push_back(background_rejection(r, 0.3));
       r50.push_back(background_rejection(r, 0.5));
     } catch (const Error&) {
@@ -104,6 +119,7 @@ TaggerSummary summarise_tagger(const std::vector<float>& scores, const std::vect
     return std::sqrt(var / (finite.size() - 1));
   };
   s.auc_error = stddev(aucs);
+  s.accuracy_error = stddev(accuracies);
   s.rejection_30_error = stddev(r30);
   s.rejection_50_error = stddev(r50);
   return s;

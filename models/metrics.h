@@ -27,13 +27,20 @@ double auc(const RocCurve& roc);
 // interpolation of ε_B in ε_S; infinity when no background passes.
 double background_rejection(const RocCurve& roc, double working_point);
 
+// The weighted share of jets a cut score >= `threshold` classifies right
+// (signal above, background below); for probabilities (σ of a logit, a
+// softmax) 0.5 is the usual cut. `weights` empty: all 1.
+double accuracy(const std::vector<float>& scores, const std::vector<int32_t>& labels,
+                const std::vector<float>& weights, double threshold = 0.5);
+
 struct TaggerSummary {
   double auc = 0, auc_error = 0;
+  double accuracy = 0, accuracy_error = 0;  // at score >= 0.5
   double rejection_30 = 0, rejection_30_error = 0;  // 1/ε_B at ε_S = 0.3
   double rejection_50 = 0, rejection_50_error = 0;  // 1/ε_B at ε_S = 0.5
 };
 
-// AUC and rejections, with standard deviations over `bootstrap` resamplings
+// AUC, accuracy and rejections, with standard deviations over `bootstrap` resamplings
 // of the jets (with replacement; seeded, deterministic).
 TaggerSummary summarise_tagger(const std::vector<float>& scores, const std::vector<int32_t>& labels,
                                const std::vector<float>& weights, int bootstrap = 100, uint64_t seed = 1);

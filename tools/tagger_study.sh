@@ -82,33 +82,5 @@ for spec in "image|$image_name|$image_net|images" \
 done
 mv "$out/runs.txt.tmp" "$out/runs.txt"
 
-# One table: each network's AUC and background rejection with their bootstrap
-# errors, then the trimmed mass + τ21 baseline (the same on every jets-file evaluation).
-python3 - "$out" "$signal" "$generator" "$events" <<'PY'
-import json, sys
-out, signal, generator, events = sys.argv[1:5]
-rows, baseline = [], None
-for line in open(f"{out}/runs.txt"):
-    key, name, seconds = line.strip().split("|")
-    report = json.load(open(f"{out}/eval_{key}/evaluation.json"))
-    tagger = next(t for t in report["taggers"] if t["name"].startswith("network"))
-    rows.append({"tagger": name, "train_seconds": int(seconds), **{k: tagger[k] for k in (
-        "auc", "auc_error", "rejection_at_eff_s_0.3", "rejection_at_eff_s_0.3_error",
-        "rejection_at_eff_s_0.5", "rejection_at_eff_s_0.5_error")}})
-    for t in report["taggers"]:
-        if t["name"].startswith("trimmed mass"):
-            baseline = {"tagger": "trimmed mass + τ21 likelihood", "train_seconds": 0, **{k: t[k] for k in rows[-1] if k in t}}
-    jets = report["jets"]
-if baseline:
-    rows.append(baseline)
-lines = [f"{signal} against QCD, {generator} events: {events} training events per class, test jets "
-         f"{jets['signal']} signal + {jets['background']} background", "",
-         "| tagger | AUC | 1/ε_B at ε_S = 0.3 | 1/ε_B at ε_S = 0.5 | training (s) |", "|---|---|---|---|---|"]
-for r in rows:
-    lines.append(f"| {r['tagger']} | {r['auc']:.4f} ± {r['auc_error']:.4f} | "
-                 f"{r['rejection_at_eff_s_0.3']:.1f} ± {r['rejection_at_eff_s_0.3_error']:.1f} | "
-                 f"{r['rejection_at_eff_s_0.5']:.1f} ± {r['rejection_at_eff_s_0.5_error']:.1f} | {r['train_seconds']} |")
-open(f"{out}/study.md", "w").write("\n".join(lines) + "\n")
-json.dump(rows, open(f"{out}/study.json", "w"), indent=1)
-print("\n".join(lines))
-PY
+# One table of every network and the baseline (tools/study_table.py).
+python3 "$root/tools/study_table.py" "$out" "$signal" "$generator" "$events"

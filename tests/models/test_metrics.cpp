@@ -58,6 +58,14 @@ TEST(Roc, BadInputIsAnError) {
 
 // Signal scores N(1, 1), background N(0, 1): AUC = Φ(1/√2), and the cut at
 // the signal median (ε_S = 0.5) keeps ε_B = 1 - Φ(1) of the background.
+TEST(Accuracy, WeightedShareClassifiedRightByHand) {
+  // Right: 0.9 (signal), 0.2 (background), 0.5 (signal: the cut is >=); wrong: 0.6 (background), 0.4 (signal).
+  EXPECT_DOUBLE_EQ(accuracy({0.9f, 0.2f, 0.6f, 0.4f, 0.5f}, {1, 0, 0, 1, 1}, {1, 2, 3, 4, 5}), 8.0 / 15.0);
+  EXPECT_DOUBLE_EQ(accuracy({0.9f, 0.2f, 0.6f, 0.4f}, {1, 0, 0, 1}, {}), 0.5);
+  EXPECT_DOUBLE_EQ(accuracy({0.9f, 0.2f}, {1, 0}, {}, 0.95), 0.5);
+  EXPECT_THROW(accuracy({0.9f}, {1, 0}, {}), Error);
+}
+
 TEST(Roc, GaussianScoresMatchTheClosedForm) {
   const size_t n = 200000;
   Random rng(7, 0);
@@ -78,6 +86,11 @@ TEST(Roc, GaussianScoresMatchTheClosedForm) {
   const double se = std::sqrt((a * (1 - a) + (m - 1) * (q1 - a * a) + (m - 1) * (q2 - a * a)) / (m * m));
   EXPECT_GT(s.auc_error, 0.5 * se);
   EXPECT_LT(s.auc_error, 2.0 * se);
+  // Accuracy at 0.5: each class is right with probability Φ(0.5); binomial error.
+  EXPECT_NEAR(s.accuracy, normal_cdf(0.5), 0.004);
+  const double acc_se = std::sqrt(normal_cdf(0.5) * (1 - normal_cdf(0.5)) / n);
+  EXPECT_GT(s.accuracy_error, 0.5 * acc_se);
+  EXPECT_LT(s.accuracy_error, 2.0 * acc_se);
   EXPECT_GT(s.rejection_50_error, 0.0);
 }
 
