@@ -164,9 +164,7 @@ void Graph::set_input_gradients(bool needed) {
 const TensorMap& Graph::forward(Context& ctx, const TensorMap& inputs) {
   int64_t batch = -1;
   for (const TensorSpec& t : inputs_) {
-    const auto it = inputs.find(t.name);
-    if (it == inputs.end()) fail("graph model: input '", t.name, "' is missing");
-    const Tensor& x = it->second;
+    const Tensor& x = model_input(inputs, t.name, "graph model");
     bool fits = x.ndim() == static_cast<int>(t.shape.size()) + 1 && (batch < 0 || x.dim(0) == batch);
     for (size_t d = 0; fits && d < t.shape.size(); ++d) fits = x.dim(static_cast<int>(d) + 1) == t.shape[d];
     if (!fits)

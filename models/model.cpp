@@ -140,6 +140,18 @@ std::unique_ptr<Model> load_model_config(Context& ctx, const std::string& path) 
   return make_model(ctx, load_json_file(path), path);
 }
 
+const Tensor& model_input(const TensorMap& inputs, const std::string& name, const std::string& model) {
+  const auto it = inputs.find(name);
+  if (it == inputs.end()) fail(model, ": input '", name, "' is missing");
+  return it->second;
+}
+
+const Tensor& output_gradient(const TensorMap& doutputs, const std::string& name, const std::string& model) {
+  const auto it = doutputs.find(name);
+  if (it == doutputs.end()) fail(model, ": the gradient of output '", name, "' is missing");
+  return it->second;
+}
+
 int64_t parameter_count(Model& model) {
   int64_t n = 0;
   for (const NamedTensor& p : model.parameters()) n += p.tensor->numel();

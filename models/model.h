@@ -107,4 +107,9 @@ Json without_type(const Json& config);
 // Number of values in the parameters.
 int64_t parameter_count(Model& model);
 
+// inputs[name] in a model's forward, or an Error "<model>: input '<name>' is
+// missing"; output_gradient is the same for backward's dL/d(output).
+const Tensor& model_input(const TensorMap& inputs, const std::string& name, const std::string& model);
+const Tensor& output_gradient(const TensorMap& doutputs, const std::string& name, const std::string& model);
+
 }  // namespace jetimg

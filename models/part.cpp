@@ -10,12 +10,6 @@
 namespace jetimg {
 namespace {
 
-const Tensor& input_of(const TensorMap& inputs, const char* name) {
-  const auto it = inputs.find(name);
-  if (it == inputs.end()) fail("part: input '", name, "' is missing");
-  return it->second;
-}
-
 Json dense(int64_t units, const char* activation = "linear") {
   return {{"type", "dense"}, {"units", units}, {"activation", activation}};
 }
@@ -122,9 +116,9 @@ Json ParticleTransformer::config() const {
 }
 
 const TensorMap& ParticleTransformer::forward(Context& ctx, const TensorMap& inputs) {
-  const Tensor& features = input_of(inputs, "features");
-  const Tensor& pairs = input_of(inputs, "pairs");
-  mask_ = input_of(inputs, "mask");
+  const Tensor& features = model_input(inputs, "features", "part");
+  const Tensor& pairs = model_input(inputs, "pairs", "part");
+  mask_ = model_input(inputs, "mask", "part");
   if (features.ndim() != 3 || features.dim(2) != features_ || features.dim(1) < 1)
     fail("part: expected features (N, M, ", features_, ") with M >= 1, got ", features.shape().str());
   n_ = features.dim(0), m_ = features.dim(1);
@@ -175,13 +169,11 @@ const TensorMap& ParticleTransformer::forward(Context& ctx, const TensorMap& inp
 }
 
 const TensorMap& ParticleTransformer::backward(Context& ctx, const TensorMap& doutputs) {
-  const auto dy = doutputs.find("score");
-  if (dy == doutputs.end()) fail("part: the gradient of output 'score' is missing");
   const int64_t rows = n_ * m_, c = channels_;
   const Shape cloud{n_, m_, c};
   const float scale = 1.0f / std::sqrt(static_cast<float>(c / heads_));
 
-  Tensor du = head_norm_->backward(ctx, head_->backward(ctx, dy->second));
+  Tensor du = head_norm_->backward(ctx, head_->backward(ctx, output_gradient(doutputs, "score", "part")));
   ensure_tensor(du_, {n_, c}, ctx.device()).copy_from_async(ctx, du);
   ensure_tensor(dx_, {rows, c}, ctx.device());
   fill(ctx, dx_, 0.0f);

@@ -4,16 +4,6 @@
 #include "core/particle_ops.h"
 
 namespace jetimg {
-namespace {
-
-const Tensor& input_of(const TensorMap& inputs, const char* name, const std::string& model) {
-  const auto it = inputs.find(name);
-  if (it == inputs.end()) fail(model, ": input '", name, "' is missing");
-  return it->second;
-}
-
-}  // namespace
-
 const char* pool_mode_name(PoolMode mode) {
   return mode == PoolMode::Sum ? "sum" : mode == PoolMode::Mean ? "mean" : "max";
 }
@@ -62,9 +52,9 @@ std::vector<TensorSpec> ParticleFlowNetwork::inputs() const {
 
 const TensorMap& ParticleFlowNetwork::forward(Context& ctx, const TensorMap& inputs) {
   const std::string name = type();
-  const Tensor& x = input_of(inputs, energy_flow_ ? "coords" : "features", name);
-  mask_ = input_of(inputs, "mask", name);
-  weights_ = energy_flow_ ? input_of(inputs, "pt_frac", name) : Tensor();
+  const Tensor& x = model_input(inputs, energy_flow_ ? "coords" : "features", name);
+  mask_ = model_input(inputs, "mask", name);
+  weights_ = energy_flow_ ? model_input(inputs, "pt_frac", name) : Tensor();
   if (x.ndim() != 3 || x.dim(2) != features_ || x.dim(1) < 1)
     fail(name, ": expected ", energy_flow_ ? "coords" : "features", " (N, M, ", features_, ") with M >= 1, got ",
          x.shape().str());
@@ -77,9 +67,7 @@ const TensorMap& ParticleFlowNetwork::forward(Context& ctx, const TensorMap& inp
 }
 
 const TensorMap& ParticleFlowNetwork::backward(Context& ctx, const TensorMap& doutputs) {
-  const auto dy = doutputs.find("score");
-  if (dy == doutputs.end()) fail(type(), ": the gradient of output 'score' is missing");
-  const Tensor dpooled = f_->backward(ctx, dy->second);
+  const Tensor dpooled = f_->backward(ctx, output_gradient(doutputs, "score", type()));
   particle_pool_backward(ctx, pooling_, dpooled, mask_, weights_, winner_, dparticles_);
   const Tensor dx = phi_->backward(ctx, dparticles_.view({n_ * m_, dpooled.dim(1)}));
   dinputs_.clear();

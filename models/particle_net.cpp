@@ -8,12 +8,6 @@
 namespace jetimg {
 namespace {
 
-const Tensor& input_of(const TensorMap& inputs, const char* name) {
-  const auto it = inputs.find(name);
-  if (it == inputs.end()) fail("particlenet: input '", name, "' is missing");
-  return it->second;
-}
-
 Json dense(int64_t units, bool bias) {
   Json d = {{"type", "dense"}, {"units", units}};
   if (!bias) d["use_bias"] = false;
@@ -90,9 +84,9 @@ Json ParticleNet::config() const {
 }
 
 const TensorMap& ParticleNet::forward(Context& ctx, const TensorMap& inputs) {
-  const Tensor& coords = input_of(inputs, "coords");
-  const Tensor& features = input_of(inputs, "features");
-  mask_ = input_of(inputs, "mask");
+  const Tensor& coords = model_input(inputs, "coords", "particlenet");
+  const Tensor& features = model_input(inputs, "features", "particlenet");
+  mask_ = model_input(inputs, "mask", "particlenet");
   if (features.ndim() != 3 || features.dim(2) != features_ || features.dim(1) < 1)
     fail("particlenet: expected features (N, M, ", features_, ") with M >= 1, got ", features.shape().str());
   n_ = features.dim(0), m_ = features.dim(1);
@@ -128,10 +122,8 @@ const TensorMap& ParticleNet::forward(Context& ctx, const TensorMap& inputs) {
 }
 
 const TensorMap& ParticleNet::backward(Context& ctx, const TensorMap& doutputs) {
-  const auto dy = doutputs.find("score");
-  if (dy == doutputs.end()) fail("particlenet: the gradient of output 'score' is missing");
   const int64_t rows = n_ * m_;
-  const Tensor dpooled = head_->backward(ctx, dy->second);
+  const Tensor dpooled = head_->backward(ctx, output_gradient(doutputs, "score", "particlenet"));
   particle_pool_backward(ctx, PoolMode::Mean, dpooled, mask_, Tensor(), Tensor(), dlast_);
   Tensor dh = dlast_;
   for (size_t b = blocks_.size(); b-- > 0;) {

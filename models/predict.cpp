@@ -59,8 +59,6 @@ Predictions predict_particles(Context& ctx, Model& net, const std::string& jets_
     for (int64_t i = 0; i < count; ++i)
       std::copy(host.begin() + i * outputs, host.begin() + (i + 1) * outputs,
                 result.scores.begin() + rows[static_cast<size_t>(i)] * outputs);
-    for (float v : host)
-      if (!std::isfinite(v)) fail("'", jets_path, "': the network's score is not finite (", v, ")");
     if (options.on_batch) options.on_batch(count);
   }
   return result;

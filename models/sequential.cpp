@@ -61,17 +61,14 @@ std::vector<NamedTensor> Sequential::buffers() {
 }
 
 const TensorMap& Sequential::forward(Context& ctx, const TensorMap& inputs) {
-  const auto x = inputs.find("x");
-  if (x == inputs.end()) fail("sequential model: input 'x' is missing");
-  outputs_["y"] = forward(ctx, x->second);
+  outputs_["y"] = forward(ctx, model_input(inputs, "x", "sequential model"));
   return outputs_;
 }
 
 const TensorMap& Sequential::backward(Context& ctx, const TensorMap& doutputs) {
-  const auto dy = doutputs.find("y");
-  if (dy == doutputs.end()) fail("sequential model: the gradient of output 'y' is missing");
+  const Tensor& dy = output_gradient(doutputs, "y", "sequential model");
   dinputs_.clear();
-  const Tensor dx = backward(ctx, dy->second);
+  const Tensor dx = backward(ctx, dy);
   if (dx.defined()) dinputs_["x"] = dx;
   return dinputs_;
 }

@@ -17,9 +17,7 @@ TopoDnn::TopoDnn(Context& ctx, const Json& config, const std::string& file) {
 }
 
 const TensorMap& TopoDnn::forward(Context& ctx, const TensorMap& inputs) {
-  const auto it = inputs.find("leading");
-  if (it == inputs.end()) fail("topodnn: input 'leading' is missing");
-  const Tensor& x = it->second;
+  const Tensor& x = model_input(inputs, "leading", "topodnn");
   if (x.ndim() != 3 || x.dim(1) != constituents_ || x.dim(2) != 3)
     fail("topodnn: expected leading constituents (N, ", constituents_, ", 3), got ", x.shape().str());
   result_["score"] = net_->forward(ctx, x.view({x.dim(0), 3 * constituents_}));
@@ -27,9 +25,7 @@ const TensorMap& TopoDnn::forward(Context& ctx, const TensorMap& inputs) {
 }
 
 const TensorMap& TopoDnn::backward(Context& ctx, const TensorMap& doutputs) {
-  const auto dy = doutputs.find("score");
-  if (dy == doutputs.end()) fail("topodnn: the gradient of output 'score' is missing");
-  const Tensor dx = net_->backward(ctx, dy->second);
+  const Tensor dx = net_->backward(ctx, output_gradient(doutputs, "score", "topodnn"));
   dinputs_.clear();
   if (dx.defined()) dinputs_["leading"] = dx.view({dx.dim(0), constituents_, 3});
   return dinputs_;

@@ -26,7 +26,9 @@
 #include "core/ops.h"
 #include "core/tensor.h"
 #include "models/layer.h"
+#include "models/model.h"
 #include "models/sequential.h"
+#include "tests/testing.h"
 
 namespace jetimg::testing {
 
@@ -110,6 +112,56 @@ inline void expect_network_gradients_match(const std::vector<std::pair<std::stri
   for (const auto& [name, c] : checks)
     EXPECT_TRUE(c.relative_error() < tolerance || std::abs(c.analytic - c.numeric) < 2e-3 * largest)
         << "d/d" << name << ": " << c.str() << " (largest gradient " << largest << ")";
+}
+
+// A model's backward against central differences of L = Σ r ⊙ (its output
+// `output`) at `inputs` (CPU tensors, perturbed in place and restored), r
+// random from `seed`: for the input `differentiable` (none if "") and every
+// parameter, through expect_network_gradients_match. Step h as
+// directional_check's.
+inline void expect_model_gradients_match(Model& model, TensorMap inputs, const std::string& output,
+                                         const std::string& differentiable, uint64_t seed, double tolerance,
+                                         float h = 1e-3f) {
+  Context ctx(Device::cpu(), seed);
+  model.set_input_gradients(!differentiable.empty());
+  const Tensor out = model.forward(ctx, inputs).at(output);
+  Tensor r = Tensor::empty(out.shape());
+  random_normal(ctx, r, 0.0f, 1.0f);
+  const TensorMap& din = model.backward(ctx, {{output, r}});
+  const Tensor dx = differentiable.empty() ? Tensor() : din.at(differentiable).clone();
+  std::vector<Tensor> grads;
+  for (const NamedTensor& g : model.gradients()) grads.push_back(g.tensor->clone());
+  const auto loss = [&] { return project(model.forward(ctx, inputs).at(output), r); };
+  std::vector<std::pair<std::string, GradCheck>> checks;
+  if (!differentiable.empty())
+    checks.emplace_back(differentiable, directional_check(loss, inputs.at(differentiable), dx, seed + 1, h));
+  const std::vector<NamedTensor> params = model.parameters();
+  for (size_t i = 0; i < params.size(); ++i)
+    checks.emplace_back(params[i].name, directional_check(loss, *params[i].tensor, grads[i], seed + 2 + i, h));
+  expect_network_gradients_match(checks, tolerance);
+}
+
+// The same model on the CPU (`ref`) and on another device (`got`, given ref's
+// parameters here): the output `output` of a forward at `inputs` (CPU
+// tensors), the gradient of input `differentiable` and every parameter's
+// gradient for dy agree within atol + rtol·|ref| (the parameters' gradients
+// within param_atol + rtol·|ref|; param_atol < 0: atol).
+inline void expect_model_matches_cpu(Model& ref, Context& cpu, Model& got, Context& dev, const TensorMap& inputs,
+                                     const std::string& output, const std::string& differentiable, const Tensor& dy,
+                                     double atol, double rtol, double param_atol = -1) {
+  const std::vector<NamedTensor> a = ref.parameters(), b = got.parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) b[i].tensor->copy_from(*a[i].tensor);
+  ref.set_input_gradients(true), got.set_input_gradients(true);
+  TensorMap on;
+  for (const auto& [name, t] : inputs) on[name] = t.to(dev.device());
+  EXPECT_TRUE(all_close(got.forward(dev, on).at(output), ref.forward(cpu, inputs).at(output), atol, rtol)) << output;
+  EXPECT_TRUE(all_close(got.backward(dev, {{output, dy.to(dev.device())}}).at(differentiable),
+                        ref.backward(cpu, {{output, dy}}).at(differentiable), atol, rtol))
+      << differentiable;
+  const std::vector<NamedTensor> ga = ref.gradients(), gb = got.gradients();
+  for (size_t i = 0; i < ga.size(); ++i)
+    EXPECT_TRUE(all_close(*gb[i].tensor, *ga[i].tensor, param_atol < 0 ? atol : param_atol, rtol)) << ga[i].name;
 }
 
 // A whole network as one layer, so the layer gradient check runs through the

@@ -47,29 +47,13 @@ Cloud random_cloud(uint64_t seed, int64_t n, int64_t m, const std::vector<int64_
 TEST(ParticleTransformer, GradientsMatchCentralDifferences) {
   Context ctx(Device::cpu(), 2);
   auto model = make_model(ctx, Json::parse(kTiny), "part.json");
-  model->set_input_gradients(true);
   // The class token starts tiny (std 0.02, as ParT's); a step of the check
   // would then be as large as the token itself, where the layer norm after it
   // is far from linear. Checked at a token of unit scale.
   for (const NamedTensor& p : model->parameters())
     if (p.name == "cls_token") random_normal(ctx, *p.tensor, 0.0f, 1.0f);
-  Cloud c = random_cloud(3, 2, 4, {4, 2});
-  TensorMap in = c.map();
-  const Tensor out = model->forward(ctx, in).at("score");
-  Context rng(Device::cpu(), 4);
-  Tensor r = Tensor::empty(out.shape());
-  random_normal(rng, r, 0.0f, 1.0f);
-  const Tensor dfeatures = model->backward(ctx, {{"score", r}}).at("features").clone();
-  std::vector<Tensor> grads;
-  for (const NamedTensor& g : model->gradients()) grads.push_back(g.tensor->clone());
-  const auto loss = [&] { return testing::project(model->forward(ctx, in).at("score"), r); };
-  std::vector<std::pair<std::string, testing::GradCheck>> checks;
-  checks.emplace_back("features", testing::directional_check(loss, in.at("features"), dfeatures, 5));
-  const std::vector<NamedTensor> params = model->parameters();
-  for (size_t i = 0; i < params.size(); ++i)
-    checks.emplace_back(params[i].name, testing::directional_check(loss, *params[i].tensor, grads[i], 10 + i));
-  testing::expect_network_gradients_match(checks, 3e-3);
-  EXPECT_GT(params.size(), 30u);  // the embedding, pair embedding, both blocks, class token and head
+  EXPECT_GT(model->parameters().size(), 30u);  // the embedding, pair embedding, both blocks, class token and head
+  testing::expect_model_gradients_match(*model, random_cloud(3, 2, 4, {4, 2}).map(), "score", "features", 4, 3e-3);
 }
 
 TEST(ParticleTransformer, PaddingAndParticleOrderDoNotMatter) {
@@ -123,23 +107,13 @@ TYPED_TEST(ParticleTransformerDevice, ForwardAndBackwardMatchTheCpu) {
                                       "class_blocks": 1, "ffn_ratio": 2})");
   auto ref = make_model(cpu, config, "part.json");
   auto got = make_model(dev, config, "part.json");
-  const std::vector<NamedTensor> a = ref->parameters(), b = got->parameters();
-  for (size_t i = 0; i < a.size(); ++i) b[i].tensor->copy_from(*a[i].tensor);
-  ref->set_input_gradients(true), got->set_input_gradients(true);
   std::vector<int64_t> real;
   for (int64_t i = 0; i < 11; ++i) real.push_back(1 + (i * 5) % 9);
-  const Cloud c = random_cloud(10, 11, 9, real);
-  TensorMap on;
-  for (const auto& [name, t] : c.map()) on[name] = t.to(device);
   Context rng(Device::cpu(), 11);
   Tensor dy = Tensor::empty({11, 1});
   random_normal(rng, dy, 0.0f, 1.0f);
-  EXPECT_TRUE(testing::all_close(got->forward(dev, on).at("score"), ref->forward(cpu, c.map()).at("score"), 1e-4, 1e-3));
-  EXPECT_TRUE(testing::all_close(got->backward(dev, {{"score", dy.to(device)}}).at("features"),
-                                 ref->backward(cpu, {{"score", dy}}).at("features"), 1e-4, 1e-3));
-  const std::vector<NamedTensor> ga = ref->gradients(), gb = got->gradients();
-  for (size_t i = 0; i < ga.size(); ++i)
-    EXPECT_TRUE(testing::all_close(*gb[i].tensor, *ga[i].tensor, 1e-4, 1e-3)) << ga[i].name;
+  testing::expect_model_matches_cpu(*ref, cpu, *got, dev, random_cloud(10, 11, 9, real).map(), "score", "features", dy,
+                                    1e-4, 1e-3);
 }
 
 }  // namespace

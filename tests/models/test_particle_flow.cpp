@@ -79,31 +79,14 @@ TEST(ParticleFlow, PaddingAndParticleOrderDoNotMatter) {
   EXPECT_TRUE(testing::all_close(padded, before, 1e-5, 1e-5));
 }
 
-// The model as one scalar function of its parameters and its input.
-void check_model_gradients(Model& model, TensorMap inputs, const std::string& differentiable, uint64_t seed) {
-  Context ctx(Device::cpu(), seed);
-  const Tensor out = model.forward(ctx, inputs).at("score");
-  const Tensor r = random_tensor(ctx, out.shape());
-  const Tensor dx = model.backward(ctx, {{"score", r}}).at(differentiable).clone();
-  std::vector<Tensor> grads;
-  for (const NamedTensor& t : model.gradients()) grads.push_back(t.tensor->clone());
-  const auto loss = [&] { return testing::project(model.forward(ctx, inputs).at("score"), r); };
-  std::vector<std::pair<std::string, testing::GradCheck>> checks;
-  checks.emplace_back(differentiable, testing::directional_check(loss, inputs.at(differentiable), dx, seed + 1));
-  const std::vector<NamedTensor> params = model.parameters();
-  for (size_t i = 0; i < params.size(); ++i)
-    checks.emplace_back(params[i].name, testing::directional_check(loss, *params[i].tensor, grads[i], seed + 2 + i));
-  testing::expect_network_gradients_match(checks, 2e-3);
-}
-
 TEST(ParticleFlow, PfnGradientsMatchCentralDifferences) {
   for (const char* pooling : {"sum", "mean", "max"}) {
     Context ctx(Device::cpu(), 6);
     Json config = Json::parse(kPfn);
     config["pooling"] = pooling;
     auto model = make_model(ctx, config, "pfn.json");
-    check_model_gradients(*model, {{"features", random_tensor(ctx, {3, 4, 7})}, {"mask", three_jets_mask()}},
-                          "features", 40);
+    testing::expect_model_gradients_match(
+        *model, {{"features", random_tensor(ctx, {3, 4, 7})}, {"mask", three_jets_mask()}}, "score", "features", 40, 2e-3);
   }
 }
 
@@ -111,8 +94,9 @@ TEST(ParticleFlow, EfnGradientsMatchCentralDifferences) {
   Context ctx(Device::cpu(), 7);
   auto model = make_model(ctx, Json::parse(kEfn), "efn.json");
   const Tensor z = Tensor::from_vector({0.4f, 0.3f, 0.2f, 0.1f, 0.7f, 0.3f, 0, 0, 1, 0, 0, 0}, {3, 4});
-  check_model_gradients(*model, {{"coords", random_tensor(ctx, {3, 4, 2})}, {"pt_frac", z}, {"mask", three_jets_mask()}},
-                        "coords", 60);
+  testing::expect_model_gradients_match(
+      *model, {{"coords", random_tensor(ctx, {3, 4, 2})}, {"pt_frac", z}, {"mask", three_jets_mask()}}, "score", "coords",
+      60, 2e-3);
 }
 
 TEST(ParticleFlow, EfnIsInfraredSafe) {
@@ -169,25 +153,15 @@ TYPED_TEST(ParticleFlowDevice, ForwardAndBackwardMatchTheCpu) {
     config["pooling"] = pooling;
     auto ref = make_model(cpu, config, "pfn.json");
     auto got = make_model(dev, config, "pfn.json");
-    const std::vector<NamedTensor> a = ref->parameters(), b = got->parameters();
-    ASSERT_EQ(a.size(), b.size());
-    for (size_t i = 0; i < a.size(); ++i) b[i].tensor->copy_from(*a[i].tensor);
-    ref->set_input_gradients(true), got->set_input_gradients(true);
     Context rng(Device::cpu(), 13);
     const Tensor x = random_tensor(rng, {65, 19, 7}), dy = random_tensor(rng, {65, 1});
     std::vector<uint8_t> mask(65 * 19);
     for (int64_t i = 0; i < 65; ++i)
       for (int64_t j = 0; j < 19; ++j) mask[static_cast<size_t>(i * 19 + j)] = j <= i % 19 ? 1 : 0;
-    const Tensor m = Tensor::from_vector(mask, {65, 19});
-    const Tensor y_ref = ref->forward(cpu, {{"features", x}, {"mask", m}}).at("score");
-    const Tensor y = got->forward(dev, {{"features", x.to(device)}, {"mask", m.to(device)}}).at("score");
-    EXPECT_TRUE(testing::all_close(y, y_ref, 1e-5, 1e-4)) << pooling;
-    const Tensor dx_ref = ref->backward(cpu, {{"score", dy}}).at("features");
-    const Tensor dx = got->backward(dev, {{"score", dy.to(device)}}).at("features");
-    EXPECT_TRUE(testing::all_close(dx, dx_ref, 1e-5, 1e-4)) << pooling;
-    const std::vector<NamedTensor> ga = ref->gradients(), gb = got->gradients();
-    for (size_t i = 0; i < ga.size(); ++i)
-      EXPECT_TRUE(testing::all_close(*gb[i].tensor, *ga[i].tensor, 1e-4, 1e-4)) << pooling << " " << ga[i].name;
+    SCOPED_TRACE(pooling);
+    testing::expect_model_matches_cpu(*ref, cpu, *got, dev,
+                                      {{"features", x}, {"mask", Tensor::from_vector(mask, {65, 19})}}, "score",
+                                      "features", dy, 1e-5, 1e-4, 1e-4);
   }
 }
 

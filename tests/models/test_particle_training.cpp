@@ -213,21 +213,9 @@ TEST(ParticleTaggers, TopoDnnGradientsMatchCentralDifferences) {
   auto model = make_model(ctx, Json::parse(R"({"type": "topodnn", "constituents": 4,
       "layers": [{"type": "dense", "units": 5, "activation": "tanh"}, {"type": "dense", "units": 1}]})"), "t.json");
   EXPECT_EQ(make_model(ctx, model->config(), "again.json")->config(), model->config());
-  model->set_input_gradients(true);
   Tensor x = Tensor::empty({3, 4, 3});
   random_normal(ctx, x, 0.0f, 1.0f);
-  const Tensor r = Tensor::from_vector({0.5f, -1.0f, 0.25f}, {3, 1});
-  model->forward(ctx, {{"leading", x}});
-  const Tensor dx = model->backward(ctx, {{"score", r}}).at("leading").clone();
-  const std::vector<NamedTensor> params = model->parameters();
-  std::vector<Tensor> grads;
-  for (const NamedTensor& g : model->gradients()) grads.push_back(g.tensor->clone());
-  const auto loss = [&] { return testing::project(model->forward(ctx, {{"leading", x}}).at("score"), r); };
-  std::vector<std::pair<std::string, testing::GradCheck>> checks;
-  checks.emplace_back("leading", testing::directional_check(loss, x, dx, 3));
-  for (size_t i = 0; i < params.size(); ++i)
-    checks.emplace_back(params[i].name, testing::directional_check(loss, *params[i].tensor, grads[i], 4 + i));
-  testing::expect_network_gradients_match(checks, 2e-3);
+  testing::expect_model_gradients_match(*model, {{"leading", x}}, "score", "leading", 3, 2e-3);
   EXPECT_NE(testing::error_message_of([&] { model->forward(ctx, {{"leading", Tensor::zeros({3, 5, 3})}}); })
                 .find("expected leading constituents (N, 4, 3)"),
             std::string::npos);
