@@ -16,8 +16,8 @@ test_particle_flow_reference.py checks jetimg's scores against it).
 Exit 77 when torch is not installed.
 """
 import json
+import os
 import sys
-import time
 
 try:
     import torch
@@ -27,6 +27,9 @@ except ImportError as error:
         print(f"skipped: {error}")
         sys.exit(77)
     raise
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import timing  # noqa: E402  (bench/reference/timing.py)
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
@@ -108,10 +111,6 @@ def bench(network, threads, device, particles, batches):
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()
 
-    def sync():
-        if device == "cuda":
-            torch.cuda.synchronize()
-
     for batch in batches:
         x = torch.randn(batch, particles, features, device=device)
         counts = torch.randint(particles // 4, particles + 1, (batch, 1), device=device)
@@ -129,27 +128,8 @@ def bench(network, threads, device, particles, batches):
             with torch.no_grad():
                 model(x, mask, pt_frac)
 
-        for name, fn in (("train", step), ("infer", infer)):
-            model.train(name == "train")
-            fn()
-            sync()
-            runs, start = 0, time.perf_counter()
-            while True:
-                fn()
-                runs += 1
-                sync()
-                elapsed = time.perf_counter() - start
-                if elapsed > 2.0 and runs >= 2:
-                    break
-            print(f"torch {name} {batch} {batch * runs / elapsed:.1f}", flush=True)
-
-
-def main():
-    if len(sys.argv) < 7 or sys.argv[1] != "bench":
-        print(__doc__)
-        sys.exit(2)
-    bench(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), [int(b) for b in sys.argv[6:]])
+        timing.time_train_and_infer(torch, model, step, infer, batch, device)
 
 
 if __name__ == "__main__":
-    main()
+    timing.main(__doc__, bench)
